@@ -1,0 +1,339 @@
+/**
+ * The one owner of the Redis client. It holds the connection state machine, re-runs the whole
+ * handshake on every reconnect (so the DB is selected again or the connection fails), retries with
+ * bounded backoff, and stops retrying on errors that retrying cannot fix. No `vscode` import:
+ * the redis test tier drives it against real servers.
+ */
+import type Redis from 'ioredis';
+import { NovaError, isNovaError, type ErrorCode } from '../redis/errors';
+import { openConnection, toNovaError, type ConnectOptions } from '../redis/connect';
+import type { ServerInfo } from '../redis/capabilities';
+import { registerSecret } from '../redis/scrub';
+import type { RedisTarget } from '../redis/url';
+import { Emitter, type Disposable } from '../util/event';
+
+/** Where the target came from, for the tooltip and the log. */
+export interface TargetSource {
+  /** Path of the .env file that was read, if any. */
+  file?: string;
+  /** 1-based line of REDIS_URL in that file. */
+  line?: number;
+  /** True when no REDIS_URL was found and NOVA's default URL is used. */
+  defaulted: boolean;
+}
+
+/** What the state tells the world about the target: everything but the password. */
+export type Endpoint = Omit<RedisTarget, 'password'> & { hasPassword: boolean };
+
+export function endpointOf(target: RedisTarget): Endpoint {
+  const { password, ...rest } = target;
+  return { ...rest, hasPassword: password !== undefined };
+}
+
+export type ConnectionState =
+  | { kind: 'idle' }
+  | { kind: 'connecting'; target: Endpoint; source: TargetSource; attempt: number }
+  | {
+      kind: 'connected';
+      target: Endpoint;
+      source: TargetSource;
+      server: ServerInfo;
+      rttMs: number;
+      dbSize: number | undefined;
+      authNotNeeded: boolean;
+      /** Changes on each new connection, so views know to reload. */
+      generation: number;
+    }
+  | { kind: 'reconnecting'; target: Endpoint; source: TargetSource; attempt: number; retryInMs: number; error: NovaError }
+  | { kind: 'failed'; target?: Endpoint; source: TargetSource; error: NovaError };
+
+export interface ManagerOptions extends Omit<ConnectOptions, 'clientName'> {
+  /** How often DBSIZE is read while connected; it doubles as the liveness check. */
+  heartbeatMs: number;
+  /** Backoff delays; the last one repeats. Short enough that a restarted server is seen within seconds. */
+  backoffMs?: number[];
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/** Errors that another attempt with the same settings cannot fix: wait for the user or the .env. */
+const FATAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'URL_MALFORMED',
+  'URL_SCHEME',
+  'DB_INVALID',
+  'DB_OUT_OF_RANGE',
+  'AUTH_REQUIRED',
+  'WRONG_PASSWORD',
+  'ACL_UNSUPPORTED',
+]);
+
+export function isFatal(code: ErrorCode): boolean {
+  return FATAL.has(code);
+}
+
+const DEFAULT_BACKOFF = [250, 500, 1000, 2000, 3000];
+/** Consecutive heartbeat timeouts after which a silent server is treated as gone. */
+const MAX_MISSED_HEARTBEATS = 2;
+
+let clientCounter = 0;
+
+export class ConnectionManager implements Disposable {
+  private readonly stateEmitter = new Emitter<ConnectionState>();
+  readonly onDidChangeState = this.stateEmitter.event;
+
+  private current: ConnectionState = { kind: 'idle' };
+  private target: RedisTarget | undefined;
+  private source: TargetSource = { defaulted: false };
+  private client: Redis | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private generation = 0;
+  /** Bumped by every configure/connect/disconnect, so a stale attempt's result is ignored. */
+  private epoch = 0;
+  private missedHeartbeats = 0;
+  private disposed = false;
+
+  constructor(private readonly options: ManagerOptions) {}
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Sets what to connect to (or the configuration error that prevents it) and connects. */
+  configure(target: RedisTarget | NovaError, source: TargetSource): void {
+    this.source = source;
+    if (target instanceof NovaError) {
+      this.target = undefined;
+      this.teardown();
+      this.setState({ kind: 'failed', source, error: target });
+      return;
+    }
+    registerSecret(target.password);
+    this.target = target;
+    this.connect();
+  }
+
+  /** Connects now, forgetting earlier failures (the user asked, or the settings changed). */
+  connect(): void {
+    if (!this.target || this.disposed) {
+      return;
+    }
+    this.teardown();
+    this.attempt = 0;
+    void this.tryConnect(this.epoch);
+  }
+
+  disconnect(): void {
+    this.teardown();
+    this.setState({ kind: 'idle' });
+  }
+
+  /** The live client, or NOT_CONNECTED at once: nothing waits in an offline queue. */
+  getClient(): { client: Redis; server: ServerInfo; target: Endpoint } {
+    const s = this.current;
+    if (s.kind !== 'connected' || !this.client) {
+      throw new NovaError('NOT_CONNECTED', `state ${s.kind}`);
+    }
+    return { client: this.client, server: s.server, target: s.target };
+  }
+
+  /** Runs an operation on the live client; low-level errors come back coded and scrubbed. */
+  async run<T>(operation: (client: Redis, server: ServerInfo, target: Endpoint) => Promise<T>): Promise<T> {
+    const { client, server, target } = this.getClient();
+    try {
+      return await operation(client, server, target);
+    } catch (err) {
+      throw isNovaError(err) ? err : toNovaError(err, 'command', target.tls);
+    }
+  }
+
+  /** PING with its round-trip time; also refreshes DBSIZE for the status bar. */
+  async ping(): Promise<{ rttMs: number; server: ServerInfo; target: Endpoint }> {
+    return this.run(async (client, server, target) => {
+      const start = process.hrtime.bigint();
+      await client.ping();
+      const rttMs = Number(process.hrtime.bigint() - start) / 1e6;
+      const dbSize = await client.dbsize();
+      this.updateConnected({ rttMs, dbSize });
+      return { rttMs, server, target };
+    });
+  }
+
+  private async tryConnect(epoch: number): Promise<void> {
+    const target = this.target;
+    if (!target) {
+      return;
+    }
+    this.attempt += 1;
+    this.setState({ kind: 'connecting', target: endpointOf(target), source: this.source, attempt: this.attempt });
+    const started = process.hrtime.bigint();
+    try {
+      clientCounter += 1;
+      const opened = await openConnection(target, {
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        commandTimeoutMs: this.options.commandTimeoutMs,
+        clientName: `nova-redis-${process.pid}-${clientCounter}`,
+      });
+      if (epoch !== this.epoch || this.disposed) {
+        opened.client.disconnect();
+        return;
+      }
+      const rttMs = Number(process.hrtime.bigint() - started) / 1e6;
+      this.client = opened.client;
+      opened.client.once('close', () => this.onClose(opened.client));
+      let dbSize: number | undefined;
+      try {
+        dbSize = await opened.client.dbsize();
+      } catch {
+        dbSize = undefined;
+      }
+      if (epoch !== this.epoch || this.client !== opened.client) {
+        return;
+      }
+      this.attempt = 0;
+      this.generation += 1;
+      this.missedHeartbeats = 0;
+      if (opened.authNotNeeded) {
+        this.log('warn', 'A password is set in REDIS_URL but the server does not require one.');
+      }
+      this.setState({
+        kind: 'connected',
+        target: endpointOf(target),
+        source: this.source,
+        server: opened.server,
+        rttMs,
+        dbSize,
+        authNotNeeded: opened.authNotNeeded,
+        generation: this.generation,
+      });
+      this.scheduleHeartbeat();
+    } catch (err) {
+      if (epoch !== this.epoch || this.disposed) {
+        return;
+      }
+      const error = toNovaError(err, 'connect', target.tls);
+      this.fail(target, error);
+    }
+  }
+
+  private fail(target: RedisTarget, error: NovaError): void {
+    if (isFatal(error.code)) {
+      this.setState({ kind: 'failed', target: endpointOf(target), source: this.source, error });
+      return;
+    }
+    const backoff = this.options.backoffMs ?? DEFAULT_BACKOFF;
+    const retryInMs = backoff[Math.min(this.attempt, backoff.length) - 1] ?? backoff[backoff.length - 1] ?? 1000;
+    this.setState({ kind: 'reconnecting', target: endpointOf(target), source: this.source, attempt: this.attempt, retryInMs, error });
+    const epoch = this.epoch;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.tryConnect(epoch);
+    }, retryInMs);
+  }
+
+  private onClose(client: Redis): void {
+    if (client !== this.client || this.disposed) {
+      return;
+    }
+    this.client = undefined;
+    this.stopHeartbeat();
+    const target = this.target;
+    if (!target) {
+      return;
+    }
+    this.log('warn', 'The connection to Redis was lost; reconnecting.');
+    this.attempt = 1;
+    this.fail(target, new NovaError('CONNECTION_LOST', 'connection closed'));
+  }
+
+  private scheduleHeartbeat(): void {
+    this.stopHeartbeat();
+    const epoch = this.epoch;
+    this.heartbeatTimer = setTimeout(() => {
+      void this.heartbeat(epoch);
+    }, this.options.heartbeatMs);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) {
+      clearTimeout(this.heartbeatTimer);
+      this.heartbeatTimer = undefined;
+    }
+  }
+
+  private async heartbeat(epoch: number): Promise<void> {
+    const client = this.client;
+    if (!client || epoch !== this.epoch) {
+      return;
+    }
+    try {
+      const start = process.hrtime.bigint();
+      const dbSize = await client.dbsize();
+      const rttMs = Number(process.hrtime.bigint() - start) / 1e6;
+      this.missedHeartbeats = 0;
+      if (client === this.client) {
+        this.updateConnected({ rttMs, dbSize });
+      }
+    } catch (err) {
+      if (client !== this.client) {
+        return;
+      }
+      const error = toNovaError(err, 'command');
+      this.missedHeartbeats += 1;
+      this.log('warn', `Heartbeat failed (${error.code}).`);
+      if (error.code === 'COMMAND_TIMEOUT' && this.missedHeartbeats >= MAX_MISSED_HEARTBEATS) {
+        // A stalled server keeps the socket open; drop it so the state says what the user sees.
+        this.client = undefined;
+        client.disconnect();
+        this.attempt = 1;
+        if (this.target) {
+          this.fail(this.target, error);
+        }
+        return;
+      }
+    }
+    if (client === this.client) {
+      this.scheduleHeartbeat();
+    }
+  }
+
+  private updateConnected(patch: { rttMs?: number; dbSize?: number }): void {
+    const s = this.current;
+    if (s.kind !== 'connected') {
+      return;
+    }
+    this.setState({ ...s, ...patch });
+  }
+
+  private teardown(): void {
+    this.epoch += 1;
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    this.stopHeartbeat();
+    const client = this.client;
+    this.client = undefined;
+    client?.disconnect();
+  }
+
+  private setState(state: ConnectionState): void {
+    const previous = this.current.kind;
+    this.current = state;
+    if (previous !== state.kind) {
+      const code = 'error' in state ? ` (${state.error.code})` : '';
+      this.log(state.kind === 'failed' ? 'error' : 'info', `Connection state: ${previous} → ${state.kind}${code}`);
+    }
+    this.stateEmitter.fire(state);
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.options.log?.(level, message);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.teardown();
+    this.stateEmitter.dispose();
+  }
+}
