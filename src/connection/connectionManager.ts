@@ -93,7 +93,12 @@ export class ConnectionManager implements Disposable {
   private missedHeartbeats = 0;
   private disposed = false;
 
-  constructor(private readonly options: ManagerOptions) {}
+  constructor(private options: ManagerOptions) {}
+
+  /** New timeouts apply from the next connection attempt; the heartbeat interval from the next beat. */
+  setOptions(patch: Partial<ManagerOptions>): void {
+    this.options = { ...this.options, ...patch };
+  }
 
   get state(): ConnectionState {
     return this.current;
@@ -166,7 +171,6 @@ export class ConnectionManager implements Disposable {
     }
     this.attempt += 1;
     this.setState({ kind: 'connecting', target: endpointOf(target), source: this.source, attempt: this.attempt });
-    const started = process.hrtime.bigint();
     try {
       clientCounter += 1;
       const opened = await openConnection(target, {
@@ -178,12 +182,14 @@ export class ConnectionManager implements Disposable {
         opened.client.disconnect();
         return;
       }
-      const rttMs = Number(process.hrtime.bigint() - started) / 1e6;
       this.client = opened.client;
       opened.client.once('close', () => this.onClose(opened.client));
       let dbSize: number | undefined;
+      let rttMs = 0;
       try {
+        const start = process.hrtime.bigint();
         dbSize = await opened.client.dbsize();
+        rttMs = Number(process.hrtime.bigint() - start) / 1e6;
       } catch {
         dbSize = undefined;
       }

@@ -1,0 +1,143 @@
+/**
+ * Finds the workspace's .env, reads REDIS_URL from it as the Python backend would, and watches it.
+ * In a multi-root workspace each folder may have its own .env; the user picks the active one and the
+ * choice is remembered per workspace.
+ */
+import * as vscode from 'vscode';
+import { Settings, StateKeys } from '../constants';
+import { NovaError } from '../redis/errors';
+import { NOVA_DEFAULT_URL, parseRedisUrl, type RedisTarget } from '../redis/url';
+import type { TargetSource } from '../connection/connectionManager';
+import { DisposableBase, Emitter } from '../util/event';
+import { decodeDotenvBytes, readRedisUrl, type DotenvWarning } from './dotenvParse';
+
+export interface EnvResolution {
+  target: RedisTarget | NovaError;
+  source: TargetSource;
+  folder?: vscode.WorkspaceFolder;
+  envUri?: vscode.Uri;
+  warnings: DotenvWarning[];
+}
+
+/** Edits to a file come in bursts (save, format on save, git checkout). */
+const DEBOUNCE_MS = 300;
+
+export class EnvSource extends DisposableBase {
+  private readonly changeEmitter = this.register(new Emitter<void>());
+  /** Fires when the .env, the setting naming it, or the active folder changed. */
+  readonly onDidChange = this.changeEmitter.event;
+  private watcher: vscode.Disposable | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+
+  constructor(private readonly state: vscode.Memento) {
+    super();
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${Settings.section}.${Settings.envFile}`)) {
+          this.rewatch();
+          this.changed();
+        }
+      }),
+    );
+    this.register(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.rewatch();
+        this.changed();
+      }),
+    );
+    this.register({
+      dispose: () => {
+        this.watcher?.dispose();
+      },
+    });
+    this.register({ dispose: () => clearTimeout(this.debounce) });
+    this.rewatch();
+  }
+
+  /** The folder whose .env is used: the remembered choice, else the first folder. */
+  activeFolder(): vscode.WorkspaceFolder | undefined {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const remembered = this.state.get<string>(StateKeys.activeFolder);
+    return folders.find((f) => f.uri.toString() === remembered) ?? folders[0];
+  }
+
+  async setActiveFolder(folder: vscode.WorkspaceFolder): Promise<void> {
+    await this.state.update(StateKeys.activeFolder, folder.uri.toString());
+    this.rewatch();
+    this.changed();
+  }
+
+  envUri(folder = this.activeFolder()): vscode.Uri | undefined {
+    if (!folder) {
+      return undefined;
+    }
+    const configured = vscode.workspace.getConfiguration(Settings.section, folder.uri).get<string>(Settings.envFile) || '.env';
+    return isAbsolutePath(configured) ? vscode.Uri.file(configured) : vscode.Uri.joinPath(folder.uri, configured);
+  }
+
+  async resolve(): Promise<EnvResolution> {
+    const folder = this.activeFolder();
+    const envUri = this.envUri(folder);
+    const file = envUri ? displayPath(envUri) : undefined;
+    let bytes: Uint8Array | undefined;
+    if (envUri) {
+      try {
+        bytes = await vscode.workspace.fs.readFile(envUri);
+      } catch {
+        bytes = undefined;
+      }
+    }
+    if (!bytes) {
+      return { target: parseRedisUrl(NOVA_DEFAULT_URL), source: { defaulted: true, file }, folder, envUri, warnings: [] };
+    }
+    const decoded = decodeDotenvBytes(bytes);
+    if (!decoded.ok) {
+      return { target: new NovaError('URL_MALFORMED', 'the .env file is not valid UTF-8', { file: file ?? '' }), source: { defaulted: false, file }, folder, envUri, warnings: [] };
+    }
+    // Read-only view of the extension host's environment for ${VAR} expansion; never written to.
+    const { url, line, warnings } = readRedisUrl(decoded.text, { environment: process.env });
+    if (url === undefined || url === '') {
+      return { target: parseRedisUrl(NOVA_DEFAULT_URL), source: { defaulted: true, file }, folder, envUri, warnings };
+    }
+    const source: TargetSource = { defaulted: false, file, line };
+    try {
+      return { target: parseRedisUrl(url), source, folder, envUri, warnings };
+    } catch (err) {
+      const error = err instanceof NovaError ? err : new NovaError('URL_MALFORMED');
+      return { target: error, source, folder, envUri, warnings };
+    }
+  }
+
+  private rewatch(): void {
+    this.watcher?.dispose();
+    this.watcher = undefined;
+    const folder = this.activeFolder();
+    const uri = this.envUri(folder);
+    if (!folder || !uri) {
+      return;
+    }
+    const relative = vscode.workspace.asRelativePath(uri, false);
+    const pattern = relative === uri.fsPath ? new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uriBasename(uri)) : new vscode.RelativePattern(folder, relative);
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    const onEvent = () => this.changed();
+    this.watcher = vscode.Disposable.from(watcher, watcher.onDidChange(onEvent), watcher.onDidCreate(onEvent), watcher.onDidDelete(onEvent));
+  }
+
+  private changed(): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.changeEmitter.fire(), DEBOUNCE_MS);
+  }
+}
+
+function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(p) || p.startsWith('\\\\');
+}
+
+function uriBasename(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
+
+/** Workspace-relative when possible: shorter in messages, and no machine paths in screenshots. */
+export function displayPath(uri: vscode.Uri): string {
+  return vscode.workspace.asRelativePath(uri, true);
+}

@@ -1,0 +1,106 @@
+/**
+ * Connects the connection owner to the workspace: the .env and its changes, Workspace Trust,
+ * settings, and the context keys menus and welcome views depend on.
+ */
+import * as vscode from 'vscode';
+import { ContextKeys, Settings } from '../constants';
+import type { EnvSource } from '../config/envSource';
+import type { DotenvWarning } from '../config/dotenvParse';
+import type { Logger } from '../log';
+import { NovaError } from '../redis/errors';
+import { redactedUrl } from '../redis/url';
+import { DisposableBase } from '../util/event';
+import type { ConnectionManager, ManagerOptions } from './connectionManager';
+
+export function managerOptionsFromSettings(): Omit<ManagerOptions, 'log'> {
+  const c = vscode.workspace.getConfiguration(Settings.section);
+  return {
+    connectTimeoutMs: clamp(c.get<number>(Settings.connectTimeoutMs, 5000), 500, 60_000),
+    commandTimeoutMs: clamp(c.get<number>(Settings.commandTimeoutMs, 5000), 500, 300_000),
+    heartbeatMs: clamp(c.get<number>(Settings.refreshIntervalSeconds, 10), 2, 3600) * 1000,
+  };
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : lo;
+}
+
+/** English on purpose: the log is what users paste into bug reports. */
+function describeWarning(w: DotenvWarning): string {
+  const key = w.key ?? '?';
+  switch (w.code) {
+    case 'unparsable':
+      return `line ${w.line}: python-dotenv cannot parse this statement and skips it`;
+    case 'differs-from-dotenv':
+      return `line ${w.line}: ${key} is read differently by the npm dotenv parser; following python-dotenv, as the backend does`;
+    case 'differs-across-versions':
+      return `line ${w.line}: ${key} is read differently by python-dotenv ${w.versions ?? 'older versions'}; check the backend's python-dotenv version`;
+    case 'duplicate-key':
+      return `line ${w.line}: ${key} is assigned again (previously line ${w.relatedLine ?? '?'}); the last assignment wins`;
+    case 'no-value':
+      return `line ${w.line}: ${key} has no "=" and therefore no value`;
+    case 'undefined-variable':
+      return `line ${w.line}: \${${w.variable ?? '?'}} is not defined and expands to an empty string`;
+    case 'forward-reference':
+      return `line ${w.line}: \${${w.variable ?? '?'}} is only defined later (line ${w.relatedLine ?? '?'}); python-dotenv does not look ahead`;
+    case 'from-environment':
+      return `line ${w.line}: \${${w.variable ?? '?'}} comes from the environment, which the backend process may not share`;
+  }
+}
+
+export class ConnectionController extends DisposableBase {
+  constructor(
+    private readonly connection: ConnectionManager,
+    private readonly env: EnvSource,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.register(env.onDidChange(() => void this.configureFromEnv('the .env file changed')));
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.configureFromEnv('the workspace is now trusted')));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${Settings.section}.connection`) || e.affectsConfiguration(`${Settings.section}.statusBar`)) {
+          this.connection.setOptions(managerOptionsFromSettings());
+        }
+      }),
+    );
+    this.register(
+      connection.onDidChangeState((s) => {
+        void vscode.commands.executeCommand('setContext', ContextKeys.state, s.kind);
+        void vscode.commands.executeCommand('setContext', ContextKeys.connected, s.kind === 'connected');
+      }),
+    );
+    void vscode.commands.executeCommand('setContext', ContextKeys.multiRoot, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+  }
+
+  /** Startup: connect unless the workspace is untrusted, where a .env could point anywhere. */
+  async start(): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      this.log.info('Workspace not trusted: not connecting automatically. Run "NOVA: Reconnect" to connect anyway.');
+      return;
+    }
+    await this.configureFromEnv('startup');
+  }
+
+  async configureFromEnv(reason: string): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      return;
+    }
+    try {
+      const r = await this.env.resolve();
+      for (const w of r.warnings) {
+        this.log.warn(`${r.source.file ?? '.env'} ${describeWarning(w)}`);
+      }
+      if (r.target instanceof NovaError) {
+        this.log.error(`REDIS_URL in ${r.source.file ?? '.env'}${r.source.line ? `:${r.source.line}` : ''} cannot be used (${r.target.code}): ${r.target.detail}`);
+      } else if (r.source.defaulted) {
+        this.log.info(`No REDIS_URL in ${r.source.file ?? '(no folder)'}: using NOVA's default ${redactedUrl(r.target)} (${reason})`);
+      } else {
+        this.log.info(`Connecting to ${redactedUrl(r.target)} from ${r.source.file ?? '.env'}${r.source.line ? `:${r.source.line}` : ''} (${reason})`);
+      }
+      this.connection.configure(r.target, r.source);
+    } catch (err) {
+      this.log.error('Reading the .env failed', err);
+    }
+  }
+}

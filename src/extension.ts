@@ -1,0 +1,46 @@
+/** Activation only wires the parts together; each part owns its own behaviour and disposables. */
+import * as vscode from 'vscode';
+import { Schemes } from './constants';
+import { Logger } from './log';
+import { EnvSource } from './config/envSource';
+import { ConnectionManager } from './connection/connectionManager';
+import { ConnectionController, managerOptionsFromSettings } from './connection/connectionController';
+import { StatusBar } from './views/statusBar';
+import { ServerInfoProvider } from './views/serverInfo';
+import { KeysView } from './views/keysView';
+import { connectionCommands, SERVER_INFO_URI } from './commands/connectionCommands';
+import { createErrorReporter, registerCommands } from './commands/registry';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const own = <T extends vscode.Disposable>(d: T): T => {
+    context.subscriptions.push(d);
+    return d;
+  };
+  const log = own(new Logger());
+  const connection = own(
+    new ConnectionManager({
+      ...managerOptionsFromSettings(),
+      log: (level, message) => (level === 'error' ? log.error(message) : level === 'warn' ? log.warn(message) : log.info(message)),
+    }),
+  );
+  const env = own(new EnvSource(context.workspaceState));
+  const controller = own(new ConnectionController(connection, env, log));
+  own(new StatusBar(connection));
+  const serverInfo = own(new ServerInfoProvider(connection));
+  own(vscode.workspace.registerTextDocumentContentProvider(Schemes.serverInfo, serverInfo));
+  own(new KeysView(connection));
+  const reporter = createErrorReporter(log, connection);
+  own(
+    registerCommands(
+      {
+        ...connectionCommands({ connection, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
+      },
+      reporter,
+    ),
+  );
+  void controller.start();
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions, which VS Code disposes.
+}

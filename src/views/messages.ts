@@ -1,0 +1,147 @@
+/**
+ * Turns coded core errors into localized, actionable text. Each message says what is wrong and
+ * the hint says what to do about it.
+ */
+import * as vscode from 'vscode';
+import type { ErrorCode, NovaError } from '../redis/errors';
+import type { Endpoint, TargetSource } from '../connection/connectionManager';
+import { hostPort } from '../redis/url';
+
+export interface ErrorText {
+  message: string;
+  hint: string;
+}
+
+export function endpointText(e: Endpoint): string {
+  return `${hostPort(e)}/${e.db}`;
+}
+
+function str(args: Record<string, string | number>, name: string): string {
+  const v = args[name];
+  return v === undefined ? '' : String(v);
+}
+
+export function describeError(error: NovaError, target?: Endpoint, source?: TargetSource): ErrorText {
+  const where = target ? hostPort(target) : vscode.l10n.t('the server');
+  const file = source?.file ?? '.env';
+  const code: ErrorCode = error.code;
+  switch (code) {
+    case 'CONNECTION_REFUSED':
+      return {
+        message: vscode.l10n.t('Redis is not running at {0} (connection refused).', where),
+        hint: vscode.l10n.t('Start the Redis service. On Windows: "sc query Redis" shows its state and "net start Redis" starts it; on Linux: "sudo systemctl start redis-server".'),
+      };
+    case 'CONNECT_TIMEOUT':
+      return {
+        message: vscode.l10n.t('No answer from {0} (connection timed out).', where),
+        hint: vscode.l10n.t('Check the "bind" line of the Redis configuration (redis.windows-service.conf on Windows, e.g. "bind 127.0.0.1") and any firewall between you and the server.'),
+      };
+    case 'UNKNOWN_HOST':
+      return {
+        message: vscode.l10n.t('The host in REDIS_URL cannot be found: {0}.', where),
+        hint: vscode.l10n.t('Check the host name in REDIS_URL in {0}.', file),
+      };
+    case 'TLS_MISMATCH':
+      return {
+        message: vscode.l10n.t('The connection to {0} was closed during the handshake: the TLS setting probably does not match the server.', where),
+        hint: vscode.l10n.t('Use rediss:// only when the server has TLS enabled (Redis 6 or later), redis:// otherwise.'),
+      };
+    case 'AUTH_REQUIRED':
+      return {
+        message: vscode.l10n.t('Redis at {0} requires a password.', where),
+        hint: vscode.l10n.t('Put the server\'s requirepass password in REDIS_URL in {0}: redis://:password@host:6379/1', file),
+      };
+    case 'WRONG_PASSWORD':
+      return {
+        message: vscode.l10n.t('Redis at {0} rejected the password.', where),
+        hint: vscode.l10n.t('Check the password in REDIS_URL in {0} against the server\'s requirepass; percent-encode special characters (e.g. # as %23).', file),
+      };
+    case 'AUTH_NOT_NEEDED':
+      return {
+        message: vscode.l10n.t('REDIS_URL has a password but the server does not require one.'),
+        hint: vscode.l10n.t('Remove the password from REDIS_URL, or set requirepass on the server.'),
+      };
+    case 'ACL_UNSUPPORTED':
+      return {
+        message: vscode.l10n.t('REDIS_URL names a user, but this Redis server has no ACL users (they need Redis 6 or later).'),
+        hint: vscode.l10n.t('Remove the user name from REDIS_URL in {0}: redis://:password@host:6379/1', file),
+      };
+    case 'DB_OUT_OF_RANGE':
+      return {
+        message: vscode.l10n.t('Redis at {0} has no database {1}.', where, str(error.args, 'db') || String(target?.db ?? '')),
+        hint: vscode.l10n.t('Use a DB index below the server\'s "databases" setting (16 by default) in REDIS_URL in {0}. NOVA uses DB 1.', file),
+      };
+    case 'DB_INVALID':
+      return {
+        message: vscode.l10n.t('The database index in REDIS_URL in {0} is not a valid number.', file),
+        hint: vscode.l10n.t('Write the index as the path of the URL, e.g. redis://localhost:6379/1.'),
+      };
+    case 'URL_MALFORMED':
+      return {
+        message: vscode.l10n.t('REDIS_URL in {0} is not a valid Redis URL.', file),
+        hint: vscode.l10n.t('Expected redis://[:password@]host:port/db. Percent-encode special characters in the password (# as %23, / as %2F, ? as %3F, @ as %40).'),
+      };
+    case 'URL_SCHEME':
+      return {
+        message: vscode.l10n.t('REDIS_URL in {0} must start with redis:// or rediss://.', file),
+        hint: vscode.l10n.t('Expected redis://[:password@]host:port/db.'),
+      };
+    case 'SERVER_LOADING':
+      return {
+        message: vscode.l10n.t('Redis at {0} is loading its data into memory.', where),
+        hint: vscode.l10n.t('Wait a moment: the connection is retried automatically.'),
+      };
+    case 'COMMAND_TIMEOUT':
+      return {
+        message: vscode.l10n.t('Redis at {0} did not answer in time.', where),
+        hint: vscode.l10n.t('The server is busy or stalled (a long-running command, a paused server). The extension keeps retrying; see the log for details.'),
+      };
+    case 'NOT_CONNECTED':
+      return {
+        message: vscode.l10n.t('Not connected to Redis.'),
+        hint: vscode.l10n.t('Wait for the connection, or run "NOVA: Reconnect".'),
+      };
+    case 'CONNECTION_LOST':
+      return {
+        message: vscode.l10n.t('The connection to Redis at {0} was lost.', where),
+        hint: vscode.l10n.t('The extension reconnects automatically.'),
+      };
+    case 'KEY_NOT_FOUND':
+      return {
+        message: vscode.l10n.t('The key no longer exists: it expired or was deleted.'),
+        hint: vscode.l10n.t('Refresh the key explorer.'),
+      };
+    case 'WRONG_TYPE':
+      return {
+        message: vscode.l10n.t('The key changed type while it was being read.'),
+        hint: vscode.l10n.t('Open it again.'),
+      };
+    case 'READ_ONLY':
+      return {
+        message: vscode.l10n.t('NOVA Redis is in read-only mode: no data was changed.'),
+        hint: vscode.l10n.t('To change data, turn off the "nova.readOnly" setting.'),
+      };
+    case 'INVALID_TTL':
+      return {
+        message: vscode.l10n.t('That TTL is not valid.'),
+        hint: vscode.l10n.t('Enter a positive duration such as 3600, 90s, 15m, 1h or 2d.'),
+      };
+    case 'WRONG_DB':
+      return {
+        message: vscode.l10n.t('The connection is not on the configured database: nothing was changed.'),
+        hint: vscode.l10n.t('Run "NOVA: Reconnect" and try again.'),
+      };
+    case 'CANCELLED':
+      return { message: vscode.l10n.t('Cancelled.'), hint: '' };
+    case 'UNSUPPORTED':
+      return {
+        message: vscode.l10n.t('This server does not support that operation.'),
+        hint: vscode.l10n.t('See "NOVA: Show Server Info" for the server version.'),
+      };
+    case 'UNKNOWN':
+      return {
+        message: vscode.l10n.t('Redis reported an error.'),
+        hint: vscode.l10n.t('See the NOVA Redis log for details.'),
+      };
+  }
+}

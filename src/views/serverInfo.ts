@@ -1,0 +1,90 @@
+/** "NOVA: Show Server Info": a read-only Markdown summary of INFO, rendered in a virtual document. */
+import * as vscode from 'vscode';
+import type { ConnectionManager } from '../connection/connectionManager';
+import { parseInfo } from '../redis/capabilities';
+import { hostPort } from '../redis/url';
+import { DisposableBase, Emitter } from '../util/event';
+import { describeError } from './messages';
+import { isNovaError } from '../redis/errors';
+import { serverLabel } from './statusBar';
+
+export function formatDuration(totalSeconds: number): string {
+  const d = Math.floor(totalSeconds / 86400);
+  const h = Math.floor((totalSeconds % 86400) / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  if (d > 0) {
+    return vscode.l10n.t('{0} d {1} h', d, h);
+  }
+  if (h > 0) {
+    return vscode.l10n.t('{0} h {1} min', h, m);
+  }
+  return vscode.l10n.t('{0} min', m);
+}
+
+export class ServerInfoProvider extends DisposableBase implements vscode.TextDocumentContentProvider {
+  private readonly changed = this.register(new Emitter<vscode.Uri>());
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly connection: ConnectionManager) {
+    super();
+  }
+
+  refresh(uri: vscode.Uri): void {
+    this.changed.fire(uri);
+  }
+
+  async provideTextDocumentContent(): Promise<string> {
+    try {
+      return await this.connection.run(async (client, server, target) => {
+        // Plain INFO (no section argument) is what every version since 2.x answers.
+        const info = parseInfo(await client.info());
+        const state = this.connection.state;
+        const label = state.kind === 'connected' ? serverLabel(state) : server.version;
+        const lastSave = Number(info.get('rdb_last_save_time'));
+        const rows: [string, string][] = [
+          [vscode.l10n.t('Server'), label],
+          [vscode.l10n.t('Address'), `${hostPort(target)}, DB ${target.db}`],
+          [vscode.l10n.t('Operating system'), info.get('os') ?? '—'],
+          [vscode.l10n.t('Mode'), info.get('redis_mode') ?? server.mode],
+          [vscode.l10n.t('Uptime'), info.has('uptime_in_seconds') ? formatDuration(Number(info.get('uptime_in_seconds'))) : '—'],
+          [vscode.l10n.t('Memory used'), info.get('used_memory_human') ?? '—'],
+          [vscode.l10n.t('Peak memory'), info.get('used_memory_peak_human') ?? '—'],
+          [vscode.l10n.t('Max memory'), info.get('maxmemory_human') ?? (info.get('maxmemory') === '0' ? vscode.l10n.t('no limit') : info.get('maxmemory') ?? '—')],
+          [vscode.l10n.t('Connected clients'), info.get('connected_clients') ?? '—'],
+          [
+            vscode.l10n.t('Last RDB save'),
+            Number.isFinite(lastSave) && lastSave > 0
+              ? `${new Date(lastSave * 1000).toLocaleString(vscode.env.language)} (${info.get('rdb_last_bgsave_status') ?? '?'})`
+              : '—',
+          ],
+          [vscode.l10n.t('Changes since last save'), info.get('rdb_changes_since_last_save') ?? '—'],
+        ];
+        const lines = [`# ${vscode.l10n.t('Redis server')}`, '', `| | |`, `|---|---|`];
+        for (const [k, v] of rows) {
+          lines.push(`| ${k} | ${v.replace(/\|/g, '\\|')} |`);
+        }
+        lines.push('', `## ${vscode.l10n.t('Keys per database')}`, '', `| DB | ${vscode.l10n.t('Keys')} | ${vscode.l10n.t('With expiry')} | ${vscode.l10n.t('Average TTL')} |`, '|---|---|---|---|');
+        let any = false;
+        for (const [name, value] of info) {
+          const m = /^db(\d+)$/.exec(name);
+          if (!m) {
+            continue;
+          }
+          any = true;
+          const fields = new Map(value.split(',').map((kv) => kv.split('=') as [string, string]));
+          const avgMs = Number(fields.get('avg_ttl') ?? 0);
+          const marker = Number(m[1]) === target.db ? ` ← ${vscode.l10n.t('configured')}` : '';
+          lines.push(`| ${m[1]}${marker} | ${fields.get('keys') ?? '0'} | ${fields.get('expires') ?? '0'} | ${avgMs > 0 ? formatDuration(Math.round(avgMs / 1000)) : '—'} |`);
+        }
+        if (!any) {
+          lines.push(`| — | 0 | 0 | — |`);
+        }
+        lines.push('', `_${vscode.l10n.t('Read-only summary of INFO, taken {0}.', new Date().toLocaleTimeString(vscode.env.language))}_`, '');
+        return lines.join('\n');
+      });
+    } catch (err) {
+      const text = isNovaError(err) ? describeError(err) : { message: vscode.l10n.t('Redis reported an error.'), hint: '' };
+      return `# ${vscode.l10n.t('Redis server')}\n\n${text.message}\n\n${text.hint}\n`;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/** One status bar item that always says where the extension stands with Redis. Clicking it pings. */
+import * as vscode from 'vscode';
+import { Commands, STATUS_BAR_ID } from '../constants';
+import type { ConnectionManager, ConnectionState } from '../connection/connectionManager';
+import { DisposableBase } from '../util/event';
+import { describeError, endpointText } from './messages';
+import { redactedUrl } from '../redis/url';
+
+export function formatCount(n: number): string {
+  return n.toLocaleString(vscode.env.language);
+}
+
+export function serverLabel(state: Extract<ConnectionState, { kind: 'connected' }>): string {
+  const s = state.server;
+  const name = s.flavor === 'valkey' ? `Valkey ${s.valkeyVersion ?? s.version}` : `Redis ${s.version}`;
+  return s.windows ? vscode.l10n.t('{0} (Windows)', name) : name;
+}
+
+export class StatusBar extends DisposableBase {
+  private readonly item = this.register(vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 100));
+
+  constructor(connection: ConnectionManager) {
+    super();
+    this.item.name = vscode.l10n.t('NOVA Redis connection');
+    this.item.command = Commands.ping;
+    this.register(connection.onDidChangeState((s) => this.render(s)));
+    this.render(connection.state);
+    this.item.show();
+  }
+
+  private render(state: ConnectionState): void {
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.isTrusted = { enabledCommands: [Commands.ping, Commands.reconnect, Commands.openEnv, Commands.showLog] };
+    this.item.backgroundColor = undefined;
+    const sourceLine = (): string => {
+      if (state.kind === 'idle') {
+        return '';
+      }
+      const src = state.source;
+      if (src.defaulted) {
+        return vscode.l10n.t('No REDIS_URL in {0}: using NOVA\'s default redis://localhost:6379/1.', src.file ?? '.env');
+      }
+      return src.file ? vscode.l10n.t('From REDIS_URL in {0}', src.line ? `${src.file}:${src.line}` : src.file) : '';
+    };
+    switch (state.kind) {
+      case 'idle':
+        this.item.text = '$(database) NOVA Redis';
+        tip.appendMarkdown(vscode.l10n.t('Not connected.'));
+        break;
+      case 'connecting':
+        this.item.text = vscode.l10n.t('$(sync~spin) Redis: connecting…');
+        tip.appendMarkdown(vscode.l10n.t('Connecting to {0}…', endpointText(state.target)));
+        tip.appendMarkdown(`\n\n${sourceLine()}`);
+        break;
+      case 'connected': {
+        const count = state.dbSize === undefined ? '?' : formatCount(state.dbSize);
+        this.item.text = vscode.l10n.t('$(database) DB {0} · {1} keys', state.target.db, count);
+        tip.appendMarkdown(`**${vscode.l10n.t('Connected')}** — \`${redactedUrl({ ...state.target, password: state.target.hasPassword ? '' : undefined })}\`\n\n`);
+        tip.appendMarkdown(`${serverLabel(state)}\n\n`);
+        tip.appendMarkdown(`${vscode.l10n.t('Keys in DB {0}: {1} (approximate: DBSIZE counts keys that expired but were not reclaimed yet)', state.target.db, count)}\n\n`);
+        tip.appendMarkdown(`${vscode.l10n.t('Round trip: {0} ms', state.rttMs.toFixed(1))}\n\n`);
+        tip.appendMarkdown(sourceLine());
+        if (state.authNotNeeded) {
+          tip.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('REDIS_URL has a password but the server does not require one.')}`);
+        }
+        tip.appendMarkdown(`\n\n[${vscode.l10n.t('Ping')}](command:${Commands.ping})`);
+        break;
+      }
+      case 'reconnecting':
+      case 'failed': {
+        const text = describeError(state.error, state.target, state.source);
+        this.item.text = state.kind === 'reconnecting' ? vscode.l10n.t('$(debug-disconnect) Redis: disconnected') : vscode.l10n.t('$(error) Redis: failed');
+        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+        if (state.target) {
+          tip.appendMarkdown(`\`${redactedUrl({ ...state.target, password: state.target.hasPassword ? '' : undefined })}\`\n\n`);
+        }
+        tip.appendMarkdown(`**${escapeMd(text.message)}**\n\n${escapeMd(text.hint)}\n\n`);
+        if (state.kind === 'reconnecting') {
+          tip.appendMarkdown(`${vscode.l10n.t('Retrying automatically (attempt {0}).', state.attempt)}\n\n`);
+        }
+        tip.appendMarkdown(`${sourceLine()}\n\n`);
+        tip.appendMarkdown(
+          `[${vscode.l10n.t('Reconnect')}](command:${Commands.reconnect}) · [${vscode.l10n.t('Open .env')}](command:${Commands.openEnv}) · [${vscode.l10n.t('Show Log')}](command:${Commands.showLog})`,
+        );
+        break;
+      }
+    }
+    this.item.tooltip = tip;
+  }
+}
+
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>]/g, '\\$&');
+}
