@@ -10,8 +10,9 @@ import { ServerInfoProvider } from './views/serverInfo';
 import { KeysView } from './views/keysView';
 import { connectionCommands, SERVER_INFO_URI } from './commands/connectionCommands';
 import { createErrorReporter, registerCommands } from './commands/registry';
+import type { NovaApi } from './api';
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): NovaApi {
   const own = <T extends vscode.Disposable>(d: T): T => {
     context.subscriptions.push(d);
     return d;
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
   );
   void controller.start();
+  return { connectionState: () => connection.state };
 }
 
 export function deactivate(): void {
