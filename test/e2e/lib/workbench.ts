@@ -1,0 +1,428 @@
+/**
+ * Drives the VS Code workbench served by code-server in Debian's Chromium, through Playwright, the way a
+ * person would: command palette, notifications, status bar, activity bar, tree views, dialogs, input boxes.
+ *
+ * The selectors are VS Code's DOM classes as of 1.99; they are the only place that knows them.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { resultsDir, type CodeServer } from './codeServer';
+
+export interface WorkbenchOptions {
+  viewport?: { width: number; height: number };
+}
+
+/** Debian's Chromium as root in a container: no sandbox, no GPU, and nothing that calls home. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export function chromiumPath(): string {
+  return process.env.NOVA_E2E_CHROMIUM || '/usr/bin/chromium';
+}
+
+/** A CSS attribute value in double quotes. */
+function css(value: string): string {
+  return JSON.stringify(value);
+}
+
+function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await sleep(100);
+  }
+}
+
+function normalize(text: string | null): string {
+  return (text ?? '').replace(/\u00a0/g, ' ').trim();
+}
+
+/**
+ * The text of each element of a virtualized Monaco list, top to bottom: rows are reused while scrolling,
+ * so their DOM order is not their order on screen; their `top` style is.
+ */
+async function inRenderedOrder(rows: Locator, textOf?: string): Promise<string[]> {
+  const items: { top: number; text: string }[] = [];
+  for (const row of await rows.all()) {
+    const top = /top:\s*(-?[\d.]+)px/.exec((await row.getAttribute('style')) ?? '');
+    const text = textOf ? await row.locator(textOf).first().textContent() : await row.textContent();
+    items.push({ top: top ? Number(top[1]) : 0, text: text ?? '' });
+  }
+  return items.sort((a, b) => a.top - b.top).map((i) => i.text);
+}
+
+export class Workbench {
+  private constructor(
+    private readonly browser: Browser,
+    readonly page: Page,
+    readonly server: CodeServer,
+  ) {}
+
+  /** Opens the workbench of `server` in a new headless Chromium and waits until it is usable. */
+  static async open(server: CodeServer, options: WorkbenchOptions = {}): Promise<Workbench> {
+    // Chromium's crash reporter and caches would otherwise write under the home folder, its temporary
+    // files in /tmp.
+    const home = path.join(server.runDir, 'xdg', 'chromium');
+    const browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      args: CHROMIUM_ARGS,
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_CACHE_HOME: path.join(home, 'cache'), TMPDIR: server.tmpDir },
+    });
+    try {
+      const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      const consoleLog = path.join(server.runDir, 'browser-console.log');
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') {
+          appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`);
+        }
+      });
+      page.on('pageerror', (e) => appendFileSync(consoleLog, `[pageerror] ${e.stack ?? e.message}\n`));
+      const workbench = new Workbench(browser, page, server);
+      await workbench.load();
+      return workbench;
+    } catch (err) {
+      await browser.close();
+      throw err;
+    }
+  }
+
+  private async load(): Promise<void> {
+    await this.page.goto(this.server.url);
+    try {
+      await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
+      await this.page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 30_000 });
+      // The status bar's notification bell is added once the workbench has restored its layout.
+      await this.page.locator(`.part.statusbar [id=${css('status.notifications')}]`).waitFor({ timeout: 30_000 });
+    } catch (err) {
+      throw new Error(`the workbench did not load: ${(err as Error).message}\ncode-server log:\n${this.server.logTail()}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+
+  /** Saves a PNG of the whole window to test-results/e2e/<name>.png and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(resultsDir, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    // Finished animations, so a toast that is fading in shows as it will stay.
+    await this.page.screenshot({ path: file, animations: 'disabled' });
+    return file;
+  }
+
+  // Quick input: command palette, quick picks, input boxes
+
+  private get quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  private get quickInputBox(): Locator {
+    return this.quickInput.locator('.quick-input-box input');
+  }
+
+  private quickPickRow(label: string): Locator {
+    return this.quickInput
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) });
+  }
+
+  /**
+   * Runs a command from the command palette by its exact title, as shown in the palette (for an extension's
+   * command, "Category: Title"). Right after start-up an extension's commands may not be registered yet,
+   * so the palette is reopened until the title appears.
+   */
+  async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      await this.quickInputBox.waitFor({ state: 'visible', timeout: 10_000 });
+      await this.quickInputBox.fill(`>${title}`);
+      const row = this.quickPickRow(title).first();
+      try {
+        await row.waitFor({ state: 'visible', timeout: 3000 });
+      } catch {
+        if (Date.now() > deadline) {
+          const shown = await this.quickInput.locator('.quick-input-list .label-name').allTextContents();
+          throw new Error(`no command titled "${title}" in the palette after ${timeoutMs} ms; it shows: ${shown.join(' | ')}`);
+        }
+        await this.page.keyboard.press('Escape');
+        continue;
+      }
+      await row.click();
+      await this.waitQuickInputLeft(`>${title}`);
+      return;
+    }
+  }
+
+  /** After a pick, the widget either hides or is reused by the next input box or quick pick. */
+  private async waitQuickInputLeft(value: string): Promise<void> {
+    await until(
+      'the quick input to close',
+      async () => !(await this.quickInput.isVisible()) || (await this.quickInputBox.inputValue()) !== value,
+      10_000,
+    );
+  }
+
+  /** Picks an item of the open quick pick (showQuickPick) by its exact label. */
+  async pickQuickItem(label: string, timeoutMs = 15_000): Promise<void> {
+    const row = this.quickPickRow(label).first();
+    await row.waitFor({ state: 'visible', timeout: timeoutMs });
+    const value = await this.quickInputBox.inputValue();
+    await row.click();
+    await this.waitQuickInputLeft(value);
+  }
+
+  /** Labels of the items the open quick pick shows. */
+  async quickPickLabels(timeoutMs = 15_000): Promise<string[]> {
+    await this.quickInput.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: timeoutMs });
+    return (await this.quickInput.locator('.quick-input-list .monaco-list-row .label-name').allTextContents()).map(normalize);
+  }
+
+  /**
+   * Answers the open input box (showInputBox): waits for it, types `text`, presses Enter. Returns the
+   * prompt the box showed, so a scenario can check it.
+   */
+  async answerInputBox(text: string, timeoutMs = 15_000): Promise<string> {
+    await until(
+      'an input box',
+      async () => (await this.quickInput.isVisible()) && !(await this.quickInputBox.inputValue()).startsWith('>'),
+      timeoutMs,
+    );
+    const message = normalize(await this.quickInput.locator('.quick-input-message').textContent());
+    // VS Code appends its own hint to the prompt (English: its language packs are not installed offline).
+    const prompt = message
+      .replace(/\s*\(Press 'Enter' to confirm or 'Escape' to cancel\)$/, '')
+      .replace(/^Press 'Enter' to confirm your input or 'Escape' to cancel$/, '');
+    await this.quickInputBox.fill(text);
+    await this.quickInputBox.press('Enter');
+    await this.waitQuickInputLeft(text);
+    return prompt;
+  }
+
+  /**
+   * Closes what a failed step may have left open (modal dialog, quick input, context menu), so that the
+   * next test starts from a usable window. Escape cancels them, as a person would.
+   */
+  async dismissAll(): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      const open =
+        (await this.dialog.isVisible()) ||
+        (await this.quickInput.isVisible()) ||
+        (await this.page.locator('.context-view .monaco-menu').isVisible());
+      if (!open) {
+        return;
+      }
+      await this.page.keyboard.press('Escape');
+      await sleep(200);
+    }
+  }
+
+  // Notifications
+
+  private get notificationMessages(): Locator {
+    return this.page.locator(
+      '.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message',
+    );
+  }
+
+  /** The text of every notification shown now (toasts, and the notification center when open). */
+  async notifications(): Promise<string[]> {
+    return (await this.notificationMessages.allTextContents()).map(normalize);
+  }
+
+  /**
+   * Waits for a notification whose text contains `match` (or matches the RegExp) and returns its full text.
+   */
+  async waitForNotification(match: string | RegExp, timeoutMs = 15_000): Promise<string> {
+    const test = (t: string): boolean => (typeof match === 'string' ? t.includes(match) : match.test(t));
+    let found: string | undefined;
+    try {
+      await until(
+        `a notification ${String(match)}`,
+        async () => {
+          found = (await this.notifications()).find(test);
+          return found !== undefined;
+        },
+        timeoutMs,
+      );
+    } catch {
+      throw new Error(`no notification ${String(match)} within ${timeoutMs} ms; shown: ${JSON.stringify(await this.notifications())}`);
+    }
+    return found ?? '';
+  }
+
+  /** Clicks a button (e.g. "Retry") of the notification whose text contains `match`. */
+  async clickNotificationButton(match: string, button: string): Promise<void> {
+    const item = this.page.locator('.notification-list-item').filter({ hasText: match }).first();
+    await item.locator('.notification-list-item-buttons-container .monaco-button', { hasText: exactly(button) }).click();
+  }
+
+  async clearNotifications(): Promise<void> {
+    await this.runCommand('Notifications: Clear All Notifications');
+    await until('notifications to clear', async () => (await this.notificationMessages.count()) === 0, 5000);
+  }
+
+  // Status bar
+
+  /**
+   * A status bar item by the id given to createStatusBarItem (VS Code prefixes it with the extension id)
+   * or by its full DOM id.
+   */
+  statusBarItem(id: string): Locator {
+    return this.page.locator(`.part.statusbar .statusbar-item[id=${css(id)}], .part.statusbar .statusbar-item[id$=${css(`.${id}`)}]`).first();
+  }
+
+  /** A status bar item by its text (containing `text`, or matching the RegExp). */
+  statusBarItemByText(text: string | RegExp): Locator {
+    return this.page.locator('.part.statusbar .statusbar-item').filter({ hasText: text }).first();
+  }
+
+  /** The visible text of a status bar item (icons excluded), once it is shown. */
+  async statusBarText(id: string, timeoutMs = 15_000): Promise<string> {
+    const item = this.statusBarItem(id);
+    await item.waitFor({ state: 'visible', timeout: timeoutMs });
+    return normalize(await item.textContent());
+  }
+
+  // Activity bar, views, trees
+
+  /** Shows a view container by its activity bar title; clicking an already shown one would hide it. */
+  async openActivityBarItem(title: string, timeoutMs = 15_000): Promise<void> {
+    const item = this.page
+      .locator('.part.activitybar li.action-item')
+      .filter({ has: this.page.locator(`a.action-label[aria-label=${css(title)}], a.action-label[aria-label^=${css(`${title} (`)}]`) })
+      .first();
+    await item.waitFor({ state: 'visible', timeout: timeoutMs });
+    if (!((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked')) {
+      await item.click();
+    }
+    await until(`"${title}" to be the shown view container`, async () => ((await item.getAttribute('class')) ?? '').includes('checked'), timeoutMs);
+  }
+
+  /** A view (pane) of the side bar or panel by its title. */
+  view(title: string): Locator {
+    return this.page
+      .locator('.part.sidebar .pane, .part.panel .pane, .part.auxiliarybar .pane')
+      .filter({ has: this.page.locator('.pane-header h3.title', { hasText: exactly(title) }) })
+      .first();
+  }
+
+  /** A tree item by its exact label, in the view titled `viewTitle` or anywhere. Only rendered rows count. */
+  treeItem(label: string, viewTitle?: string): Locator {
+    const scope = viewTitle ? this.view(viewTitle) : this.page.locator('.monaco-workbench');
+    return scope
+      .locator('.monaco-list-row[role="treeitem"]')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) })
+      .first();
+  }
+
+  /** Labels of the rendered rows of a view's tree, top to bottom. */
+  async treeItemLabels(viewTitle: string, timeoutMs = 15_000): Promise<string[]> {
+    const rows = this.view(viewTitle).locator('.monaco-list-row[role="treeitem"]');
+    await rows.first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return (await inRenderedOrder(rows, '.label-name')).map(normalize);
+  }
+
+  /**
+   * Clicks an entry of the open context menu (right-click a tree item first) by its exact label. The
+   * browser build draws its menus in HTML, so they are reachable like the rest of the page.
+   */
+  async clickContextMenuItem(label: string, timeoutMs = 15_000): Promise<void> {
+    const item = this.page
+      .locator('.context-view .monaco-menu .action-item')
+      .filter({ has: this.page.locator('.action-label', { hasText: exactly(label) }) })
+      .first();
+    await item.waitFor({ state: 'visible', timeout: timeoutMs });
+    // A menu entry listens for mouse-up only 100 ms after it is drawn (so that the release of the right
+    // click that opened the menu does not pick an entry); a click before that is silently ignored.
+    await sleep(250);
+    await item.click();
+    await this.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: timeoutMs });
+  }
+
+  /** Labels of the open context menu's entries. */
+  async contextMenuLabels(timeoutMs = 15_000): Promise<string[]> {
+    const labels = this.page.locator('.context-view .monaco-menu .action-item .action-label');
+    await labels.first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return (await labels.allTextContents()).map(normalize).filter((l) => l !== '');
+  }
+
+  // Webviews
+
+  /**
+   * The document of the visible webview (a WebviewPanel or a webview view). VS Code draws webviews in an
+   * overlay outside the editor part, inside two iframes: the host frame and its `active-frame`.
+   */
+  webview(): FrameLocator {
+    return this.page
+      .locator('iframe.webview.ready')
+      .filter({ visible: true })
+      .first()
+      .contentFrame()
+      .locator('iframe#active-frame')
+      .contentFrame();
+  }
+
+  // Modal dialogs
+
+  private get dialog(): Locator {
+    return this.page.locator('.monaco-dialog-box');
+  }
+
+  /** The message (and detail) of the open modal dialog. */
+  async dialogMessage(timeoutMs = 15_000): Promise<string> {
+    await this.dialog.waitFor({ state: 'visible', timeout: timeoutMs });
+    return normalize(await this.dialog.locator('.dialog-message-container').textContent());
+  }
+
+  /** Clicks the button labelled `button` of the open modal dialog; returns the dialog's message. */
+  async answerDialog(button: string, timeoutMs = 15_000): Promise<string> {
+    const message = await this.dialogMessage(timeoutMs);
+    await this.dialog.locator('.dialog-buttons .monaco-button', { hasText: exactly(button) }).click();
+    await this.dialog.waitFor({ state: 'hidden', timeout: timeoutMs });
+    return message;
+  }
+
+  // Editors
+
+  private get activeEditor(): Locator {
+    return this.page.locator('.editor-group-container.active .editor-instance .monaco-editor').first();
+  }
+
+  /**
+   * The text of the active text editor as rendered: Monaco only renders the lines in view, so this is the
+   * whole document only when it fits the window (about 40 lines at the default size).
+   */
+  async activeEditorText(timeoutMs = 15_000): Promise<string> {
+    const lines = this.activeEditor.locator('.view-lines');
+    await lines.waitFor({ state: 'visible', timeout: timeoutMs });
+    return (await inRenderedOrder(lines.locator('.view-line'))).map((t) => t.replace(/\u00a0/g, ' ')).join('\n');
+  }
+
+  /** The label of the active editor's tab. */
+  async activeEditorTitle(timeoutMs = 15_000): Promise<string> {
+    const tab = this.page.locator('.editor-group-container.active .tab.active .label-name').first();
+    await tab.waitFor({ state: 'visible', timeout: timeoutMs });
+    return normalize(await tab.textContent());
+  }
+}
