@@ -114,6 +114,10 @@ export class ConnectionManager implements Disposable {
       return;
     }
     registerSecret(target.password);
+    if (target.password === undefined) {
+      // A lone user name is usually a password whose colon was forgotten.
+      registerSecret(target.username);
+    }
     this.target = target;
     this.connect();
   }
