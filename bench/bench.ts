@@ -1,0 +1,455 @@
+/**
+ * Key explorer benchmark (`npm run bench`): not a test. Starts its own redis-server, seeds a keyspace
+ * shaped like NOVA's cache, and measures on the same data, in one run:
+ * - first_screen_ms: what the view shows when it opens (the root's children with the metadata of the
+ *   keys among them), at 1,000 keys and at N keys, and their ratio;
+ * - index_ms (the whole keyspace into the namespace tree with counts) against bare_scan_ms (a plain
+ *   SCAN COUNT 1000 loop with ioredis), medians of alternating runs;
+ * - slowlog entries over 10 ms during the full index, and the server time of KEYS * for comparison
+ *   (the only place KEYS is sent, on the benchmark's own server);
+ * - bytes_per_key: heap growth (JS heap + array buffers) of a built index, after garbage collection;
+ * - the peers' loading strategies, side by side on the same data.
+ *
+ * Usage: tsx bench/bench.ts [--keys N] [--runs R] [--json] [--no-peers]
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import Redis from 'ioredis';
+import { capabilitiesFor, type Capabilities } from '../src/redis/capabilities';
+import { ExplorerModel } from '../src/redis/explorerModel';
+import { RedisServer, binaryVersion } from '../test/support/redisServer';
+import { seedNovaData } from '../test/support/seed';
+
+interface Args {
+  keys: number;
+  runs: number;
+  json: boolean;
+  peers: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { keys: 1_000_000, runs: 5, json: false, peers: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): number => {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n <= 0) {
+        throw new Error(`${a} needs a positive integer`);
+      }
+      return n;
+    };
+    if (a === '--keys') {
+      args.keys = value();
+    } else if (a === '--runs') {
+      args.runs = value();
+    } else if (a === '--json') {
+      args.json = true;
+    } else if (a === '--no-peers') {
+      args.peers = false;
+    } else {
+      throw new Error(`unknown argument ${a}`);
+    }
+  }
+  return args;
+}
+
+const SMALL = 1000;
+const DB_N = 1;
+const DB_SMALL = 2;
+/** Rows a sidebar shows without scrolling, for the peers that fetch metadata of visible rows only. */
+const VISIBLE_ROWS = 50;
+const FIRST_SCREEN_RUNS = 15;
+
+/** `gc()` even when node was started without --expose-gc (the npm script runs plain tsx). */
+function gcFunction(): () => void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === 'function') {
+    return g;
+  }
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function client(server: RedisServer, db: number): Redis {
+  return new Redis(server.url(db), { protocol: 2, disableClientInfo: true });
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+async function slowlogLen(admin: Redis): Promise<number> {
+  return Number(await admin.slowlog('LEN'));
+}
+
+/** The slowlog's entries as `COMMAND arg… (µs)`, for the report. */
+async function slowlogEntries(admin: Redis): Promise<string[]> {
+  const entries = (await admin.slowlog('GET', 100)) as [number, number, number, string[]][];
+  return entries.map(([, , usec, argv]) => `${argv.slice(0, 4).join(' ')} (${usec} µs)`);
+}
+
+/** Server-side microseconds of a command since the last CONFIG RESETSTAT. */
+async function commandUsec(admin: Redis, command: string): Promise<number> {
+  const stats = await admin.info('commandstats');
+  const m = new RegExp(`cmdstat_${command}:calls=\\d+,usec=(\\d+)`).exec(stats);
+  return m ? Number(m[1]) : 0;
+}
+
+// ---- our engine ------------------------------------------------------------------------------
+
+async function firstScreen(c: Redis, caps: Capabilities): Promise<{ ms: number; nodes: number }> {
+  const start = performance.now();
+  const model = new ExplorerModel(c, caps);
+  const nodes = await model.children();
+  const ms = performance.now() - start;
+  model.dispose();
+  return { ms, nodes: nodes.length };
+}
+
+async function bareScan(c: Redis): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await c.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== '0');
+  return n;
+}
+
+async function fullIndex(c: Redis, caps: Capabilities): Promise<ExplorerModel> {
+  const model = new ExplorerModel(c, caps);
+  await model.scanAll();
+  return model;
+}
+
+// ---- the peers' strategies, as described in DESIGN.md §6 ---------------------------------------
+
+interface Peer {
+  name: string;
+  strategy: string;
+  /** Loads what the peer's view shows when it opens. */
+  run(c: Redis): Promise<unknown>;
+}
+
+/** Groups names by their first segment, the way every tree view does before it can show the root. */
+function rootOf(names: string[]): Map<string, number> {
+  const root = new Map<string, number>();
+  for (const n of names) {
+    const i = n.indexOf(':');
+    const head = i < 0 ? n : n.slice(0, i);
+    root.set(head, (root.get(head) ?? 0) + 1);
+  }
+  return root;
+}
+
+const PEERS: Peer[] = [
+  {
+    name: 'Database Client',
+    strategy: 'KEYS *, then TYPE per key',
+    async run(c) {
+      const keys = await c.keys('*');
+      const types = await Promise.all(keys.map((k) => c.type(k)));
+      return [rootOf(keys), types.length];
+    },
+  },
+  {
+    name: 'Redis Xplorer',
+    strategy: 'SCAN everything, sort, then show',
+    async run(c) {
+      const all: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await c.scan(cursor, 'COUNT', 1000);
+        cursor = next;
+        all.push(...keys);
+      } while (cursor !== '0');
+      all.sort();
+      return rootOf(all);
+    },
+  },
+  {
+    name: 'Tiny RDM',
+    strategy: `SCAN to 10,000 keys, then TYPE + TTL one by one for ${VISIBLE_ROWS} visible rows`,
+    async run(c) {
+      const loaded: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await c.scan(cursor, 'COUNT', 1000);
+        cursor = next;
+        loaded.push(...keys);
+      } while (cursor !== '0' && loaded.length < 10_000);
+      loaded.sort();
+      for (const k of loaded.slice(0, VISIBLE_ROWS)) {
+        await c.type(k);
+        await c.ttl(k);
+      }
+      return rootOf(loaded);
+    },
+  },
+  {
+    name: 'Redis for VS Code',
+    strategy: `SCAN pages of 10,000, one pipelined TYPE + TTL for ${VISIBLE_ROWS} visible rows`,
+    async run(c) {
+      const [, keys] = await c.scan('0', 'COUNT', 10_000);
+      const pipe = c.pipeline();
+      for (const k of keys.slice(0, VISIBLE_ROWS)) {
+        pipe.type(k);
+        pipe.ttl(k);
+      }
+      await pipe.exec();
+      return rootOf(keys);
+    },
+  },
+];
+
+interface PeerRow {
+  name: string;
+  strategy: string;
+  first_screen_ms_small: number;
+  first_screen_ms_n: number;
+  first_screen_ratio: number;
+  slowlog_entries_over_10ms: number;
+}
+
+async function measurePeer(peer: Peer, small: Redis, big: Redis, admin: Redis, runs: number): Promise<PeerRow> {
+  const atSmall: number[] = [];
+  const atN: number[] = [];
+  await admin.slowlog('RESET');
+  for (let i = 0; i < runs; i++) {
+    atSmall.push(await timed(() => peer.run(small)));
+    atN.push(await timed(() => peer.run(big)));
+  }
+  const slow = await slowlogLen(admin);
+  const s = median(atSmall);
+  const n = median(atN);
+  return {
+    name: peer.name,
+    strategy: peer.strategy,
+    first_screen_ms_small: round(s),
+    first_screen_ms_n: round(n),
+    first_screen_ratio: round(n / s, 2),
+    slowlog_entries_over_10ms: slow,
+  };
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const gc = gcFunction();
+  const version = binaryVersion();
+  const caps = capabilitiesFor(version);
+  log(`starting redis-server ${version.join('.')}`);
+  const server = await RedisServer.start({ args: ['--slowlog-log-slower-than', '10000', '--slowlog-max-len', '10000'] });
+  const admin = server.admin(DB_N);
+  const big = client(server, DB_N);
+  const small = client(server, DB_SMALL);
+  try {
+    log(`seeding ${args.keys.toLocaleString('en-US')} keys in DB ${DB_N} and ${SMALL.toLocaleString('en-US')} in DB ${DB_SMALL}`);
+    const seedStart = performance.now();
+    const seeder = client(server, DB_N);
+    let lastReport = 0;
+    await seedNovaData(seeder, {
+      keys: args.keys,
+      onProgress: (n, total) => {
+        if (n - lastReport >= 100_000 || n === total) {
+          lastReport = n;
+          log(`  ${n.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`);
+        }
+      },
+    });
+    await seedNovaData(seeder, { keys: SMALL, db: DB_SMALL, seed: 2 });
+    seeder.disconnect();
+    const seedMs = performance.now() - seedStart;
+    const dbsizeN = await big.dbsize();
+    const dbsizeSmall = await small.dbsize();
+
+    // Warm-up (JIT, script cache), not measured.
+    await firstScreen(small, caps);
+    await firstScreen(big, caps);
+
+    log('measuring the index memory');
+    gc();
+    gc();
+    const before = process.memoryUsage();
+    let model: ExplorerModel | undefined = await fullIndex(big, caps);
+    gc();
+    gc();
+    const afterMem = process.memoryUsage();
+    const indexedKeys = model.status.keys;
+    const bytesPerKey = (afterMem.heapUsed + afterMem.arrayBuffers - (before.heapUsed + before.arrayBuffers)) / indexedKeys;
+    const arrayBytesPerKey = model.indexBytes() / indexedKeys;
+    model.dispose();
+    model = undefined;
+    gc();
+
+    log(`timing bare SCAN vs full index, ${args.runs} alternating runs each`);
+    const bareRuns: number[] = [];
+    const indexRuns: number[] = [];
+    let slowEntries = 0;
+    const slowDetails: string[] = [];
+    let slowBare = 0;
+    for (let i = 0; i < args.runs; i++) {
+      await admin.slowlog('RESET');
+      bareRuns.push(await timed(() => bareScan(big)));
+      slowBare += await slowlogLen(admin);
+      await admin.slowlog('RESET');
+      let built: ExplorerModel | undefined;
+      indexRuns.push(
+        await timed(async () => {
+          built = await fullIndex(big, caps);
+        }),
+      );
+      slowEntries += await slowlogLen(admin);
+      slowDetails.push(...(await slowlogEntries(admin)));
+      built?.dispose();
+      gc();
+      log(`  bare ${Math.round(bareRuns[i])} ms, index ${Math.round(indexRuns[i])} ms`);
+    }
+
+    log(`timing the first screen, ${FIRST_SCREEN_RUNS} alternating runs at each size`);
+    const fsSmall: number[] = [];
+    const fsN: number[] = [];
+    let nodesSmall = 0;
+    let nodesN = 0;
+    await admin.slowlog('RESET');
+    for (let i = 0; i < FIRST_SCREEN_RUNS; i++) {
+      const s = await firstScreen(small, caps);
+      const n = await firstScreen(big, caps);
+      fsSmall.push(s.ms);
+      fsN.push(n.ms);
+      nodesSmall = s.nodes;
+      nodesN = n.nodes;
+    }
+    const firstScreenSlow = await slowlogLen(admin);
+
+    log('KEYS * on the benchmark server, for comparison only');
+    await admin.config('RESETSTAT');
+    const keysClientMs = await timed(() => big.keys('*'));
+    const keysStarMs = (await commandUsec(admin, 'keys')) / 1000;
+
+    const peers: PeerRow[] = [];
+    if (args.peers) {
+      for (const peer of PEERS) {
+        log(`peer: ${peer.name}`);
+        const expensive = peer.name === 'Database Client' || peer.name === 'Redis Xplorer';
+        peers.push(await measurePeer(peer, small, big, admin, expensive ? 1 : 5));
+      }
+    }
+
+    const ours = {
+      name: 'NOVA Redis',
+      strategy: 'bounded SCAN, paged levels, one metadata round trip per level',
+      first_screen_ms_small: round(median(fsSmall)),
+      first_screen_ms_n: round(median(fsN)),
+      first_screen_ratio: round(median(fsN) / median(fsSmall), 2),
+      slowlog_entries_over_10ms: firstScreenSlow,
+    };
+    const result = {
+      keys: args.keys,
+      dbsize_n: dbsizeN,
+      dbsize_small: dbsizeSmall,
+      server: `redis-server ${version.join('.')}`,
+      node: process.version,
+      seed_ms: Math.round(seedMs),
+      first_screen_ms_small: ours.first_screen_ms_small,
+      first_screen_ms_n: ours.first_screen_ms_n,
+      first_screen_ratio: ours.first_screen_ratio,
+      first_screen_runs_small: fsSmall.map((v) => round(v)),
+      first_screen_runs_n: fsN.map((v) => round(v)),
+      first_screen_nodes_small: nodesSmall,
+      first_screen_nodes_n: nodesN,
+      bare_scan_ms: Math.round(median(bareRuns)),
+      index_ms: Math.round(median(indexRuns)),
+      index_vs_scan_ratio: round(median(indexRuns) / median(bareRuns), 2),
+      // Fastest against fastest: the least disturbed by other load on a shared machine.
+      index_vs_scan_ratio_best: round(Math.min(...indexRuns) / Math.min(...bareRuns), 2),
+      bare_scan_runs: bareRuns.map(Math.round),
+      index_runs: indexRuns.map(Math.round),
+      indexed_keys: indexedKeys,
+      slowlog_entries_over_10ms: slowEntries,
+      slowlog_during_index: slowDetails,
+      slowlog_entries_bare_scan: slowBare,
+      keys_star_ms: round(keysStarMs),
+      keys_star_client_ms: Math.round(keysClientMs),
+      bytes_per_key: round(bytesPerKey),
+      index_array_bytes_per_key: round(arrayBytesPerKey),
+      peers: [ours, ...peers],
+      targets: { first_screen_ratio: 1.5, index_vs_scan_ratio: 1.5, slowlog_entries_over_10ms: 0, bytes_per_key: 100 },
+    };
+    const pass = {
+      first_screen_ratio: result.first_screen_ratio <= 1.5,
+      index_vs_scan_ratio: result.index_vs_scan_ratio <= 1.5,
+      slowlog_entries_over_10ms: result.slowlog_entries_over_10ms === 0,
+      bytes_per_key: result.bytes_per_key <= 100,
+    };
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ ...result, pass })}\n`);
+    } else {
+      printTable(result, pass);
+    }
+  } finally {
+    big.disconnect();
+    small.disconnect();
+    admin.disconnect();
+    await server.stop();
+  }
+}
+
+function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Record<string, boolean>): void {
+  const fmt = (v: unknown): string => (typeof v === 'number' ? v.toLocaleString('en-US') : String(v));
+  const n = fmt(r.keys);
+  const lines: string[] = [];
+  lines.push(`NOVA Redis key explorer benchmark: ${n} keys in DB ${DB_N}, ${String(r.server)}, node ${String(r.node)}`);
+  lines.push('');
+  const rows: [string, unknown, string][] = [
+    [`first_screen_ms @ ${fmt(SMALL)} keys`, r.first_screen_ms_small, ''],
+    [`first_screen_ms @ ${n} keys`, r.first_screen_ms_n, ''],
+    ['first_screen_ratio', r.first_screen_ratio, `<= 1.5  ${pass.first_screen_ratio ? 'ok' : 'MISSED'}`],
+    ['bare_scan_ms (SCAN COUNT 1000 loop)', r.bare_scan_ms, ''],
+    ['index_ms (tree + counts)', r.index_ms, ''],
+    ['index_vs_scan_ratio (medians)', r.index_vs_scan_ratio, `<= 1.5  ${pass.index_vs_scan_ratio ? 'ok' : 'MISSED'}`],
+    ['  same, fastest runs', r.index_vs_scan_ratio_best, ''],
+    ['slowlog_entries_over_10ms (index)', r.slowlog_entries_over_10ms, `== 0    ${pass.slowlog_entries_over_10ms ? 'ok' : 'MISSED'}`],
+    ['  same, bare SCAN loop (control)', r.slowlog_entries_bare_scan, 'a busy machine delays any command'],
+    ['bytes_per_key (heap of the index)', r.bytes_per_key, `<= 100  ${pass.bytes_per_key ? 'ok' : 'MISSED'}`],
+    ['  of which typed arrays', r.index_array_bytes_per_key, ''],
+    ['keys_star_ms (server time of KEYS *)', r.keys_star_ms, 'comparison only'],
+    ['seed_ms', r.seed_ms, ''],
+  ];
+  for (const [label, value, note] of rows) {
+    lines.push(`${label.padEnd(40)} ${fmt(value).padStart(10)}   ${note}`);
+  }
+  lines.push('');
+  lines.push(`First screen, side by side (median ms; ratio = ${n} keys / ${fmt(SMALL)} keys)`);
+  lines.push(`${'tool'.padEnd(20)} ${`@${fmt(SMALL)}`.padStart(10)} ${`@${n}`.padStart(12)} ${'ratio'.padStart(8)} ${'slowlog>10ms'.padStart(13)}   strategy`);
+  for (const p of r.peers) {
+    lines.push(
+      `${p.name.padEnd(20)} ${fmt(p.first_screen_ms_small).padStart(10)} ${fmt(p.first_screen_ms_n).padStart(12)} ${fmt(p.first_screen_ratio).padStart(8)} ${fmt(p.slowlog_entries_over_10ms).padStart(13)}   ${p.strategy}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

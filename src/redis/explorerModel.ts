@@ -1,0 +1,585 @@
+/**
+ * What the key explorer shows, level by level, without `vscode`: the TreeDataProvider asks for the
+ * children of the root or of a folder and turns the plain nodes returned here into tree items.
+ *
+ * How it stays fast on 1,000,000 keys and honest about what it does not know yet:
+ * - Opening the view never waits for a full scan: the first `children()` scans a bounded amount
+ *   (a few hundred keys, or a time budget when a sparse MATCH finds little) and shows what it found.
+ *   Its cost does not depend on the size of the database.
+ * - Every level is paged (`pageSize` children plus a "more" node), folders first, natural order.
+ * - Counts are lower bounds (`partial`) until the scan has visited the whole keyspace; "load more"
+ *   continues the same cursor until the folder has enough children or a time budget runs out;
+ *   `scanAll` runs the cursor to the end with progress and cancellation.
+ * - Only the keys a level shows get metadata: one round trip for the whole page. Keys reported gone
+ *   (vanished, expired, or no longer of the filtered type) leave the index and its counts at once, and
+ *   a key whose known TTL has run out is re-checked on the next listing (`nextExpiry` tells the UI
+ *   when), so expired keys drop out without a rescan.
+ * - The client is used as handed over (connected, DB selected). The model never reconnects or SELECTs.
+ */
+import type Redis from 'ioredis';
+import type { Capabilities } from './capabilities';
+import { DEFAULT_COMMAND_TIMEOUT_MS, toNovaError, withDeadline } from './deadline';
+import { NovaError, isNovaError } from './errors';
+import { globMatch, matchesEverything } from './glob';
+import { KeyIndex, ROOT_FOLDER, type ChildListing } from './keyIndex';
+import { fetchKeyMeta, fetchMemoryUsage, type KeyMeta, type KeyType } from './keyMeta';
+import { bytesId, displayName } from './keyName';
+import { DEFAULT_SCAN_COUNT, KeyScanner, cursorFraction, type ScanPage } from './scan';
+
+export interface ExplorerOptions {
+  /** Folder delimiter; null or '' shows a flat list. Default ':'. */
+  delimiter?: string | null;
+  /** SCAN MATCH glob. */
+  match?: string | Buffer;
+  /** Show only keys of this type (SCAN TYPE where the server has it, else filtered client-side). */
+  type?: KeyType;
+  /** Children per page at every level. */
+  pageSize?: number;
+  /** SCAN COUNT. */
+  scanCount?: number;
+  /** The first listing stops scanning once this many keys are known... */
+  firstScreenKeys?: number;
+  /** ...or once this much time went by (a sparse MATCH may need many empty pages). */
+  firstScreenBudgetMs?: number;
+  /** Time budget of one "load more". */
+  loadMoreBudgetMs?: number;
+  /** Per-request deadline: a stalled server fails with COMMAND_TIMEOUT instead of hanging. */
+  timeoutMs?: number;
+  /** Metadata older than this is fetched again when its level is listed. */
+  metaMaxAgeMs?: number;
+  /** How many keys' metadata to keep (only shown keys have any). */
+  metaCacheSize?: number;
+  /** Local clock, for tests. */
+  now?: () => number;
+}
+
+export interface FolderNode {
+  kind: 'folder';
+  /** Unique and stable: derived from the prefix bytes. */
+  id: string;
+  /** The folder's own segment, readable (binary bytes escaped). */
+  label: string;
+  /** The segment is empty (`a::b`, or a key that starts with the delimiter); `label` is `""`. */
+  emptyName: boolean;
+  /** Every key below starts with these bytes: the path plus the delimiter. */
+  prefix: Buffer;
+  /** Keys below, at any depth. A lower bound while `partial`. */
+  count: number;
+  /** True until the scan has visited the whole keyspace (the UI shows e.g. `37+`). */
+  partial: boolean;
+  /** 1 for a child of the root. */
+  depth: number;
+}
+
+export interface KeyNode {
+  kind: 'key';
+  /** Unique and stable: a lossless encoding of the key bytes. */
+  id: string;
+  /** The exact key bytes: every operation on the key uses these. */
+  key: Buffer;
+  /** The part after the folder path (the full name in flat mode, or when that part is empty). */
+  label: string;
+  /** The full name, readable. */
+  name: string;
+  /** Type, TTL (`expiresAt`), size; absent only if the metadata request failed. */
+  meta?: KeyMeta;
+}
+
+/** Sits at the end of a level that has more children than shown, or where more may still be found. */
+export interface MoreNode {
+  kind: 'more';
+  id: string;
+  /** The folder this node continues; undefined at the root. */
+  parent?: FolderNode;
+  /** Children already known but not shown. */
+  hidden: number;
+  /** False while the scan is incomplete: loading more will scan for more. */
+  scanComplete: boolean;
+}
+
+export type ExplorerNode = FolderNode | KeyNode | MoreNode;
+
+export interface ScanProgress {
+  /** Distinct live keys found so far. */
+  keys: number;
+  /** Keys SCAN returned so far (duplicates included). */
+  scanned: number;
+  /** DBSIZE when the scan started (approximate: it counts keys that expired but were not reclaimed). */
+  total?: number;
+  /** Estimated share of the keyspace visited, 0 to 1. */
+  fraction?: number;
+}
+
+export interface ExplorerStatus extends ScanProgress {
+  /** The whole keyspace was visited: counts are exact (as of the scan). */
+  complete: boolean;
+  /** A full scan (`scanAll`) is running. */
+  scanning: boolean;
+  /** The last failure of a scan or listing, until a later one succeeds. */
+  error?: NovaError;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+const DEFAULTS = {
+  pageSize: 200,
+  firstScreenKeys: 500,
+  firstScreenBudgetMs: 150,
+  loadMoreBudgetMs: 500,
+  metaMaxAgeMs: 30_000,
+  metaCacheSize: 20_000,
+  progressEveryMs: 250,
+};
+
+export class ExplorerModel {
+  private readonly opts: Required<Omit<ExplorerOptions, 'match' | 'type' | 'delimiter'>> & Pick<ExplorerOptions, 'match' | 'type'>;
+  private readonly delimiter: string | null;
+  private readonly filtered: boolean;
+  private index: KeyIndex;
+  private scanner: KeyScanner;
+  private readonly meta = new Map<number, KeyMeta>();
+  private readonly limits = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
+  private generation = 0;
+  private complete = false;
+  private initial: Promise<void> | undefined;
+  private full: Promise<void> | undefined;
+  private fullAbort: AbortController | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
+  private dbsize: number | undefined;
+  private lastError: NovaError | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly caps: Capabilities,
+    options: ExplorerOptions = {},
+  ) {
+    this.opts = {
+      pageSize: options.pageSize ?? DEFAULTS.pageSize,
+      scanCount: options.scanCount ?? DEFAULT_SCAN_COUNT,
+      firstScreenKeys: options.firstScreenKeys ?? DEFAULTS.firstScreenKeys,
+      firstScreenBudgetMs: options.firstScreenBudgetMs ?? DEFAULTS.firstScreenBudgetMs,
+      loadMoreBudgetMs: options.loadMoreBudgetMs ?? DEFAULTS.loadMoreBudgetMs,
+      timeoutMs: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      metaMaxAgeMs: options.metaMaxAgeMs ?? DEFAULTS.metaMaxAgeMs,
+      metaCacheSize: options.metaCacheSize ?? DEFAULTS.metaCacheSize,
+      now: options.now ?? Date.now,
+      match: options.match,
+      type: options.type,
+    };
+    this.delimiter = options.delimiter === undefined ? ':' : options.delimiter || null;
+    this.filtered = !matchesEverything(options.match) || options.type !== undefined;
+    this.index = new KeyIndex(this.delimiter);
+    this.scanner = this.newScanner();
+  }
+
+  get status(): ExplorerStatus {
+    return {
+      complete: this.complete,
+      scanning: this.full !== undefined,
+      keys: this.index.size,
+      scanned: this.scanner.returned,
+      total: this.dbsize,
+      fraction: this.fraction(),
+      error: this.lastError,
+    };
+  }
+
+  /** The filter in effect, for the view's description. */
+  get filter(): { match?: string | Buffer; type?: KeyType; delimiter: string | null } {
+    return { match: this.opts.match, type: this.opts.type, delimiter: this.delimiter };
+  }
+
+  /** Fires when what the tree shows may have changed (counts, keys, completion, errors). */
+  onDidChange(listener: () => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /**
+   * The children of the root (no argument) or of a folder, as the tree shows them: at most the
+   * level's page limit, folders first, then keys with their metadata, then a "more" node if needed.
+   * Throws a NovaError when the server cannot be read (the UI shows an error item with a retry).
+   */
+  async children(parent?: FolderNode): Promise<ExplorerNode[]> {
+    await this.ensureStarted();
+    const gen = this.generation;
+    const folder = parent ? this.index.folderByPrefix(parent.prefix) : ROOT_FOLDER;
+    if (folder < 0) {
+      return [];
+    }
+    const limit = this.limitOf(parent);
+    let listing = this.index.children(folder, limit);
+    // A key reported gone leaves a hole in the page: list again to fill it (bounded).
+    for (let round = 0; round < 3; round++) {
+      const stale = listing.keys.filter((id) => this.metaIsStale(id));
+      if (stale.length === 0 || !(await this.loadMeta(stale, gen))) {
+        break;
+      }
+      listing = this.index.children(folder, limit);
+    }
+    return this.toNodes(listing, parent);
+  }
+
+  /** Shows one more page of a level, scanning further (within a time budget) if the scan is incomplete. */
+  async loadMore(parent?: FolderNode): Promise<void> {
+    const key = this.limitKey(parent);
+    const limit = this.limitOf(parent) + this.opts.pageSize;
+    this.limits.set(key, limit);
+    if (!this.complete) {
+      const folder = parent ? this.index.folderByPrefix(parent.prefix) : ROOT_FOLDER;
+      const known = (): number => {
+        const f = folder >= 0 ? folder : parent ? this.index.folderByPrefix(parent.prefix) : ROOT_FOLDER;
+        return f < 0 ? 0 : this.index.liveChildFolders(f).length + this.index.folderDirect(f);
+      };
+      await this.scanUntil(() => known() >= limit, this.opts.loadMoreBudgetMs);
+    }
+    this.emit();
+  }
+
+  /**
+   * Scans the rest of the keyspace into the index, with progress and cancellation (a cancelled scan
+   * keeps what it found and can be continued). Joins a full scan that is already running.
+   */
+  scanAll(options: { signal?: AbortSignal; onProgress?: (p: ScanProgress) => void } = {}): Promise<void> {
+    if (this.complete) {
+      return Promise.resolve();
+    }
+    if (this.full) {
+      return this.full;
+    }
+    const abort = new AbortController();
+    this.fullAbort = abort;
+    const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+    const run = this.runFullScan(signal, options.onProgress).finally(() => {
+      if (this.full === run) {
+        this.full = undefined;
+        this.fullAbort = undefined;
+      }
+      this.emit();
+    });
+    this.full = run;
+    this.emit();
+    return run;
+  }
+
+  /** Forgets everything and starts over on the next listing (after a reconnect, a .env change...). */
+  refresh(): void {
+    this.generation++;
+    this.fullAbort?.abort();
+    this.full = undefined;
+    this.fullAbort = undefined;
+    this.initial = undefined;
+    this.index = new KeyIndex(this.delimiter);
+    this.scanner = this.newScanner();
+    this.meta.clear();
+    this.complete = false;
+    this.dbsize = undefined;
+    this.lastError = undefined;
+    this.emit();
+  }
+
+  /** The user (or another command) deleted a key: drop it without a rescan. */
+  noteDeleted(key: Buffer): void {
+    const id = this.index.find(key);
+    if (id >= 0 && this.index.remove(id)) {
+      this.meta.delete(id);
+      this.emit();
+    }
+  }
+
+  /** A key was created from the extension: show it if it passes the filter. */
+  noteCreated(key: Buffer, type?: KeyType): void {
+    if (this.opts.match !== undefined && !globMatch(this.opts.match, key)) {
+      return;
+    }
+    if (this.opts.type !== undefined && type !== this.opts.type) {
+      return;
+    }
+    const id = this.index.add(key);
+    this.meta.delete(id);
+    this.emit();
+  }
+
+  /** The earliest known expiry among shown keys (local clock), so the UI can refresh right then. */
+  nextExpiry(): number | undefined {
+    let next: number | undefined;
+    for (const [id, m] of this.meta) {
+      if (m.expiresAt !== null && this.index.isLive(id) && (next === undefined || m.expiresAt < next)) {
+        next = m.expiresAt;
+      }
+    }
+    return next;
+  }
+
+  /** MEMORY USAGE for a tooltip; undefined where the server has no such command (nothing is sent). */
+  memoryUsage(node: KeyNode): Promise<number | null | undefined> {
+    return fetchMemoryUsage(this.client, this.caps, node.key, { timeoutMs: this.opts.timeoutMs });
+  }
+
+  /** Bytes held by the index's arrays (the benchmark reports heap growth too). */
+  indexBytes(): number {
+    return this.index.byteSize();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.generation++;
+    this.fullAbort?.abort();
+    this.listeners.clear();
+  }
+
+  private newScanner(): KeyScanner {
+    return new KeyScanner(this.client, this.caps, {
+      match: this.opts.match,
+      type: this.opts.type,
+      count: this.opts.scanCount,
+      timeoutMs: this.opts.timeoutMs,
+    });
+  }
+
+  private emit(): void {
+    if (this.disposed) {
+      return;
+    }
+    for (const l of this.listeners) {
+      l();
+    }
+  }
+
+  private fraction(): number | undefined {
+    if (this.complete) {
+      return 1;
+    }
+    if (this.dbsize === undefined || this.dbsize === 0) {
+      return undefined;
+    }
+    if (this.filtered) {
+      return cursorFraction(this.scanner.position, this.dbsize);
+    }
+    return Math.min(1, this.index.size / this.dbsize);
+  }
+
+  private limitKey(parent: FolderNode | undefined): string {
+    return parent ? parent.id : '';
+  }
+
+  private limitOf(parent: FolderNode | undefined): number {
+    return this.limits.get(this.limitKey(parent)) ?? this.opts.pageSize;
+  }
+
+  private ensureStarted(): Promise<void> {
+    if (this.scanner.hasStarted || this.complete) {
+      return Promise.resolve();
+    }
+    if (!this.initial) {
+      const gen = this.generation;
+      const first = this.firstScreen().catch((err: unknown) => {
+        if (this.initial === first && gen === this.generation) {
+          this.initial = undefined;
+        }
+        throw err;
+      });
+      this.initial = first;
+    }
+    return this.initial;
+  }
+
+  private async firstScreen(): Promise<void> {
+    // DBSIZE travels with the first SCAN, so the title's count costs no extra round trip.
+    const size = this.fetchDbsize();
+    await this.scanUntil(() => this.index.size >= this.opts.firstScreenKeys, this.opts.firstScreenBudgetMs);
+    await size;
+  }
+
+  private async fetchDbsize(): Promise<number | undefined> {
+    const gen = this.generation;
+    try {
+      const n = await withDeadline(this.client.dbsize(), this.opts.timeoutMs);
+      if (gen === this.generation) {
+        this.dbsize = n;
+      }
+      return n;
+    } catch {
+      // The scan that runs alongside reports the failure; the count is only for display.
+      return undefined;
+    }
+  }
+
+  /** Runs `fn` after every scan step queued before it: one cursor, one consumer at a time. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private scanPage(prefetch: boolean, signal?: AbortSignal): Promise<ScanPage> {
+    const gen = this.generation;
+    return this.exclusive(async () => {
+      if (gen !== this.generation) {
+        throw new NovaError('CANCELLED', 'explorer was refreshed');
+      }
+      let page: ScanPage;
+      try {
+        page = await this.scanner.next({ prefetch, signal });
+      } catch (err) {
+        const e = toNovaError(err);
+        if (!isNovaError(e, 'CANCELLED') && gen === this.generation) {
+          this.lastError = e;
+          this.emit();
+        }
+        throw e;
+      }
+      if (gen !== this.generation) {
+        throw new NovaError('CANCELLED', 'explorer was refreshed');
+      }
+      const index = this.index;
+      index.addAll(page.keys);
+      if (this.lastError) {
+        this.lastError = undefined;
+        this.emit();
+      }
+      if (page.done && !this.complete) {
+        this.complete = true;
+        index.compact();
+        this.emit();
+      }
+      return page;
+    });
+  }
+
+  /** Scans pages until `enough()` or the budget runs out (always at least one page). */
+  private async scanUntil(enough: () => boolean, budgetMs: number): Promise<void> {
+    const start = this.opts.now();
+    let pages = 0;
+    while (!this.complete && !enough() && (pages === 0 || this.opts.now() - start < budgetMs)) {
+      await this.scanPage(false);
+      pages++;
+    }
+  }
+
+  private async runFullScan(signal: AbortSignal, onProgress: ((p: ScanProgress) => void) | undefined): Promise<void> {
+    const gen = this.generation;
+    const total = await this.fetchDbsize();
+    if (!this.filtered && total !== undefined && gen === this.generation) {
+      this.index.reserve(Math.ceil(total * 1.05));
+    }
+    let lastEmit = this.opts.now();
+    while (!this.complete) {
+      if (signal.aborted) {
+        throw new NovaError('CANCELLED');
+      }
+      await this.scanPage(true, signal);
+      if (gen !== this.generation) {
+        throw new NovaError('CANCELLED', 'explorer was refreshed');
+      }
+      onProgress?.(this.progress());
+      const now = this.opts.now();
+      if (now - lastEmit >= DEFAULTS.progressEveryMs) {
+        lastEmit = now;
+        this.emit();
+      }
+    }
+  }
+
+  private progress(): ScanProgress {
+    return { keys: this.index.size, scanned: this.scanner.returned, total: this.dbsize, fraction: this.fraction() };
+  }
+
+  private metaIsStale(id: number): boolean {
+    const m = this.meta.get(id);
+    if (!m) {
+      return true;
+    }
+    const now = this.opts.now();
+    return now - m.fetchedAt > this.opts.metaMaxAgeMs || (m.expiresAt !== null && m.expiresAt <= now);
+  }
+
+  /** Fetches metadata for the given keys; returns true if some of them left the index. */
+  private async loadMeta(ids: number[], gen: number): Promise<boolean> {
+    const keys = ids.map((id) => this.index.keyBytes(id));
+    let metas: (KeyMeta | null)[];
+    try {
+      metas = await fetchKeyMeta(this.client, this.caps, keys, { timeoutMs: this.opts.timeoutMs, now: this.opts.now });
+    } catch (err) {
+      const e = toNovaError(err);
+      if (gen === this.generation) {
+        this.lastError = e;
+      }
+      throw e;
+    }
+    if (gen !== this.generation) {
+      return false;
+    }
+    let removed = false;
+    ids.forEach((id, i) => {
+      const m = metas[i];
+      this.meta.delete(id);
+      if (m === null || (this.opts.type !== undefined && m.type !== this.opts.type)) {
+        removed = this.index.remove(id) || removed;
+      } else {
+        this.meta.set(id, m);
+      }
+    });
+    while (this.meta.size > this.opts.metaCacheSize) {
+      const oldest = this.meta.keys().next().value as number;
+      this.meta.delete(oldest);
+    }
+    if (removed) {
+      // Counts of the levels above changed too.
+      this.emit();
+    }
+    return removed;
+  }
+
+  private toNodes(listing: ChildListing, parent: FolderNode | undefined): ExplorerNode[] {
+    const partial = !this.complete;
+    const depth = parent ? parent.depth + 1 : 1;
+    const nodes: ExplorerNode[] = [];
+    for (const f of listing.folders) {
+      const name = this.index.folderName(f);
+      const prefix = this.index.folderPrefix(f);
+      nodes.push({
+        kind: 'folder',
+        id: `f:${bytesId(prefix)}`,
+        label: displayName(name),
+        emptyName: name.length === 0,
+        prefix,
+        count: this.index.folderTotal(f),
+        partial,
+        depth,
+      });
+    }
+    for (const id of listing.keys) {
+      const key = this.index.keyBytes(id);
+      const leaf = this.index.leafBytes(id);
+      const node: KeyNode = {
+        kind: 'key',
+        id: `k:${bytesId(key)}`,
+        key,
+        label: displayName(leaf.length > 0 ? leaf : key),
+        name: displayName(key),
+      };
+      const m = this.meta.get(id);
+      if (m) {
+        node.meta = m;
+      }
+      nodes.push(node);
+    }
+    const known = listing.folderCount + listing.keyCount;
+    const shown = listing.folders.length + listing.keys.length;
+    if (shown < known || !this.complete) {
+      nodes.push({
+        kind: 'more',
+        id: `m:${parent ? bytesId(parent.prefix) : ''}`,
+        parent,
+        hidden: known - shown,
+        scanComplete: this.complete,
+      });
+    }
+    return nodes;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Key names are bytes. The raw `Buffer` from `scanBuffer` is a key's identity; these helpers derive
+ * the two strings the UI needs from it:
+ * - an id that is a lossless encoding of the bytes (two keys whose lossy UTF-8 decodings are equal get
+ *   different ids, and the bytes can be recovered from the id);
+ * - a display form that is readable, with escapes for what is not printable UTF-8.
+ */
+
+/** Lossless, compact and safe as a tree item id: base64url of the bytes. */
+export function bytesId(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+/** Inverse of `bytesId`. */
+export function bytesFromId(id: string): Buffer {
+  return Buffer.from(id, 'base64url');
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Code points shown as `\u{…}` even though they are valid UTF-8: they are invisible or reorder the
+ * text around them, so a name containing them would look like another name (or like nothing).
+ */
+function isDeceptive(cp: number): boolean {
+  return (
+    (cp >= 0x80 && cp <= 0x9f) || // C1 controls
+    cp === 0xad || // soft hyphen
+    (cp >= 0x200b && cp <= 0x200c) || // zero-width space / non-joiner (ZWJ 200D is kept: emoji sequences use it)
+    (cp >= 0x200e && cp <= 0x200f) || // LRM, RLM
+    (cp >= 0x2028 && cp <= 0x202e) || // line/paragraph separators, bidi embeddings and overrides
+    (cp >= 0x2060 && cp <= 0x2064) ||
+    (cp >= 0x2066 && cp <= 0x2069) || // bidi isolates
+    cp === 0xfeff
+  );
+}
+
+const SHORT_ESCAPES: Record<number, string> = { 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x00: '\\0' };
+
+function hex2(b: number): string {
+  return b.toString(16).padStart(2, '0');
+}
+
+/**
+ * Decodes one UTF-8 sequence at `i`. Returns the code point and its length, or -1 when the bytes are
+ * not a valid, shortest-form sequence of a scalar value (overlongs, surrogates and values above
+ * U+10FFFF are rejected, like TextDecoder with `fatal: true`).
+ */
+function decodeAt(bytes: Uint8Array, i: number): [number, number] | -1 {
+  const b0 = bytes[i];
+  if (b0 < 0x80) {
+    return [b0, 1];
+  }
+  const cont = (k: number): number => {
+    const b = bytes[i + k];
+    return b !== undefined && (b & 0xc0) === 0x80 ? b & 0x3f : -1;
+  };
+  if (b0 >= 0xc2 && b0 <= 0xdf) {
+    const c1 = cont(1);
+    return c1 < 0 ? -1 : [((b0 & 0x1f) << 6) | c1, 2];
+  }
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const c1 = cont(1);
+    const c2 = cont(2);
+    if (c1 < 0 || c2 < 0) {
+      return -1;
+    }
+    const cp = ((b0 & 0x0f) << 12) | (c1 << 6) | c2;
+    return cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff) ? -1 : [cp, 3];
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const c1 = cont(1);
+    const c2 = cont(2);
+    const c3 = cont(3);
+    if (c1 < 0 || c2 < 0 || c3 < 0) {
+      return -1;
+    }
+    const cp = ((b0 & 0x07) << 18) | (c1 << 12) | (c2 << 6) | c3;
+    return cp < 0x10000 || cp > 0x10ffff ? -1 : [cp, 4];
+  }
+  return -1;
+}
+
+/**
+ * What a name needs to be shown unambiguously. Plain printable UTF-8 is shown as is; anything else
+ * (invalid bytes, control characters, invisible or bidi characters) switches the whole name to the
+ * escaped form, where `\` itself is written `\\` so that an escape can never be confused with text.
+ */
+export function needsEscaping(bytes: Uint8Array): boolean {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b >= 0x20 && b < 0x7f) {
+      i++;
+      continue;
+    }
+    const d = decodeAt(bytes, i);
+    if (d === -1) {
+      return true;
+    }
+    const [cp, len] = d;
+    if (cp < 0x20 || cp === 0x7f || isDeceptive(cp)) {
+      return true;
+    }
+    i += len;
+  }
+  return false;
+}
+
+/**
+ * The readable form of a key name (or of a part of one). Valid printable UTF-8 (emoji included) is
+ * kept; invalid bytes become `\xNN`, control characters `\n` `\r` `\t` `\0` or `\xNN`, invisible
+ * and bidi characters `\u{NNNN}`. The empty name is shown as `""`.
+ */
+export function displayName(bytes: Uint8Array): string {
+  if (bytes.length === 0) {
+    return '""';
+  }
+  if (!needsEscaping(bytes)) {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  }
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b === 0x5c) {
+      out += '\\\\';
+      i++;
+      continue;
+    }
+    if (b >= 0x20 && b < 0x7f) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    const d = decodeAt(bytes, i);
+    if (d === -1) {
+      out += `\\x${hex2(b)}`;
+      i++;
+      continue;
+    }
+    const [cp, len] = d;
+    if (cp < 0x20 || cp === 0x7f) {
+      out += SHORT_ESCAPES[cp] ?? `\\x${hex2(cp)}`;
+    } else if (isDeceptive(cp)) {
+      out += `\\u{${cp.toString(16).padStart(4, '0')}}`;
+    } else {
+      out += String.fromCodePoint(cp);
+    }
+    i += len;
+  }
+  return out;
+}
+
+/** Turns user input into key bytes: text is taken as UTF-8, exactly as typed (no unescaping). */
+export function keyBytes(input: string | Uint8Array): Buffer {
+  return typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+}

@@ -1,0 +1,236 @@
+/**
+ * A resumable SCAN cursor over one DB, binary-safe (keys are the raw bytes of `scanBuffer`).
+ *
+ * - Never KEYS; SCAN with MATCH and COUNT; empty pages are normal and are followed until cursor 0.
+ * - A type filter uses SCAN … TYPE only where the server has it (caps.scanType, Redis 6+); otherwise
+ *   the page's types come from one pipelined TYPE round trip and are filtered here.
+ * - Duplicates are not removed here: the index does that without a per-key JS object.
+ * - One request is in flight at most. A page that was asked for but not consumed (prefetch, timeout,
+ *   cancellation) stays attached to its cursor and is used by the next call, so a retry never skips
+ *   keys and never piles requests up on a stalled server.
+ * - Failures surface as `NovaError` codes; the cursor only advances on success, so calling `next`
+ *   again after an error resumes where the scan stopped.
+ */
+import type Redis from 'ioredis';
+import type { Capabilities } from './capabilities';
+import { DEFAULT_COMMAND_TIMEOUT_MS, toNovaError, withDeadline } from './deadline';
+import { NovaError, isNovaError } from './errors';
+import { keyTypeOf, type KeyType } from './keyMeta';
+
+export const DEFAULT_SCAN_COUNT = 1000;
+
+export interface ScanOptions {
+  /** SCAN MATCH pattern (glob); omitted or `*` scans everything. */
+  match?: string | Buffer;
+  /** SCAN COUNT hint. */
+  count?: number;
+  /** Keep only keys of this type. 'other' (module types...) is always filtered client-side. */
+  type?: KeyType;
+  /** A reply that takes longer than this fails with COMMAND_TIMEOUT (the server is stalled). */
+  timeoutMs?: number;
+}
+
+export interface ScanPage {
+  keys: Buffer[];
+  /** Types of `keys`, when the page had to be type-checked client-side (index-aligned). */
+  types?: KeyType[];
+  /** Keys the server returned for this page before client-side filtering. */
+  returned: number;
+  /** True once the cursor came back to 0: the whole keyspace was visited. */
+  done: boolean;
+}
+
+interface Flight {
+  promise: Promise<[Buffer, Buffer[]]>;
+}
+
+/** Redis' names for the types a SCAN TYPE filter can ask for. */
+const SERVER_TYPE_NAMES: Partial<Record<KeyType, string>> = {
+  string: 'string',
+  hash: 'hash',
+  list: 'list',
+  set: 'set',
+  zset: 'zset',
+  stream: 'stream',
+};
+
+/**
+ * The SCAN arguments after the cursor. Exported so the "never send SCAN TYPE to an old server" rule can
+ * be checked directly, not only through a server that would reject it.
+ */
+export function scanArguments(caps: Capabilities, options: ScanOptions): (string | Buffer)[] {
+  const args: (string | Buffer)[] = [];
+  const match = options.match;
+  if (match !== undefined && !(match.length === 1 && (match === '*' || (Buffer.isBuffer(match) && match[0] === 0x2a)))) {
+    args.push('MATCH', match);
+  }
+  args.push('COUNT', String(options.count ?? DEFAULT_SCAN_COUNT));
+  const serverType = options.type !== undefined ? SERVER_TYPE_NAMES[options.type] : undefined;
+  if (serverType !== undefined && caps.scanType) {
+    args.push('TYPE', serverType);
+  }
+  return args;
+}
+
+/** Whether the type filter (if any) must be applied client-side from TYPE replies. */
+export function needsClientTypeFilter(caps: Capabilities, options: ScanOptions): boolean {
+  return options.type !== undefined && !(caps.scanType && SERVER_TYPE_NAMES[options.type] !== undefined);
+}
+
+export class KeyScanner {
+  private cursor = '0';
+  private started = false;
+  private finished = false;
+  private flight: Flight | undefined;
+  /** Keys whose page came back but whose TYPE check failed: retried before scanning further. */
+  private unchecked: { keys: Buffer[]; done: boolean } | undefined;
+  private readonly args: (string | Buffer)[];
+  private readonly clientFilter: boolean;
+
+  /** SCAN calls that completed, and keys the server returned in them (duplicates included). */
+  calls = 0;
+  returned = 0;
+
+  constructor(
+    private readonly client: Redis,
+    caps: Capabilities,
+    private readonly options: ScanOptions = {},
+  ) {
+    this.args = scanArguments(caps, options);
+    this.clientFilter = needsClientTypeFilter(caps, options);
+  }
+
+  /** True once the whole keyspace was visited (cursor back at 0). */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /**
+   * The next page. With `prefetch`, the request for the following page is sent before this one is
+   * returned, so the server works while the caller processes the page.
+   */
+  async next(opts: { prefetch?: boolean; signal?: AbortSignal } = {}): Promise<ScanPage> {
+    if (this.finished) {
+      return { keys: [], returned: 0, done: true };
+    }
+    if (this.unchecked) {
+      return this.typeFiltered(this.unchecked.keys, this.unchecked.done, opts.signal);
+    }
+    if (!this.flight) {
+      this.send(this.cursor);
+    }
+    const flight = this.flight as Flight;
+    let reply: [Buffer, Buffer[]];
+    try {
+      reply = await this.settle(flight.promise, opts.signal);
+    } catch (err) {
+      // A connection error kills the request; a timeout or a cancel leaves it to finish later.
+      if (this.flight === flight && !isNovaError(err, 'COMMAND_TIMEOUT') && !isNovaError(err, 'CANCELLED')) {
+        this.flight = undefined;
+      }
+      throw err;
+    }
+    if (this.flight !== flight) {
+      // A reset happened while waiting: this reply belongs to an abandoned scan.
+      throw new NovaError('CANCELLED', 'scan was reset');
+    }
+    this.flight = undefined;
+    const [nextCursor, keys] = reply;
+    this.cursor = nextCursor.toString('latin1');
+    this.started = true;
+    this.calls++;
+    this.returned += keys.length;
+    const done = this.cursor === '0';
+    if (!done && opts.prefetch) {
+      this.send(this.cursor);
+    }
+    if (this.clientFilter && keys.length > 0) {
+      this.unchecked = { keys, done };
+      return this.typeFiltered(keys, done, opts.signal);
+    }
+    this.finished = done;
+    return { keys, returned: keys.length, done };
+  }
+
+  /** Forgets the position; the next call starts from cursor 0. A reply still in flight is ignored. */
+  reset(): void {
+    this.flight = undefined;
+    this.unchecked = undefined;
+    this.cursor = '0';
+    this.started = false;
+    this.finished = false;
+    this.calls = 0;
+    this.returned = 0;
+  }
+
+  /** True after at least one page came back. */
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  /** The cursor the next page starts from ('0' before the first page). */
+  get position(): string {
+    return this.cursor;
+  }
+
+  private send(cursor: string): void {
+    const promise = this.client.callBuffer('SCAN', cursor, ...this.args) as Promise<[Buffer, Buffer[]]>;
+    // The outcome is read by `next`; this handler only keeps an abandoned request from becoming an
+    // unhandled rejection.
+    promise.catch(() => undefined);
+    this.flight = { promise };
+  }
+
+  private async typeFiltered(keys: Buffer[], done: boolean, signal: AbortSignal | undefined): Promise<ScanPage> {
+    const pipe = this.client.pipeline();
+    for (const k of keys) {
+      pipe.type(k);
+    }
+    const replies = await this.settle(pipe.exec(), signal);
+    const kept: Buffer[] = [];
+    const types: KeyType[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const [err, raw] = replies?.[i] ?? [new Error('no reply'), null];
+      if (err) {
+        throw toNovaError(err);
+      }
+      const t = keyTypeOf(String(raw));
+      if (t !== 'none' && t === this.options.type) {
+        kept.push(keys[i]);
+        types.push(t);
+      }
+    }
+    this.unchecked = undefined;
+    this.finished = done;
+    return { keys: kept, types, returned: keys.length, done };
+  }
+
+  private settle<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    return withDeadline(promise, this.options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, signal);
+  }
+}
+
+/**
+ * Roughly how much of the keyspace a cursor has covered, from 0 to 1; undefined when it cannot tell.
+ * SCAN walks the hash table's buckets in reverse-binary order, so the bit-reversed cursor over the
+ * table size (the power of two at or above the key count, which is how Redis sizes its tables) is the
+ * share of buckets visited. Used for progress when a MATCH or TYPE filter makes key counts useless.
+ */
+export function cursorFraction(cursor: string, dbsize: number): number | undefined {
+  const c = Number(cursor);
+  if (!Number.isSafeInteger(c) || c < 0 || dbsize <= 0) {
+    return undefined;
+  }
+  let bits = 2;
+  while (1 << bits < dbsize && bits < 30) {
+    bits++;
+  }
+  if (c >= 2 ** bits) {
+    return undefined;
+  }
+  let rev = 0;
+  for (let i = 0; i < bits; i++) {
+    rev = rev * 2 + (Math.floor(c / 2 ** i) % 2);
+  }
+  return rev / 2 ** bits;
+}
