@@ -9,6 +9,15 @@ export const Commands = {
   openEnv: 'nova.openEnv',
   showLog: 'nova.showLog',
   selectEnvFolder: 'nova.selectEnvFolder',
+  refreshKeys: 'nova.refreshKeys',
+  filterKeys: 'nova.filterKeys',
+  clearFilter: 'nova.clearFilter',
+  scanAllKeys: 'nova.scanAllKeys',
+  loadMoreKeys: 'nova.loadMoreKeys',
+  copyKeyName: 'nova.copyKeyName',
+  editTtl: 'nova.editTtl',
+  deleteKeys: 'nova.deleteKeys',
+  flushDatabase: 'nova.flushDatabase',
 } as const;
 
 export const Views = {
@@ -21,6 +30,9 @@ export const ContextKeys = {
   state: 'nova.connectionState',
   connected: 'nova.connected',
   multiRoot: 'nova.multiRoot',
+  keysFiltered: 'nova.keysFiltered',
+  keysScanning: 'nova.keysScanning',
+  readOnly: 'nova.readOnly',
 } as const;
 
 export const Settings = {
@@ -29,6 +41,11 @@ export const Settings = {
   connectTimeoutMs: 'connection.connectTimeoutMs',
   commandTimeoutMs: 'connection.commandTimeoutMs',
   refreshIntervalSeconds: 'statusBar.refreshIntervalSeconds',
+  delimiter: 'explorer.delimiter',
+  flat: 'explorer.flatList',
+  pageSize: 'explorer.pageSize',
+  scanCount: 'explorer.scanCount',
+  readOnly: 'readOnly',
 } as const;
 
 export const StateKeys = {

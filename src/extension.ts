@@ -9,6 +9,9 @@ import { StatusBar } from './views/statusBar';
 import { ServerInfoProvider } from './views/serverInfo';
 import { KeysView } from './views/keysView';
 import { connectionCommands, SERVER_INFO_URI } from './commands/connectionCommands';
+import { explorerCommands } from './commands/explorerCommands';
+import { changeCommands } from './commands/changeCommands';
+import { ReadOnlyMode } from './connection/readOnly';
 import { createErrorReporter, registerCommands } from './commands/registry';
 import type { NovaApi } from './api';
 
@@ -29,11 +32,14 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   own(new StatusBar(connection));
   const serverInfo = own(new ServerInfoProvider(connection));
   own(vscode.workspace.registerTextDocumentContentProvider(Schemes.serverInfo, serverInfo));
-  own(new KeysView(connection));
+  const keys = own(new KeysView(connection));
+  const readOnly = own(new ReadOnlyMode(connection));
   const reporter = createErrorReporter(log, connection);
   own(
     registerCommands(
       {
+        ...explorerCommands(keys),
+        ...changeCommands({ connection, readOnly, keys, log, onKeyChanged: (key) => keys.keyChanged(key) }),
         ...connectionCommands({ connection, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
       reporter,

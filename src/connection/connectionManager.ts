@@ -84,6 +84,8 @@ export class ConnectionManager implements Disposable {
   private target: RedisTarget | undefined;
   private source: TargetSource = { defaulted: false };
   private client: Redis | undefined;
+  /** CLIENT SETNAME of the live connection: lets a flush check it is really on the configured DB. */
+  private clientName: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
@@ -138,12 +140,12 @@ export class ConnectionManager implements Disposable {
   }
 
   /** The live client, or NOT_CONNECTED at once: nothing waits in an offline queue. */
-  getClient(): { client: Redis; server: ServerInfo; target: Endpoint } {
+  getClient(): { client: Redis; server: ServerInfo; target: Endpoint; clientName: string | undefined } {
     const s = this.current;
     if (s.kind !== 'connected' || !this.client) {
       throw new NovaError('NOT_CONNECTED', `state ${s.kind}`);
     }
-    return { client: this.client, server: s.server, target: s.target };
+    return { client: this.client, server: s.server, target: s.target, clientName: this.clientName };
   }
 
   /** Runs an operation on the live client; low-level errors come back coded and scrubbed. */
@@ -177,16 +179,18 @@ export class ConnectionManager implements Disposable {
     this.setState({ kind: 'connecting', target: endpointOf(target), source: this.source, attempt: this.attempt });
     try {
       clientCounter += 1;
+      const clientName = `nova-redis-${process.pid}-${clientCounter}`;
       const opened = await openConnection(target, {
         connectTimeoutMs: this.options.connectTimeoutMs,
         commandTimeoutMs: this.options.commandTimeoutMs,
-        clientName: `nova-redis-${process.pid}-${clientCounter}`,
+        clientName,
       });
       if (epoch !== this.epoch || this.disposed) {
         opened.client.disconnect();
         return;
       }
       this.client = opened.client;
+      this.clientName = clientName;
       opened.client.once('close', () => this.onClose(opened.client));
       let dbSize: number | undefined;
       let rttMs = 0;

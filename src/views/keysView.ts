@@ -1,20 +1,287 @@
-/** The Keys view. Until the key explorer lands it stays empty, so VS Code shows its welcome content. */
+/**
+ * The Keys view: a thin adapter from the vscode-free explorer model to VS Code's tree. Nodes are
+ * plain data with ids derived from the key bytes; no node holds the client.
+ */
 import * as vscode from 'vscode';
-import { Views } from '../constants';
-import type { ConnectionManager } from '../connection/connectionManager';
-import { DisposableBase } from '../util/event';
+import { Commands, ContextKeys, Settings, Views } from '../constants';
+import type { ConnectionManager, ConnectionState } from '../connection/connectionManager';
+import { ExplorerModel, type ExplorerNode, type FolderNode, type KeyNode, type ExplorerOptions } from '../redis/explorerModel';
+import type { KeyType } from '../redis/keyMeta';
+import { NovaError, isNovaError } from '../redis/errors';
+import { DisposableBase, Emitter } from '../util/event';
+import { describeError } from './messages';
+import { formatBytes, formatNumber, formatTtl } from './format';
 
-export class KeysView extends DisposableBase implements vscode.TreeDataProvider<never> {
-  constructor(_connection: ConnectionManager) {
+interface ErrorNode {
+  kind: 'error';
+  id: string;
+  error: NovaError;
+}
+
+export type KeysElement = ExplorerNode | ErrorNode;
+
+export interface KeyFilter {
+  match?: string | Buffer;
+  type?: KeyType;
+  /** What the user typed, for the description (a literal search shows the text, not the escaped glob). */
+  label: string;
+}
+
+const TYPE_ICONS: Record<KeyType, string> = {
+  string: 'symbol-string',
+  hash: 'symbol-object',
+  list: 'list-ordered',
+  set: 'symbol-array',
+  zset: 'list-filter',
+  stream: 'pulse',
+  other: 'question',
+};
+
+export function typeLabel(type: KeyType): string {
+  switch (type) {
+    case 'string':
+      return vscode.l10n.t('string');
+    case 'hash':
+      return vscode.l10n.t('hash');
+    case 'list':
+      return vscode.l10n.t('list');
+    case 'set':
+      return vscode.l10n.t('set');
+    case 'zset':
+      return vscode.l10n.t('sorted set');
+    case 'stream':
+      return vscode.l10n.t('stream');
+    case 'other':
+      return vscode.l10n.t('other');
+  }
+}
+
+/** Longest wait before re-listing for keys that expire: short TTLs drop out promptly, long ones cost nothing. */
+const MAX_EXPIRY_WAIT_MS = 60_000;
+
+export class KeysView extends DisposableBase implements vscode.TreeDataProvider<KeysElement> {
+  private readonly changed = this.register(new Emitter<KeysElement | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly view: vscode.TreeView<KeysElement>;
+  private model: ExplorerModel | undefined;
+  private modelListener: { dispose(): void } | undefined;
+  private generation = -1;
+  private filter: KeyFilter | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly connection: ConnectionManager) {
     super();
-    this.register(vscode.window.createTreeView(Views.keys, { treeDataProvider: this }));
+    this.view = this.register(vscode.window.createTreeView(Views.keys, { treeDataProvider: this, showCollapseAll: true, canSelectMany: true }));
+    this.register(connection.onDidChangeState((s) => this.onState(s)));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${Settings.section}.explorer`)) {
+          this.rebuild();
+        }
+      }),
+    );
+    this.register({ dispose: () => this.dropModel() });
+    this.onState(connection.state);
   }
 
-  getTreeItem(element: never): vscode.TreeItem {
-    return element;
+  get currentModel(): ExplorerModel | undefined {
+    return this.model;
   }
 
-  getChildren(): never[] {
-    return [];
+  get selection(): readonly KeysElement[] {
+    return this.view.selection;
   }
+
+  get currentFilter(): KeyFilter | undefined {
+    return this.filter;
+  }
+
+  /** A key's TTL or value changed from the extension: show fresh metadata for it. */
+  keyChanged(key: Buffer): void {
+    // Re-adding a known key drops its cached metadata, so the next listing reads it again.
+    this.model?.noteCreated(key, this.filter?.type);
+    this.changed.fire(undefined);
+  }
+
+  setFilter(filter: KeyFilter | undefined): void {
+    this.filter = filter;
+    void vscode.commands.executeCommand('setContext', ContextKeys.keysFiltered, filter !== undefined);
+    this.rebuild();
+  }
+
+  /** Starts over from a fresh scan (refresh button, retry, new settings). */
+  rebuild(): void {
+    this.dropModel();
+    this.generation = -1;
+    this.onState(this.connection.state);
+  }
+
+  private onState(state: ConnectionState): void {
+    if (state.kind !== 'connected') {
+      if (this.model) {
+        this.dropModel();
+        this.changed.fire(undefined);
+      }
+      this.updateDescription();
+      return;
+    }
+    if (state.generation !== this.generation || !this.model) {
+      this.dropModel();
+      this.generation = state.generation;
+      const { client, server } = this.connection.getClient();
+      const c = vscode.workspace.getConfiguration(Settings.section);
+      const options: ExplorerOptions = {
+        delimiter: c.get<boolean>(Settings.flat, false) ? null : c.get<string>(Settings.delimiter, ':'),
+        pageSize: c.get<number>(Settings.pageSize, 200),
+        scanCount: c.get<number>(Settings.scanCount, 1000),
+        timeoutMs: c.get<number>(Settings.commandTimeoutMs, 5000),
+        match: this.filter?.match,
+        type: this.filter?.type,
+      };
+      this.model = new ExplorerModel(client, server.caps, options);
+      const model = this.model;
+      this.modelListener = model.onDidChange(() => {
+        if (this.model === model) {
+          this.updateDescription();
+          this.changed.fire(undefined);
+          this.scheduleExpiryCheck();
+        }
+      });
+      this.changed.fire(undefined);
+    }
+    this.updateDescription();
+  }
+
+  private dropModel(): void {
+    clearTimeout(this.expiryTimer);
+    this.modelListener?.dispose();
+    this.modelListener = undefined;
+    this.model?.dispose();
+    this.model = undefined;
+  }
+
+  private scheduleExpiryCheck(): void {
+    clearTimeout(this.expiryTimer);
+    const next = this.model?.nextExpiry();
+    if (next === undefined) {
+      return;
+    }
+    const wait = Math.min(MAX_EXPIRY_WAIT_MS, Math.max(250, next - Date.now() + 50));
+    this.expiryTimer = setTimeout(() => this.changed.fire(undefined), wait);
+  }
+
+  private updateDescription(): void {
+    const state = this.connection.state;
+    if (state.kind !== 'connected') {
+      this.view.description = undefined;
+      this.view.message = undefined;
+      return;
+    }
+    const status = this.model?.status;
+    const total = state.dbSize;
+    const parts = [vscode.l10n.t('DB {0}', state.target.db)];
+    if (total !== undefined) {
+      parts.push(vscode.l10n.t('{0} keys', formatNumber(total)));
+    }
+    if (this.filter) {
+      parts.push(vscode.l10n.t('filter: {0}', this.filter.label));
+    }
+    if (status && !status.complete && status.fraction !== undefined && status.scanning) {
+      parts.push(vscode.l10n.t('scanned {0}%', Math.floor(status.fraction * 100)));
+    }
+    this.view.description = parts.join(' · ');
+    void vscode.commands.executeCommand('setContext', ContextKeys.keysScanning, status?.scanning ?? false);
+  }
+
+  getTreeItem(element: KeysElement): vscode.TreeItem {
+    switch (element.kind) {
+      case 'folder': {
+        const item = new vscode.TreeItem(element.emptyName ? vscode.l10n.t('(empty name)') : element.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = element.id;
+        item.description = `${formatNumber(element.count)}${element.partial ? '+' : ''}`;
+        item.iconPath = vscode.ThemeIcon.Folder;
+        item.contextValue = 'folder';
+        item.tooltip = element.partial
+          ? vscode.l10n.t('{0} keys found so far; the scan is not complete. Run "Scan All Keys" for exact counts.', formatNumber(element.count))
+          : vscode.l10n.t('{0} keys', formatNumber(element.count));
+        return item;
+      }
+      case 'key': {
+        const item = new vscode.TreeItem(element.label, vscode.TreeItemCollapsibleState.None);
+        item.id = element.id;
+        const meta = element.meta;
+        item.iconPath = new vscode.ThemeIcon(meta ? TYPE_ICONS[meta.type] : 'key');
+        item.description = meta ? formatTtl(meta.expiresAt === null ? null : Math.max(0, meta.expiresAt - Date.now())) : undefined;
+        item.contextValue = 'key';
+        item.accessibilityInformation = { label: `${element.name}, ${meta ? typeLabel(meta.type) : ''}, ${item.description ?? ''}` };
+        item.tooltip = keyTooltip(element);
+        return item;
+      }
+      case 'more': {
+        const item = new vscode.TreeItem(
+          element.scanComplete ? vscode.l10n.t('Show {0} more…', formatNumber(element.hidden)) : vscode.l10n.t('Load more…'),
+          vscode.TreeItemCollapsibleState.None,
+        );
+        item.id = element.id;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.contextValue = 'more';
+        item.command = { command: Commands.loadMoreKeys, title: vscode.l10n.t('Load more…'), arguments: [element] };
+        return item;
+      }
+      case 'error': {
+        const text = describeError(element.error);
+        const item = new vscode.TreeItem(text.message, vscode.TreeItemCollapsibleState.None);
+        item.id = element.id;
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+        item.description = vscode.l10n.t('click to retry');
+        item.tooltip = `${text.message}\n${text.hint}`;
+        item.contextValue = 'error';
+        item.command = { command: Commands.refreshKeys, title: vscode.l10n.t('Retry') };
+        return item;
+      }
+    }
+  }
+
+  async getChildren(element?: KeysElement): Promise<KeysElement[]> {
+    const model = this.model;
+    if (!model || (element && element.kind !== 'folder')) {
+      return [];
+    }
+    try {
+      return await model.children(element);
+    } catch (err) {
+      const error = isNovaError(err) ? err : new NovaError('UNKNOWN', String(err));
+      return [{ kind: 'error', id: `error:${element?.id ?? 'root'}`, error }];
+    } finally {
+      this.updateDescription();
+    }
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+}
+
+function keyTooltip(node: KeyNode): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendCodeblock(node.name, 'text');
+  const meta = node.meta;
+  if (!meta) {
+    return md;
+  }
+  md.appendMarkdown(`${vscode.l10n.t('Type')}: **${typeLabel(meta.type)}**${meta.type === 'other' ? ` (${meta.rawType})` : ''}\n\n`);
+  const ttl = meta.expiresAt === null ? null : Math.max(0, meta.expiresAt - Date.now());
+  md.appendMarkdown(`${vscode.l10n.t('TTL')}: ${formatTtl(ttl)}${ttl !== null ? ` (${formatNumber(Math.round(ttl / 1000))} s)` : ''}\n\n`);
+  if (meta.size !== null) {
+    md.appendMarkdown(`${vscode.l10n.t('Size')}: ${meta.type === 'string' ? formatBytes(meta.size) : vscode.l10n.t('{0} elements', formatNumber(meta.size))}\n\n`);
+  }
+  return md;
+}
+
+export function isFolder(e: unknown): e is FolderNode {
+  return typeof e === 'object' && e !== null && (e as { kind?: unknown }).kind === 'folder';
+}
+
+export function isKey(e: unknown): e is KeyNode {
+  return typeof e === 'object' && e !== null && (e as { kind?: unknown }).kind === 'key';
 }

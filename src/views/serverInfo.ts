@@ -7,19 +7,7 @@ import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
 import { isNovaError } from '../redis/errors';
 import { serverLabel } from './statusBar';
-
-export function formatDuration(totalSeconds: number): string {
-  const d = Math.floor(totalSeconds / 86400);
-  const h = Math.floor((totalSeconds % 86400) / 3600);
-  const m = Math.floor((totalSeconds % 3600) / 60);
-  if (d > 0) {
-    return vscode.l10n.t('{0} d {1} h', d, h);
-  }
-  if (h > 0) {
-    return vscode.l10n.t('{0} h {1} min', h, m);
-  }
-  return vscode.l10n.t('{0} min', m);
-}
+import { formatTtl } from './format';
 
 export class ServerInfoProvider extends DisposableBase implements vscode.TextDocumentContentProvider {
   private readonly changed = this.register(new Emitter<vscode.Uri>());
@@ -46,7 +34,7 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
           [vscode.l10n.t('Address'), `${hostPort(target)}, DB ${target.db}`],
           [vscode.l10n.t('Operating system'), info.get('os') ?? '—'],
           [vscode.l10n.t('Mode'), info.get('redis_mode') ?? server.mode],
-          [vscode.l10n.t('Uptime'), info.has('uptime_in_seconds') ? formatDuration(Number(info.get('uptime_in_seconds'))) : '—'],
+          [vscode.l10n.t('Uptime'), info.has('uptime_in_seconds') ? formatTtl(Number(info.get('uptime_in_seconds')) * 1000) : '—'],
           [vscode.l10n.t('Memory used'), info.get('used_memory_human') ?? '—'],
           [vscode.l10n.t('Peak memory'), info.get('used_memory_peak_human') ?? '—'],
           [vscode.l10n.t('Max memory'), info.get('maxmemory_human') ?? (info.get('maxmemory') === '0' ? vscode.l10n.t('no limit') : info.get('maxmemory') ?? '—')],
@@ -74,7 +62,7 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
           const fields = new Map(value.split(',').map((kv) => kv.split('=') as [string, string]));
           const avgMs = Number(fields.get('avg_ttl') ?? 0);
           const marker = Number(m[1]) === target.db ? ` ← ${vscode.l10n.t('configured')}` : '';
-          lines.push(`| ${m[1]}${marker} | ${fields.get('keys') ?? '0'} | ${fields.get('expires') ?? '0'} | ${avgMs > 0 ? formatDuration(Math.round(avgMs / 1000)) : '—'} |`);
+          lines.push(`| ${m[1]}${marker} | ${fields.get('keys') ?? '0'} | ${fields.get('expires') ?? '0'} | ${avgMs > 0 ? formatTtl(avgMs) : '—'} |`);
         }
         if (!any) {
           lines.push(`| — | 0 | 0 | — |`);

@@ -1,0 +1,112 @@
+/** Commands of the key explorer: refresh, filter, scan everything, page, copy a name. */
+import * as vscode from 'vscode';
+import { Commands, Views } from '../constants';
+import { literalPattern } from '../redis/glob';
+import { KEY_TYPES, type KeyType } from '../redis/keyMeta';
+import type { MoreNode } from '../redis/explorerModel';
+import { NovaError } from '../redis/errors';
+import { isKey, typeLabel, type KeysView } from '../views/keysView';
+import { formatNumber } from '../views/format';
+import type { HandlerTable } from './registry';
+
+export function explorerCommands(keys: KeysView): HandlerTable {
+  const model = () => {
+    const m = keys.currentModel;
+    if (!m) {
+      throw new NovaError('NOT_CONNECTED');
+    }
+    return m;
+  };
+  return {
+    [Commands.refreshKeys]: () => keys.rebuild(),
+    [Commands.clearFilter]: () => keys.setFilter(undefined),
+    [Commands.filterKeys]: async () => {
+      const current = keys.currentFilter;
+      type Choice = vscode.QuickPickItem & { mode: 'glob' | 'literal' | 'type' | 'clear' };
+      const choices: Choice[] = [
+        { mode: 'glob', label: `$(regex) ${vscode.l10n.t('Glob pattern…')}`, detail: vscode.l10n.t('SCAN MATCH: * any characters, ? one character, [abc] one of a set') },
+        { mode: 'literal', label: `$(search) ${vscode.l10n.t('Text in the key name…')}`, detail: vscode.l10n.t('Literal text: * ? [ ] and \\ match themselves') },
+        { mode: 'type', label: `$(symbol-class) ${vscode.l10n.t('Type…')}`, detail: vscode.l10n.t('Only keys of one type') },
+      ];
+      if (current) {
+        choices.push({ mode: 'clear', label: `$(clear-all) ${vscode.l10n.t('Clear filter')}`, description: current.label });
+      }
+      const choice = await vscode.window.showQuickPick(choices, { placeHolder: vscode.l10n.t('Filter the keys of the Keys view') });
+      if (!choice) {
+        return;
+      }
+      if (choice.mode === 'clear') {
+        keys.setFilter(undefined);
+        return;
+      }
+      if (choice.mode === 'type') {
+        const picked = await vscode.window.showQuickPick(
+          KEY_TYPES.filter((t) => t !== 'other').map((t) => ({ label: typeLabel(t), type: t })),
+          { placeHolder: vscode.l10n.t('Show only keys of this type') },
+        );
+        if (picked) {
+          keys.setFilter({ ...current, type: picked.type as KeyType, label: [current?.match !== undefined ? current.label : undefined, typeLabel(picked.type)].filter(Boolean).join(', ') });
+        }
+        return;
+      }
+      const text = await vscode.window.showInputBox({
+        prompt: choice.mode === 'glob' ? vscode.l10n.t('Glob pattern for SCAN MATCH, e.g. nova:cache:*') : vscode.l10n.t('Text the key name must contain'),
+        value: choice.mode === 'glob' && typeof current?.match === 'string' ? current.match : undefined,
+        validateInput: (v) => (v.length === 0 ? vscode.l10n.t('Enter a pattern, or use Clear filter.') : undefined),
+      });
+      if (text === undefined) {
+        return;
+      }
+      const match = choice.mode === 'glob' ? text : literalPattern(text, 'contains');
+      keys.setFilter({ match, type: current?.type, label: choice.mode === 'glob' ? text : `"${text}"` });
+    },
+    [Commands.scanAllKeys]: async () => {
+      const m = model();
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Scanning all keys'), cancellable: true },
+        async (progress, token) => {
+          const abort = new AbortController();
+          const sub = token.onCancellationRequested(() => abort.abort());
+          let reported = 0;
+          try {
+            await vscode.window.withProgress({ location: { viewId: Views.keys } }, () =>
+              m.scanAll({
+                signal: abort.signal,
+                onProgress: (p) => {
+                  const pct = p.fraction === undefined ? undefined : Math.floor(p.fraction * 100);
+                  const increment = pct === undefined ? undefined : Math.max(0, pct - reported);
+                  reported = pct ?? reported;
+                  progress.report({
+                    increment,
+                    message:
+                      p.total !== undefined
+                        ? vscode.l10n.t('{0} of about {1} keys', formatNumber(p.keys), formatNumber(p.total))
+                        : vscode.l10n.t('{0} keys', formatNumber(p.keys)),
+                  });
+                },
+              }),
+            );
+          } catch (err) {
+            if (!abort.signal.aborted) {
+              throw err;
+            }
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+    },
+    [Commands.loadMoreKeys]: async (node?: unknown) => {
+      const more = node as MoreNode | undefined;
+      await model().loadMore(more?.parent);
+    },
+    [Commands.copyKeyName]: async (node?: unknown, selection?: unknown) => {
+      const nodes = Array.isArray(selection) && selection.length > 0 ? selection.filter(isKey) : isKey(node) ? [node] : [];
+      if (nodes.length === 0) {
+        return;
+      }
+      await vscode.env.clipboard.writeText(nodes.map((n) => n.name).join('\n'));
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} key name(s).', nodes.length), 3000);
+    },
+  };
+}

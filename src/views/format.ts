@@ -1,0 +1,43 @@
+/** Readable, localized forms of TTLs and sizes for tree descriptions and tooltips. */
+import * as vscode from 'vscode';
+import { formatTtl as splitTtl, significantParts } from '../redis/ttl';
+
+/** `45 s`, `59 min`, `5 h 3 min`, `2 d 3 h`: the two most significant units, localized. */
+export function formatTtl(ms: number | null): string {
+  const parts = ms === null ? undefined : splitTtl(Math.max(0, ms));
+  if (!parts) {
+    return vscode.l10n.t('no expiry');
+  }
+  return significantParts(parts)
+    .map(([unit, n]) => {
+      switch (unit) {
+        case 'd':
+          return vscode.l10n.t('{0} d', n);
+        case 'h':
+          return vscode.l10n.t('{0} h', n);
+        case 'm':
+          return vscode.l10n.t('{0} min', n);
+        case 's':
+          return vscode.l10n.t('{0} s', n);
+      }
+    })
+    .join(' ');
+}
+
+export function formatNumber(n: number): string {
+  return n.toLocaleString(vscode.env.language);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) {
+    return vscode.l10n.t('{0} bytes', formatNumber(n));
+  }
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toLocaleString(vscode.env.language, { maximumFractionDigits: 1 })} ${units[i]}`;
+}
