@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'READ_ONLY'
   | 'INVALID_TTL'
   | 'WRONG_DB'
+  /** A destructive command's reply never came (timeout, dropped connection): it may or may not have run. */
+  | 'OUTCOME_UNKNOWN'
   | 'CANCELLED'
   | 'UNSUPPORTED'
   | 'UNKNOWN';

@@ -131,6 +131,11 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         message: vscode.l10n.t('The connection is not on the configured database: nothing was changed.'),
         hint: vscode.l10n.t('Run "NOVA: Reconnect" and try again.'),
       };
+    case 'OUTCOME_UNKNOWN':
+      return {
+        message: vscode.l10n.t('Redis did not confirm the operation: it may or may not have been applied.'),
+        hint: vscode.l10n.t('Nothing is sent again automatically. The view was refreshed: check it before trying again.'),
+      };
     case 'CANCELLED':
       return { message: vscode.l10n.t('Cancelled.'), hint: '' };
     case 'UNSUPPORTED':

@@ -1,0 +1,294 @@
+/**
+ * The commands that change data: Edit TTL, Delete Key(s) / Folder, Flush Database. Each asks first
+ * in a modal that names exactly what will be lost, and each is refused by the core in read-only mode.
+ */
+import * as vscode from 'vscode';
+import { Commands } from '../constants';
+import type { ConnectionManager } from '../connection/connectionManager';
+import type { ReadOnlyMode } from '../connection/readOnly';
+import type { Logger } from '../log';
+import { NovaError, isNovaError } from '../redis/errors';
+import { countFolder, deleteFolder, deleteKeys, flushDatabase, persist, setTtl } from '../redis/mutations';
+import { parseTtlInput, ttlInputText, MAX_TTL_SECONDS, type TtlInputError } from '../redis/ttl';
+import { hostPort } from '../redis/url';
+import { displayName, keyBytes } from '../redis/keyName';
+import { isFolder, isKey, type KeysView } from '../views/keysView';
+import { formatNumber, formatTtl } from '../views/format';
+import type { FolderNode, KeyNode } from '../redis/explorerModel';
+import type { HandlerTable } from './registry';
+
+export interface ChangeDeps {
+  connection: ConnectionManager;
+  readOnly: ReadOnlyMode;
+  keys: KeysView;
+  log: Logger;
+  /** Called after a key changed, so open value tabs can refresh. */
+  onKeyChanged(key: Buffer): void;
+}
+
+const NAMES_IN_MODAL = 10;
+
+function ttlError(error: TtlInputError): string {
+  switch (error) {
+    case 'empty':
+      return vscode.l10n.t('Enter a duration such as 3600, 90s, 15m, 1h or 2d.');
+    case 'zero':
+      return vscode.l10n.t('0 would delete the key at once. Use "No expiry" to remove the TTL.');
+    case 'negative':
+      return vscode.l10n.t('A negative TTL would delete the key at once.');
+    case 'too-large':
+      return vscode.l10n.t('Too large: at most {0} days (a huge TTL deletes the key on Redis 3.0).', formatNumber(MAX_TTL_SECONDS / 86400));
+    case 'syntax':
+      return vscode.l10n.t('Not a duration. Examples: 3600, 90s, 15m, 1h30m, 2d.');
+  }
+}
+
+/** What a destructive command whose reply never came may have done: say so instead of guessing. */
+function uncertain(err: unknown): boolean {
+  return isNovaError(err) && (err.code === 'COMMAND_TIMEOUT' || err.code === 'CONNECTION_LOST');
+}
+
+export function changeCommands(d: ChangeDeps): HandlerTable {
+  const writeOptions = () => ({ readOnly: d.readOnly.value });
+
+  /** The key nodes a command applies to: the clicked one, the selection, or one the user names. */
+  async function targetKeys(node: unknown, selection: unknown): Promise<(KeyNode | { key: Buffer; name: string })[]> {
+    if (Array.isArray(selection) && selection.length > 1) {
+      return selection.filter(isKey);
+    }
+    if (isKey(node)) {
+      return [node];
+    }
+    const picked = d.keys.selection.filter(isKey);
+    if (picked.length > 0) {
+      return picked;
+    }
+    const name = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Key name') });
+    return name ? [{ key: keyBytes(name), name }] : [];
+  }
+
+  const refreshAfter = (keys: Buffer[]) => {
+    for (const k of keys) {
+      d.onKeyChanged(k);
+    }
+  };
+
+  return {
+    [Commands.editTtl]: async (node?: unknown) => {
+      guardEarly(d);
+      const [target] = await targetKeys(node, undefined);
+      if (!target) {
+        return;
+      }
+      const { client } = d.connection.getClient();
+      const pttl = await d.connection.run((c) => c.pttl(target.key));
+      if (pttl === -2) {
+        throw new NovaError('KEY_NOT_FOUND');
+      }
+      type Choice = vscode.QuickPickItem & { action: 'hour' | 'day' | 'persist' | 'custom' };
+      const choices: Choice[] = [
+        { action: 'custom', label: `$(edit) ${vscode.l10n.t('Enter a duration…')}`, description: pttl >= 0 ? vscode.l10n.t('now {0}', formatTtl(pttl)) : vscode.l10n.t('now no expiry') },
+        { action: 'hour', label: `$(clock) ${vscode.l10n.t('1 hour')}`, description: vscode.l10n.t('3600 s, NOVA\'s default') },
+        { action: 'day', label: `$(calendar) ${vscode.l10n.t('1 day')}`, description: '86400 s' },
+        { action: 'persist', label: `$(circle-slash) ${vscode.l10n.t('No expiry')}`, description: 'PERSIST' },
+      ];
+      const choice = await vscode.window.showQuickPick(choices, { title: vscode.l10n.t('TTL of {0}', target.name), placeHolder: vscode.l10n.t('New TTL') });
+      if (!choice) {
+        return;
+      }
+      let result: { seconds: number } | { persist: true };
+      if (choice.action === 'hour') {
+        result = { seconds: 3600 };
+      } else if (choice.action === 'day') {
+        result = { seconds: 86400 };
+      } else if (choice.action === 'persist') {
+        result = { persist: true };
+      } else {
+        const text = await vscode.window.showInputBox({
+          title: vscode.l10n.t('TTL of {0}', target.name),
+          prompt: vscode.l10n.t('New TTL: seconds or a duration such as 90s, 15m, 1h, 2d, 1h30m'),
+          value: pttl >= 0 ? ttlInputText(pttl) : '',
+          validateInput: (v) => {
+            const parsed = parseTtlInput(v);
+            return 'error' in parsed ? ttlError(parsed.error) : undefined;
+          },
+        });
+        if (text === undefined) {
+          return;
+        }
+        const parsed = parseTtlInput(text);
+        if ('error' in parsed) {
+          throw new NovaError('INVALID_TTL', parsed.error);
+        }
+        result = parsed;
+      }
+      if ('persist' in result) {
+        await d.connection.run(() => persist(client, target.key, writeOptions()));
+        d.log.info(`PERSIST ${target.name}`);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('{0} no longer expires.', target.name), 4000);
+      } else {
+        const seconds = result.seconds;
+        const newPttl = await d.connection.run(() => setTtl(client, target.key, seconds, writeOptions()));
+        d.log.info(`EXPIRE ${target.name} ${seconds}`);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('{0} now expires in {1}.', target.name, formatTtl(newPttl)), 4000);
+      }
+      refreshAfter([target.key]);
+    },
+
+    [Commands.deleteKeys]: async (node?: unknown, selection?: unknown) => {
+      guardEarly(d);
+      if (isFolder(node) && !(Array.isArray(selection) && selection.length > 1)) {
+        await deleteFolderFlow(d, node);
+        return;
+      }
+      const targets = await targetKeys(node, selection);
+      if (targets.length === 0) {
+        return;
+      }
+      const { client, server, target } = d.connection.getClient();
+      const names = targets.slice(0, NAMES_IN_MODAL).map((t) => `• ${t.name}`);
+      if (targets.length > NAMES_IN_MODAL) {
+        names.push(vscode.l10n.t('… and {0} more', formatNumber(targets.length - NAMES_IN_MODAL)));
+      }
+      const message =
+        targets.length === 1
+          ? vscode.l10n.t('Delete the key "{0}" from DB {1}?', targets[0]?.name ?? '', target.db)
+          : vscode.l10n.t('Delete {0} keys from DB {1}?', formatNumber(targets.length), target.db);
+      const confirm = targets.length === 1 ? vscode.l10n.t('Delete Key') : vscode.l10n.t('Delete {0} Keys', formatNumber(targets.length));
+      const answer = await vscode.window.showWarningMessage(
+        message,
+        { modal: true, detail: `${names.join('\n')}\n\n${vscode.l10n.t('This cannot be undone.')}` },
+        confirm,
+      );
+      if (answer !== confirm) {
+        return;
+      }
+      const keys = targets.map((t) => t.key);
+      try {
+        const result = await d.connection.run(() => deleteKeys(client, server.caps, keys, writeOptions()));
+        d.log.info(`Deleted ${result.deleted} of ${keys.length} key(s) in DB ${target.db} at ${hostPort(target)}`);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Deleted {0} key(s).', formatNumber(result.deleted)), 4000);
+      } catch (err) {
+        throw uncertain(err) ? new NovaError('OUTCOME_UNKNOWN', 'delete outcome unknown') : err;
+      } finally {
+        for (const k of keys) {
+          d.keys.currentModel?.noteDeleted(k);
+        }
+        refreshAfter(keys);
+      }
+    },
+
+    [Commands.flushDatabase]: async () => {
+      guardEarly(d);
+      const { client, server, target, clientName } = d.connection.getClient();
+      const count = await d.connection.run((c) => c.dbsize());
+      const where = hostPort(target);
+      const proceed = vscode.l10n.t('Flush DB {0}…', target.db);
+      const answer = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Delete all {0} keys of DB {1} on {2}?', formatNumber(count), target.db, where),
+        {
+          modal: true,
+          detail: vscode.l10n.t('FLUSHDB empties database {0} only; other databases on this server are not touched. This cannot be undone.', target.db),
+        },
+        proceed,
+      );
+      if (answer !== proceed) {
+        return;
+      }
+      const typed = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Flush DB {0} on {1}', target.db, where),
+        prompt: vscode.l10n.t('Type the database index ({0}) to confirm.', target.db),
+        validateInput: (v) => (v.trim() === String(target.db) ? undefined : vscode.l10n.t('Type {0} to confirm, or press Escape to cancel.', target.db)),
+      });
+      if (typed?.trim() !== String(target.db)) {
+        return;
+      }
+      try {
+        const result = await d.connection.run(() => flushDatabase(client, server.caps, target.db, clientName, writeOptions()));
+        d.log.warn(`FLUSHDB on ${where} DB ${result.db}: ${result.keysBefore} key(s) removed`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('DB {0} on {1} was flushed ({2} keys removed).', result.db, where, formatNumber(result.keysBefore)));
+      } catch (err) {
+        throw uncertain(err) ? new NovaError('OUTCOME_UNKNOWN', 'flush outcome unknown') : err;
+      } finally {
+        d.keys.rebuild();
+      }
+    },
+  };
+}
+
+function guardEarly(d: ChangeDeps): void {
+  // The core refuses too; refusing here first avoids asking questions whose answer cannot be acted on.
+  if (d.readOnly.value) {
+    throw new NovaError('READ_ONLY');
+  }
+}
+
+async function deleteFolderFlow(d: ChangeDeps, folder: FolderNode): Promise<void> {
+  const { client, server, target } = d.connection.getClient();
+  const delimiter = d.keys.currentModel?.filter.delimiter ?? ':';
+  const path = folder.prefix.subarray(0, folder.prefix.length - Buffer.byteLength(delimiter));
+  const pattern = `${displayName(folder.prefix)}*`;
+  const counted = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Counting the keys under {0}', pattern), cancellable: true },
+    async (_p, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      try {
+        return await d.connection.run(() => countFolder(client, path, delimiter, { signal: abort.signal }));
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+  if (counted.cancelled) {
+    return;
+  }
+  if (counted.count === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('No keys under {0}.', pattern));
+    return;
+  }
+  const confirm = vscode.l10n.t('Delete {0} Keys', formatNumber(counted.count));
+  const answer = await vscode.window.showWarningMessage(
+    vscode.l10n.t('Delete the {0} keys under {1} from DB {2}?', formatNumber(counted.count), pattern, target.db),
+    { modal: true, detail: vscode.l10n.t('Every key whose name starts with {0} is deleted; keys that only share the beginning of the name are kept. This cannot be undone.', displayName(folder.prefix)) },
+    confirm,
+  );
+  if (answer !== confirm) {
+    return;
+  }
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Deleting the keys under {0}', pattern), cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        let last = 0;
+        try {
+          return await d.connection.run(() =>
+            deleteFolder(client, server.caps, path, delimiter, {
+              readOnly: d.readOnly.value,
+              signal: abort.signal,
+              onProgress: (p) => {
+                const pct = Math.min(100, Math.floor((p.done / counted.count) * 100));
+                progress.report({ increment: pct - last, message: vscode.l10n.t('{0} of {1}', formatNumber(p.done), formatNumber(counted.count)) });
+                last = pct;
+              },
+            }),
+          );
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    d.log.info(`Deleted ${result.deleted} key(s) under ${pattern} in DB ${target.db}${result.cancelled ? ' (cancelled part-way)' : ''}`);
+    void vscode.window.showInformationMessage(
+      result.cancelled
+        ? vscode.l10n.t('Stopped: {0} keys under {1} were deleted before the cancel.', formatNumber(result.deleted), pattern)
+        : vscode.l10n.t('Deleted {0} keys under {1}.', formatNumber(result.deleted), pattern),
+    );
+  } catch (err) {
+    throw uncertain(err) ? new NovaError('OUTCOME_UNKNOWN', 'delete outcome unknown') : err;
+  } finally {
+    d.keys.rebuild();
+  }
+}
