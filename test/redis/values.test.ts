@@ -1,0 +1,469 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { encode } from '@msgpack/msgpack';
+import type Redis from 'ioredis';
+import { ValueSession, readValue, type ValueView } from '../../src/redis/values';
+import { REDIS_3_0_CAPS, serverInfoFromInfo, type Capabilities } from '../../src/redis/capabilities';
+import { hexDump } from '../../src/redis/decoders';
+import { isNovaError } from '../../src/redis/errors';
+import { RedisServer, binaryAtLeast } from '../support/redisServer';
+import { pythonUnavailableReason, seedWithPython } from '../support/pySeed';
+
+const k = (s: string): Buffer => Buffer.from(s, 'utf8');
+const codes = (v: ValueView): string[] => v.header.notes.map((n) => n.code);
+
+/** Command name -> calls, from INFO commandstats (server-wide since the last CONFIG RESETSTAT). */
+async function commandCalls(client: Redis): Promise<Map<string, number>> {
+  const text = await client.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls.set(m[1], Number(m[2]));
+  }
+  return calls;
+}
+
+async function loadEverything(client: Redis, session: ValueSession): Promise<number> {
+  let pages = 0;
+  while (session.canLoadMore) {
+    await session.loadMore(client);
+    pages++;
+  }
+  return pages;
+}
+
+describe('value readers against a real redis-server', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  let reader: Redis;
+  let caps: Capabilities;
+
+  before(async () => {
+    server = await RedisServer.start();
+    admin = server.admin(1);
+    reader = server.admin(1);
+    caps = serverInfoFromInfo(await reader.info('server')).caps;
+  });
+  after(async () => {
+    admin?.disconnect();
+    reader?.disconnect();
+    await server?.stop();
+  });
+
+  describe('values written by Python (python3-redis), as NOVA writes them', { skip: pythonUnavailableReason() }, () => {
+    const P = 'py:';
+    const view = async (name: string): Promise<ValueView> => readValue(reader, caps, k(P + name));
+    const parsed = async (name: string): Promise<unknown> => JSON.parse((await view(name)).body);
+
+    before(async () => {
+      const written = await seedWithPython(server.host, server.port, 1, P);
+      assert.ok(written.length > 20, 'the Python seed wrote its keys');
+    });
+
+    test('json.dumps with a TTL of 3600: pretty JSON, type, TTL and size in the header', async () => {
+      const v = await view('json:user');
+      assert.equal(v.header.type, 'string');
+      assert.ok(v.header.pttl > 3_500_000 && v.header.pttl <= 3_600_000, `pttl ${v.header.pttl}`);
+      assert.equal(v.header.size, await admin.strlen(P + 'json:user'));
+      assert.equal(v.header.loaded, v.header.size);
+      assert.equal(v.header.partial, false);
+      assert.equal(v.header.canLoadMore, false);
+      assert.deepEqual(v.header.decoders, ['json']);
+      assert.equal(v.header.language, 'json');
+      // json.dumps escapes é as \u00e9; the viewer shows the name as written in Python.
+      assert.match(v.body, /^ {2}"name": "Zoé Dupont",$/m);
+      assert.match(v.body, /^ {2}"id": 42,$/m);
+      // 2**64 + 1 keeps every digit (a JS number would show 18446744073709552000).
+      assert.match(v.body, /^ {2}"big_id": 18446744073709551617,$/m);
+      assert.deepEqual(v.header.notes, [{ code: 'JSON_BIG_NUMBERS', args: { count: 1 } }]);
+      assert.equal(v.body.split('\n')[1], '  "id": 42,');
+    });
+
+    test('json.dumps(42) is the JSON number 42; NaN and inf from Python are shown and flagged', async () => {
+      const n = await view('json:number');
+      assert.equal(n.body, '42');
+      assert.deepEqual(n.header.decoders, ['json']);
+      const nan = await view('json:nan');
+      assert.equal(nan.body, '{\n  "score": NaN,\n  "max": Infinity\n}');
+      assert.deepEqual(codes(nan), ['JSON_NON_STANDARD']);
+    });
+
+    test("pickle.dumps({'user': 42, 'when': datetime(2025,10,9,12,0)}) shows the user and the datetime in ISO form", async () => {
+      const v = await view('pickle:dict');
+      assert.deepEqual(v.header.decoders, ['pickle']);
+      assert.equal(v.header.language, 'json');
+      assert.match(v.body, /"user": 42/);
+      assert.match(v.body, /"when": "2025-10-09T12:00:00"/);
+      assert.deepEqual(v.header.notes, []);
+    });
+
+    test('every pickle protocol (0 to 5) gives the same view', async () => {
+      const expected = { user: 42, when: '2025-10-09T12:00:00', tags: ['a', 'b'] };
+      for (let p = 0; p <= 5; p++) {
+        const v = await view(`pickle:p${p}`);
+        assert.deepEqual(v.header.decoders, ['pickle'], `protocol ${p}`);
+        assert.deepEqual(JSON.parse(v.body), expected, `protocol ${p}`);
+      }
+    });
+
+    test('pickled lists, nested dicts, tuples, sets, bytes, Decimal, dates and non-string keys', async () => {
+      assert.equal((await view('pickle:list')).body, '[\n  1,\n  "two",\n  3.0,\n  null,\n  true,\n  -3000000000,\n  1180591620717411303424\n]');
+      assert.deepEqual(await parsed('pickle:nested'), { orders: [{ id: 1, items: { 'A-1': 2 } }, { id: 2, items: {} }], meta: { page: [1, 10] } });
+      assert.deepEqual(((await parsed('pickle:set')) as string[]).sort(), ['green', 'red']);
+      assert.deepEqual(await parsed('pickle:frozenset'), [7]);
+      assert.deepEqual(await parsed('pickle:tuple'), [1, 'a', [2, 3]]);
+      assert.equal(await parsed('pickle:bytes'), "b'\\x00\\xffraw'");
+      // Decimal('19.990') keeps its trailing zero.
+      assert.equal((await view('pickle:decimal')).body, '19.990');
+      assert.equal(await parsed('pickle:datetime_tz'), '2025-10-09T12:00:00+02:00');
+      assert.equal(await parsed('pickle:date'), '2025-01-31');
+      assert.equal(await parsed('pickle:timedelta'), '2 days, 3:00:00');
+      assert.deepEqual(await parsed('pickle:intkeys'), { '1': 'one', '(2, 3)': 'pair' });
+    });
+
+    test('instances of a custom class show their class and attributes, without the class being available', async () => {
+      const expected = { __class__: '__main__.CachedUser', user_id: 7, name: 'ann', roles: ['ops'], last_login: '2025-10-09T08:30:15.250000' };
+      const v = await view('pickle:custom');
+      assert.deepEqual(JSON.parse(v.body), expected);
+      assert.deepEqual(v.header.notes, []);
+      assert.deepEqual(await parsed('pickle:custom_p0'), { ...expected, user_id: 8, name: 'bob', roles: [] });
+      assert.deepEqual(await parsed('pickle:slots'), { __class__: '__main__.Slotted', x: 1, y: 2 });
+    });
+
+    test("gzip'd JSON and zlib'd pickle are unwrapped, then decoded", async () => {
+      const gz = await view('gzip:json');
+      assert.deepEqual(gz.header.decoders, ['gzip', 'json']);
+      assert.equal(gz.body, (await view('json:user')).body);
+      const z = await view('zlib:pickle');
+      assert.deepEqual(z.header.decoders, ['zlib', 'pickle']);
+      assert.equal(z.body, (await view('pickle:dict')).body);
+    });
+
+    test('invalid UTF-8 is shown as hex, never as replacement characters; forcing text says it failed', async () => {
+      const raw = await admin.getBuffer(P + 'raw:invalid_utf8');
+      assert.ok(raw);
+      const v = await view('raw:invalid_utf8');
+      assert.deepEqual(v.header.decoders, ['hex']);
+      assert.equal(v.body, hexDump(raw));
+      const session = await ValueSession.open(reader, caps, k(P + 'raw:invalid_utf8'));
+      const forced = session.render('text');
+      assert.equal(forced.header.requested, 'text');
+      assert.deepEqual(forced.header.decoders, ['hex']);
+      assert.equal(forced.header.notes[0].code, 'DECODE_FAILED');
+      assert.deepEqual(session.applicableDecoders(), ['hex']);
+    });
+
+    test('an empty string is an empty document with a note', async () => {
+      const v = await view('raw:empty');
+      assert.equal(v.body, '');
+      assert.equal(v.header.size, 0);
+      assert.deepEqual(codes(v), ['EMPTY']);
+    });
+
+    test('a hash with JSON, pickle, text and a binary field name: every value decoded like a string', async () => {
+      const v = await view('hash:profile');
+      assert.equal(v.header.type, 'hash');
+      assert.equal(v.header.size, 4);
+      assert.equal(v.header.pttl, -1);
+      assert.deepEqual(v.header.decoders, ['pickle', 'json', 'text']);
+      assert.deepEqual(JSON.parse(v.body), {
+        json: { a: 1 },
+        pickle: { when: '2025-10-09T12:00:00' },
+        "b'\\x00\\xfebin'": 'v',
+        name: 'Zoé',
+      });
+    });
+
+    test('a list of mixed values keeps its order', async () => {
+      assert.deepEqual(await parsed('list:events'), [{ event: 'login' }, ['logout', 3], 'plain']);
+    });
+  });
+
+  describe('values written from Node', () => {
+    test('MessagePack bytes are decoded', async () => {
+      await admin.set(k('mp:1'), Buffer.from(encode({ user: 42, tags: ['a', 'b'], ok: true })));
+      const v = await readValue(reader, caps, k('mp:1'));
+      assert.deepEqual(v.header.decoders, ['msgpack']);
+      assert.deepEqual(JSON.parse(v.body), { user: 42, tags: ['a', 'b'], ok: true });
+    });
+
+    test('a binary key name reaches exactly its key, not the key its lossy UTF-8 decoding names', async () => {
+      const binary = Buffer.from([0x6e, 0x3a, 0xff, 0xfe]);
+      const lookalike = Buffer.from('n:\uFFFD\uFFFD', 'utf8');
+      await admin.set(binary, 'binary one');
+      await admin.set(lookalike, 'lookalike');
+      assert.equal((await readValue(reader, caps, binary)).body, 'binary one');
+      assert.equal((await readValue(reader, caps, lookalike)).body, 'lookalike');
+      const v = await readValue(reader, caps, binary);
+      assert.ok(v.header.key.equals(binary));
+    });
+
+    test('a key deleted before opening is KEY_NOT_FOUND', async () => {
+      await admin.set('gone', 'x');
+      await admin.del('gone');
+      await assert.rejects(ValueSession.open(reader, caps, k('gone')), (err) => isNovaError(err, 'KEY_NOT_FOUND'));
+    });
+
+    test('a key deleted between two pages is KEY_NOT_FOUND on "load more"', async () => {
+      const fields = Array.from({ length: 600 }, (_, i) => [`f${i}`, `v${i}`]).flat();
+      await admin.hmset('vanishing', ...fields);
+      const session = await ValueSession.open(reader, caps, k('vanishing'), { pageSize: 50 });
+      assert.equal(session.canLoadMore, true);
+      await admin.del('vanishing');
+      await assert.rejects(session.loadMore(reader), (err) => isNovaError(err, 'KEY_NOT_FOUND'));
+    });
+
+    test('a key that changes type between pages is WRONG_TYPE on "load more"; opening it again reads the new type', async () => {
+      const fields = Array.from({ length: 600 }, (_, i) => [`f${i}`, `v${i}`]).flat();
+      await admin.hmset('shifty', ...fields);
+      const session = await ValueSession.open(reader, caps, k('shifty'), { pageSize: 50 });
+      await admin.del('shifty');
+      await admin.set('shifty', '{"now":"a string"}');
+      await assert.rejects(session.loadMore(reader), (err) => isNovaError(err, 'WRONG_TYPE') && err.args.actual === 'string' && err.args.expected === 'hash');
+      const again = await readValue(reader, caps, k('shifty'));
+      assert.equal(again.header.type, 'string');
+      assert.deepEqual(JSON.parse(again.body), { now: 'a string' });
+
+      await admin.set('shifty2', Buffer.alloc(3000, 0x61));
+      const preview = await ValueSession.open(reader, caps, k('shifty2'), { previewThreshold: 1000, previewBytes: 1000 });
+      assert.equal(preview.canLoadMore, true);
+      await admin.del('shifty2');
+      await admin.rpush('shifty2', 'a');
+      await assert.rejects(preview.loadMore(reader), (err) => isNovaError(err, 'WRONG_TYPE') && err.args.actual === 'list');
+    });
+
+    test('a key flipping between hash and string while it is opened is always read as one consistent value', async () => {
+      const text = '{"kind":"string"}';
+      let flipping = true;
+      const flipper = (async () => {
+        for (let i = 0; flipping; i++) {
+          await (i % 2 === 0 ? admin.multi().del('flip').set('flip', text) : admin.multi().del('flip').hmset('flip', 'kind', '"hash"')).exec();
+        }
+      })();
+      let strings = 0;
+      let hashes = 0;
+      try {
+        for (let i = 0; i < 300; i++) {
+          let v: ValueView;
+          try {
+            v = await readValue(reader, caps, k('flip'));
+          } catch (err) {
+            // Three type changes in a row while opening: a coded error, never a misread.
+            assert.ok(isNovaError(err, 'WRONG_TYPE') || isNovaError(err, 'KEY_NOT_FOUND'), String(err));
+            continue;
+          }
+          if (v.header.type === 'string') {
+            strings++;
+            assert.equal(v.body, '{\n  "kind": "string"\n}');
+          } else {
+            hashes++;
+            assert.equal(v.header.type, 'hash');
+            assert.equal(v.body, '{\n  "kind": "hash"\n}');
+          }
+        }
+      } finally {
+        flipping = false;
+        await flipper;
+      }
+      assert.ok(strings > 0 && hashes > 0, `strings=${strings} hashes=${hashes}`);
+    });
+
+    test('a string above the preview size: preview first (GETRANGE), the whole value on request (GET)', async () => {
+      const text = 'é'.repeat(1500) + 'END';
+      await admin.set('long', text);
+      await admin.config('RESETSTAT');
+      const session = await ValueSession.open(reader, caps, k('long'), { previewThreshold: 1001, previewBytes: 1001 });
+      const preview = session.render();
+      assert.equal(preview.header.size, Buffer.byteLength(text));
+      assert.equal(preview.header.loaded, 1001);
+      assert.equal(preview.header.partial, true);
+      assert.equal(preview.header.canLoadMore, true);
+      // The cut fell inside a 2-byte character: the preview shows the 500 whole ones.
+      assert.equal(preview.body, 'é'.repeat(500));
+      const before = await commandCalls(admin);
+      assert.equal(before.get('getrange'), 1);
+      assert.equal(before.has('get'), false);
+      await session.loadMore(reader);
+      const full = session.render();
+      assert.equal(full.header.loaded, Buffer.byteLength(text));
+      assert.equal(full.header.partial, false);
+      assert.equal(full.header.canLoadMore, false);
+      assert.equal(full.body, text);
+      assert.equal((await commandCalls(admin)).get('get'), 1);
+    });
+
+    test('a string between the preview size and the threshold is sized first, then read whole', async () => {
+      const text = 'x'.repeat(5000);
+      await admin.set('medium', text);
+      await admin.config('RESETSTAT');
+      const v = (await ValueSession.open(reader, caps, k('medium'), { previewThreshold: 10_000, previewBytes: 1000 })).render();
+      assert.equal(v.header.partial, false);
+      assert.equal(v.header.loaded, 5000);
+      assert.equal(v.body, text);
+      const sent = await commandCalls(admin);
+      assert.equal(sent.get('getrange'), 1);
+      assert.equal(sent.get('get'), 1);
+    });
+
+    test('a JSON preview is laid out as far as it goes, and is complete after "load all"', async () => {
+      const doc = { items: Array.from({ length: 400 }, (_, i) => ({ id: i, label: `item ${i}` })) };
+      await admin.set('json:big', JSON.stringify(doc));
+      const session = await ValueSession.open(reader, caps, k('json:big'), { previewThreshold: 2000, previewBytes: 2000 });
+      const preview = session.render();
+      assert.deepEqual(preview.header.decoders, ['json']);
+      assert.equal(preview.header.language, 'json');
+      assert.ok(codes(preview).includes('JSON_INCOMPLETE'));
+      assert.ok(JSON.stringify(doc, null, 2).startsWith(preview.body.slice(0, 500)));
+      await session.loadMore(reader);
+      const full = session.render();
+      assert.deepEqual(full.header.notes, []);
+      assert.equal(full.body, JSON.stringify(doc, null, 2));
+    });
+
+    test('hash, set, sorted set and list are read page by page until complete, without duplicates', async () => {
+      const n = 5000;
+      const fields: string[] = [];
+      const members: string[] = [];
+      const zargs: Array<string | number> = [];
+      for (let i = 0; i < n; i++) {
+        fields.push(`field:${i}`, JSON.stringify({ i }));
+        members.push(`member:${i}`);
+        zargs.push(n - i, `z:${i}`);
+      }
+      await admin.hmset('paged:hash', ...fields);
+      await admin.sadd('paged:set', ...members);
+      await admin.zadd('paged:zset', ...zargs);
+      await admin.rpush('paged:list', ...members);
+
+      const hash = await ValueSession.open(reader, caps, k('paged:hash'), { pageSize: 300 });
+      assert.ok(hash.render().header.loaded < n);
+      assert.ok((await loadEverything(reader, hash)) > 3);
+      const h = hash.render();
+      assert.equal(h.header.loaded, n);
+      assert.equal(h.header.partial, false);
+      const obj = JSON.parse(h.body) as Record<string, { i: number }>;
+      assert.equal(Object.keys(obj).length, n);
+      assert.deepEqual(obj['field:1234'], { i: 1234 });
+
+      const set = await ValueSession.open(reader, caps, k('paged:set'), { pageSize: 300 });
+      await loadEverything(reader, set);
+      assert.deepEqual((JSON.parse(set.render().body) as string[]).sort(), [...members].sort());
+
+      const zset = await ValueSession.open(reader, caps, k('paged:zset'), { pageSize: 300 });
+      const firstPage = JSON.parse(zset.render().body) as Array<{ member: string; score: number }>;
+      assert.equal(firstPage.length, 300);
+      assert.deepEqual(firstPage[0], { member: `z:${n - 1}`, score: 1 });
+      await loadEverything(reader, zset);
+      const z = JSON.parse(zset.render().body) as Array<{ member: string; score: number }>;
+      assert.equal(z.length, n);
+      assert.deepEqual(
+        z.map((e) => e.score),
+        Array.from({ length: n }, (_, i) => i + 1),
+      );
+
+      const list = await ValueSession.open(reader, caps, k('paged:list'), { pageSize: 300 });
+      await loadEverything(reader, list);
+      assert.deepEqual(JSON.parse(list.render().body), members);
+    });
+
+    test('sorted-set scores: fractions, infinities', async () => {
+      await admin.zadd('scores', 0.1, 'a', '-inf', 'low', '+inf', 'high', 2.5, 'b');
+      const v = await readValue(reader, caps, k('scores'));
+      assert.deepEqual(JSON.parse(v.body), [
+        { member: 'low', score: '-inf' },
+        { member: 'a', score: 0.1 },
+        { member: 'b', score: 2.5 },
+        { member: 'high', score: 'inf' },
+      ]);
+    });
+
+    test('a forced decoder applies to every element; elements it cannot decode are counted', async () => {
+      await admin.hmset('forced', 'a', '{"x":1}', 'b', 'not json', 'c', '[2]');
+      const session = await ValueSession.open(reader, caps, k('forced'));
+      const v = session.render('json');
+      assert.deepEqual(JSON.parse(v.body), { a: { x: 1 }, b: 'not json', c: [2] });
+      assert.deepEqual(v.header.notes, [{ code: 'ELEMENTS_UNDECODED', args: { count: 1, decoder: 'json' } }]);
+      const hex = session.render('hex');
+      assert.deepEqual(JSON.parse(hex.body), { a: '7b 22 78 22 3a 31 7d', b: '6e 6f 74 20 6a 73 6f 6e', c: '5b 32 5d' });
+    });
+
+    test('streams are read with XRANGE pages, each entry keyed by its ID', { skip: binaryAtLeast(5) ? false : 'streams need redis-server >= 5' }, async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 450; i++) {
+        ids.push((await admin.xadd('events', '*', 'n', String(i), 'payload', i === 0 ? Buffer.from([0xff, 0x00]) : JSON.stringify({ i }))) as string);
+      }
+      const session = await ValueSession.open(reader, caps, k('events'), { pageSize: 200, loadMoreSize: 200 });
+      const first = session.render();
+      assert.equal(first.header.type, 'stream');
+      assert.equal(first.header.size, 450);
+      assert.equal(first.header.loaded, 200);
+      assert.equal(await loadEverything(reader, session), 2);
+      const all = JSON.parse(session.render().body) as Record<string, { n: string; payload: unknown }>;
+      assert.deepEqual(Object.keys(all), ids);
+      // Field values are decoded like strings: "449" is the JSON number 449.
+      assert.deepEqual(all[ids[0]], { n: 0, payload: "b'\\xff\\x00'" });
+      assert.deepEqual(all[ids[449]], { n: 449, payload: { i: 449 } });
+    });
+
+    test('a type the viewer does not read is an "unsupported" result with its type', { skip: binaryAtLeast(5) ? false : 'needs a stream (redis-server >= 5)' }, async () => {
+      await admin.xadd('stream:old', '*', 'a', '1');
+      const v = await readValue(reader, REDIS_3_0_CAPS, k('stream:old'));
+      assert.equal(v.header.type, 'stream');
+      assert.equal(v.header.unsupported, true);
+      assert.equal(v.header.size, undefined);
+      assert.equal(v.body, '');
+      assert.deepEqual(v.header.notes, [{ code: 'UNSUPPORTED_TYPE', args: { type: 'stream' } }]);
+    });
+  });
+});
+
+describe('value readers on the Redis 3.0 path', () => {
+  // The commands Redis 3.0 lacks are removed from this server: sending one would fail the read.
+  const missingOn30 = ['MEMORY', 'UNLINK', 'TOUCH', 'HSTRLEN', 'XLEN', 'XRANGE', 'XREVRANGE', 'GETEX', 'GETDEL', 'LPOS', 'COPY'];
+  let server: RedisServer;
+  let admin: Redis;
+  let reader: Redis;
+
+  before(async () => {
+    const args = missingOn30.flatMap((name) => ['--rename-command', name, '']);
+    server = await RedisServer.start({ args });
+    admin = server.admin(1);
+    reader = server.admin(1);
+  });
+  after(async () => {
+    admin?.disconnect();
+    reader?.disconnect();
+    await server?.stop();
+  });
+
+  test('every reader, first page and the next ones, only sends commands Redis 3.0 has', async () => {
+    await admin.set('s:small', '{"a":1}');
+    await admin.set('s:big', Buffer.alloc(5000, 0x62));
+    // Above 512 fields, so the hash is a hashtable and HSCAN pages it.
+    await admin.hmset('h', ...Array.from({ length: 1000 }, (_, i) => [`f${i}`, `${i}`]).flat());
+    await admin.sadd('st', ...Array.from({ length: 400 }, (_, i) => `m${i}`));
+    await admin.zadd('z', ...Array.from({ length: 400 }, (_, i) => [i, `m${i}`]).flat());
+    await admin.rpush('l', ...Array.from({ length: 400 }, (_, i) => `e${i}`));
+    if (binaryAtLeast(5)) {
+      await admin.xadd('x', '*', 'a', '1');
+    }
+    await admin.config('RESETSTAT');
+
+    const keys = ['s:small', 's:big', 'h', 'st', 'z', 'l', ...(binaryAtLeast(5) ? ['x'] : [])];
+    for (const name of keys) {
+      const session = await ValueSession.open(reader, REDIS_3_0_CAPS, k(name), { previewThreshold: 1000, previewBytes: 1000, pageSize: 100, loadMoreSize: 100 });
+      await loadEverything(reader, session);
+      const v = session.render();
+      assert.equal(v.header.partial, false, name);
+    }
+
+    const calls = await commandCalls(admin);
+    const allowed = new Set(['type', 'pttl', 'strlen', 'getrange', 'get', 'hlen', 'hscan', 'scard', 'sscan', 'zcard', 'zrange', 'llen', 'lrange', 'multi', 'exec', 'info', 'config', 'config|resetstat']);
+    const sent = [...calls.keys()];
+    assert.deepEqual(
+      sent.filter((name) => !allowed.has(name)),
+      [],
+      `commands outside the Redis 3.0 set: ${sent.join(', ')}`,
+    );
+    assert.ok(calls.get('hscan')! >= 4 && calls.get('lrange')! === 4, `paging happened: ${JSON.stringify([...calls])}`);
+  });
+});
