@@ -18,6 +18,10 @@ export const Commands = {
   editTtl: 'nova.editTtl',
   deleteKeys: 'nova.deleteKeys',
   flushDatabase: 'nova.flushDatabase',
+  openValue: 'nova.openValue',
+  viewValueAs: 'nova.viewValueAs',
+  loadMoreValue: 'nova.loadMoreValue',
+  refreshValue: 'nova.refreshValue',
 } as const;
 
 export const Views = {
@@ -46,15 +50,19 @@ export const Settings = {
   pageSize: 'explorer.pageSize',
   scanCount: 'explorer.scanCount',
   readOnly: 'readOnly',
+  previewBytes: 'values.previewThresholdBytes',
 } as const;
 
 export const StateKeys = {
   /** workspaceState: URI of the workspace folder whose .env is used in a multi-root workspace. */
   activeFolder: 'nova.activeFolder',
+  /** workspaceState: decoder chosen with "View Value As…", per key prefix. */
+  decoderByPrefix: 'nova.decoderByPrefix',
 } as const;
 
 export const Schemes = {
   serverInfo: 'nova-redis-info',
+  value: 'nova-redis-value',
 } as const;
 
 export const STATUS_BAR_ID = 'nova.redis.status';

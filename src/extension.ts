@@ -11,6 +11,8 @@ import { KeysView } from './views/keysView';
 import { connectionCommands, SERVER_INFO_URI } from './commands/connectionCommands';
 import { explorerCommands } from './commands/explorerCommands';
 import { changeCommands } from './commands/changeCommands';
+import { valueCommands } from './commands/valueCommands';
+import { ValueDocuments } from './views/valueDocuments';
 import { ReadOnlyMode } from './connection/readOnly';
 import { createErrorReporter, registerCommands } from './commands/registry';
 import type { NovaApi } from './api';
@@ -33,13 +35,20 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   const serverInfo = own(new ServerInfoProvider(connection));
   own(vscode.workspace.registerTextDocumentContentProvider(Schemes.serverInfo, serverInfo));
   const keys = own(new KeysView(connection));
+  const values = own(new ValueDocuments(connection, context.workspaceState));
+  own(vscode.workspace.registerTextDocumentContentProvider(Schemes.value, values));
   const readOnly = own(new ReadOnlyMode(connection));
   const reporter = createErrorReporter(log, connection);
   own(
     registerCommands(
       {
         ...explorerCommands(keys),
-        ...changeCommands({ connection, readOnly, keys, log, onKeyChanged: (key) => keys.keyChanged(key) }),
+        ...changeCommands({ connection, readOnly, keys, log, onKeyChanged: (key) => {
+            keys.keyChanged(key);
+            values.refreshKey(key);
+          },
+        }),
+        ...valueCommands(values, keys),
         ...connectionCommands({ connection, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
       reporter,

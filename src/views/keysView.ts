@@ -215,6 +215,7 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
         item.contextValue = 'key';
         item.accessibilityInformation = { label: `${element.name}, ${meta ? typeLabel(meta.type) : ''}, ${item.description ?? ''}` };
         item.tooltip = keyTooltip(element);
+        item.command = { command: Commands.openValue, title: vscode.l10n.t('Open Value'), arguments: [element] };
         return item;
       }
       case 'more': {
