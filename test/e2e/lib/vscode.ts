@@ -9,7 +9,7 @@
  *   });
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before } from 'node:test';
 import { promisify } from 'node:util';
@@ -76,10 +76,9 @@ export function useVSCode(options: VSCodeOptions | (() => VSCodeOptions | Promis
 
 /** The packaged NOVA Redis extension under test, from NOVA_E2E_VSIX. */
 export function novaVsix(): string {
-  const file = process.env.NOVA_E2E_VSIX;
-  if (!file) {
-    throw new Error('set NOVA_E2E_VSIX to the .vsix under test (npm run package builds it)');
-  }
+  // Default: what `npm run package` just wrote, so `npm test` needs no environment variable.
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+  const file = process.env.NOVA_E2E_VSIX || path.join(repoRoot, `${pkg.name}-${pkg.version}.vsix`);
   if (!existsSync(file)) {
     throw new Error(`NOVA_E2E_VSIX points to a missing file: ${file}`);
   }
