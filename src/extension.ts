@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
     ),
   );
   void controller.start();
-  return { connectionState: () => connection.state };
+  return { connectionState: () => connection.state, keysTree: keys };
 }
 
 export function deactivate(): void {

@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { NovaApi } from '../../../src/api';
+import type { KeysElement } from '../../../src/views/keysView';
 
 const EXTENSION_ID = 'nova-team.nova-redis';
 
@@ -49,6 +50,25 @@ export function registerTests(): void {
       });
       assert.equal(state.target.db, 1);
       assert.equal(state.target.port, Number(process.env.NOVA_IT_REDIS_PORT));
+    });
+
+    it('shows the keys of DB 1 grouped into folders', async () => {
+      const tree = api.keysTree;
+      const roots = (await tree.getChildren()) ?? [];
+      const labels = async (nodes: readonly KeysElement[]) => Promise.all(nodes.map(async (n) => (await tree.getTreeItem(n)).label as string));
+      const rootLabels = await labels(roots);
+      const nova = roots[rootLabels.indexOf('nova')];
+      assert.ok(nova, `root items: ${rootLabels.join(', ')}`);
+      assert.ok((await labels((await tree.getChildren(nova)) ?? [])).includes('it'), 'nova › it');
+    });
+
+    it('opens a JSON value in a read-only document', async () => {
+      const key = Buffer.from('nova:it:marker').toString('base64url');
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(`nova-redis-value:/nova:it:marker?db=1&key=${key}`));
+      await vscode.window.showTextDocument(doc);
+      const text = await waitFor('value text', () => (doc.getText().includes('status') ? doc.getText() : undefined));
+      assert.match(text, /"status": "ok"/);
+      assert.match(text, /^\/\/ nova:it:marker/);
     });
 
     it('pings and shows server info', async () => {
