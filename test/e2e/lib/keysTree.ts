@@ -1,0 +1,139 @@
+/**
+ * Reads and drives a tree view by path (`['nova', 'cache', 'user']`), as the Keys view needs: the same
+ * label appears at several depths (`nova › user` and `nova › cache › user`), so a label alone does not
+ * name a row. Only rendered rows exist in the DOM (the list is virtualized); their `data-index` is their
+ * position in the list, whatever their DOM order.
+ */
+import type { Locator } from 'playwright-core';
+import type { Workbench } from './workbench';
+
+export interface TreeRow {
+  /** Position in the list (0 = top). */
+  index: number;
+  /** 1 for a child of the root. */
+  level: number;
+  label: string;
+  /** The grey text after the label (a folder's key count, a key's TTL). */
+  description: string;
+  /** undefined for a leaf. */
+  expanded: boolean | undefined;
+}
+
+/** The part of a DOM element the row reader uses (the project compiles without the DOM library). */
+interface RowElement {
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): { textContent: string | null } | null;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class TreeByPath {
+  constructor(
+    private readonly workbench: Workbench,
+    private readonly viewTitle: string,
+  ) {}
+
+  private get rowsLocator(): Locator {
+    return this.workbench.view(this.viewTitle).locator('.monaco-list-row[role="treeitem"]');
+  }
+
+  /** The rendered rows, top to bottom. */
+  async rows(): Promise<TreeRow[]> {
+    // No named helper inside: tsx wraps named functions with a `__name` call the page does not have.
+    const rows = await this.rowsLocator.evaluateAll((elements: RowElement[]) =>
+      elements.map((e) => ({
+        index: Number(e.getAttribute('data-index')),
+        level: Number(e.getAttribute('aria-level')),
+        label: (e.querySelector('.label-name')?.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
+        description: (e.querySelector('.label-description')?.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
+        expanded: e.getAttribute('aria-expanded') === null ? undefined : e.getAttribute('aria-expanded') === 'true',
+      })),
+    );
+    return rows.sort((a, b) => a.index - b.index);
+  }
+
+  /** The row at `path`, or undefined when it is not rendered (a parent collapsed, not loaded yet, out of view). */
+  async find(path: string[]): Promise<TreeRow | undefined> {
+    const rows = await this.rows();
+    let from = 0;
+    let found: TreeRow | undefined;
+    for (let depth = 1; depth <= path.length; depth++) {
+      found = undefined;
+      for (let i = from; i < rows.length; i++) {
+        const row = rows[i];
+        if (row.level < depth) {
+          break;
+        }
+        if (row.level === depth && row.label === path[depth - 1]) {
+          found = row;
+          from = i + 1;
+          break;
+        }
+      }
+      if (!found) {
+        return undefined;
+      }
+    }
+    return found;
+  }
+
+  /** Waits until the row at `path` is rendered, and returns it. */
+  async waitFor(path: string[], timeoutMs = 15_000): Promise<TreeRow> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = await this.find(path);
+      if (row) {
+        return row;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`no row ${path.join(' › ')} in "${this.viewTitle}" within ${timeoutMs} ms; rendered: ${JSON.stringify(await this.rows())}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /** The DOM row at `path`, for clicking or a screenshot. */
+  async locator(path: string[], timeoutMs = 15_000): Promise<Locator> {
+    const row = await this.waitFor(path, timeoutMs);
+    return this.workbench.view(this.viewTitle).locator(`.monaco-list-row[role="treeitem"][data-index="${row.index}"]`);
+  }
+
+  /** The rendered children of the row at `path` (the rows of the next level until the branch ends). */
+  async children(path: string[]): Promise<TreeRow[]> {
+    const parent = await this.waitFor(path);
+    const rows = await this.rows();
+    const out: TreeRow[] = [];
+    for (const row of rows.filter((r) => r.index > parent.index)) {
+      if (row.level <= parent.level) {
+        break;
+      }
+      if (row.level === parent.level + 1) {
+        out.push(row);
+      }
+    }
+    return out;
+  }
+
+  /** Expands each folder along `path` with a click, as a person would, and waits for its children to show. */
+  async expand(path: string[], timeoutMs = 15_000): Promise<void> {
+    for (let depth = 1; depth <= path.length; depth++) {
+      const at = path.slice(0, depth);
+      const row = await this.waitFor(at, timeoutMs);
+      if (row.expanded === undefined) {
+        throw new Error(`${at.join(' › ')} is not a folder`);
+      }
+      if (!row.expanded) {
+        await (await this.locator(at, timeoutMs)).click();
+      }
+      const deadline = Date.now() + timeoutMs;
+      while ((await this.find(at))?.expanded !== true || (await this.children(at)).length === 0) {
+        if (Date.now() > deadline) {
+          throw new Error(`${at.join(' › ')} did not expand within ${timeoutMs} ms; rendered: ${JSON.stringify(await this.rows())}`);
+        }
+        await sleep(100);
+      }
+    }
+  }
+}
