@@ -8,6 +8,7 @@ import { NovaError } from '../redis/errors';
 import { hostPort } from '../redis/url';
 import type { HandlerTable } from './registry';
 import { serverLabel } from '../views/statusBar';
+import { formatMs } from '../views/format';
 
 export interface ConnectionCommandDeps {
   connection: ConnectionManager;
@@ -33,7 +34,7 @@ export function connectionCommands(d: ConnectionCommandDeps): HandlerTable {
       const label = now.kind === 'connected' ? serverLabel(now) : 'Redis';
       d.log.info(`PING ${hostPort(target)}/${target.db}: PONG in ${rttMs.toFixed(2)} ms`);
       void vscode.window.showInformationMessage(
-        vscode.l10n.t('PONG from {0} at {1}, DB {2} — {3} ms', label, hostPort(target), target.db, rttMs < 10 ? rttMs.toFixed(1) : rttMs.toFixed(0)),
+        vscode.l10n.t('PONG from {0} at {1}, DB {2} — {3} ms', label, hostPort(target), target.db, formatMs(rttMs)),
       );
     },
     [Commands.reconnect]: async () => {

@@ -176,7 +176,10 @@ export class ConnectionManager implements Disposable {
       return;
     }
     this.attempt += 1;
-    this.setState({ kind: 'connecting', target: endpointOf(target), source: this.source, attempt: this.attempt });
+    // Automatic retries stay "reconnecting": flashing "connecting" every few seconds would hide the outage.
+    if (this.current.kind !== 'reconnecting') {
+      this.setState({ kind: 'connecting', target: endpointOf(target), source: this.source, attempt: this.attempt });
+    }
     try {
       clientCounter += 1;
       const clientName = `nova-redis-${process.pid}-${clientCounter}`;

@@ -37,10 +37,14 @@ export interface ExplorerOptions {
   pageSize?: number;
   /** SCAN COUNT. */
   scanCount?: number;
+  /** SCAN COUNT of the first listing's first page: small, so opening the view costs the same on any size. */
+  firstScreenCount?: number;
   /** The first listing stops scanning once this many keys are known... */
   firstScreenKeys?: number;
   /** ...or once this much time went by (a sparse MATCH may need many empty pages). */
   firstScreenBudgetMs?: number;
+  /** A DB with at most this many keys (DBSIZE) is scanned completely before the first listing. */
+  smallDbKeys?: number;
   /** Time budget of one "load more". */
   loadMoreBudgetMs?: number;
   /** Per-request deadline: a stalled server fails with COMMAND_TIMEOUT instead of hanging. */
@@ -125,7 +129,9 @@ export interface Disposable {
 
 const DEFAULTS = {
   pageSize: 200,
-  firstScreenKeys: 500,
+  firstScreenCount: 250,
+  firstScreenKeys: 200,
+  smallDbKeys: 5000,
   firstScreenBudgetMs: 150,
   loadMoreBudgetMs: 500,
   metaMaxAgeMs: 30_000,
@@ -160,7 +166,9 @@ export class ExplorerModel {
     this.opts = {
       pageSize: options.pageSize ?? DEFAULTS.pageSize,
       scanCount: options.scanCount ?? DEFAULT_SCAN_COUNT,
+      firstScreenCount: options.firstScreenCount ?? DEFAULTS.firstScreenCount,
       firstScreenKeys: options.firstScreenKeys ?? DEFAULTS.firstScreenKeys,
+      smallDbKeys: options.smallDbKeys ?? DEFAULTS.smallDbKeys,
       firstScreenBudgetMs: options.firstScreenBudgetMs ?? DEFAULTS.firstScreenBudgetMs,
       loadMoreBudgetMs: options.loadMoreBudgetMs ?? DEFAULTS.loadMoreBudgetMs,
       timeoutMs: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -205,7 +213,16 @@ export class ExplorerModel {
    * Throws a NovaError when the server cannot be read (the UI shows an error item with a retry).
    */
   async children(parent?: FolderNode): Promise<ExplorerNode[]> {
-    await this.ensureStarted();
+    const started = this.generation;
+    try {
+      await this.ensureStarted();
+    } catch (err) {
+      // A refresh while the first page was loading: list the new state instead.
+      if (isNovaError(err, 'CANCELLED') && started !== this.generation) {
+        return this.children(parent);
+      }
+      throw err;
+    }
     const gen = this.generation;
     const folder = parent ? this.index.folderByPrefix(parent.prefix) : ROOT_FOLDER;
     if (folder < 0) {
@@ -230,9 +247,8 @@ export class ExplorerModel {
     const limit = this.limitOf(parent) + this.opts.pageSize;
     this.limits.set(key, limit);
     if (!this.complete) {
-      const folder = parent ? this.index.folderByPrefix(parent.prefix) : ROOT_FOLDER;
       const known = (): number => {
-        const f = folder >= 0 ? folder : parent ? this.index.folderByPrefix(parent.prefix) : ROOT_FOLDER;
+        const f = parent ? this.index.folderByPrefix(parent.prefix) : ROOT_FOLDER;
         return f < 0 ? 0 : this.index.liveChildFolders(f).length + this.index.folderDirect(f);
       };
       await this.scanUntil(() => known() >= limit, this.opts.loadMoreBudgetMs);
@@ -388,11 +404,21 @@ export class ExplorerModel {
     return this.initial;
   }
 
+  /**
+   * What opening the view costs: one small SCAN page and, sent with it, DBSIZE for the title. A small
+   * DB (a few pages) is then scanned to the end, so its counts are exact from the start; a large one
+   * stops once enough keys are known (or the time budget is spent on a sparse MATCH), whatever its
+   * size, and the view shows partial counts and "load more".
+   */
   private async firstScreen(): Promise<void> {
-    // DBSIZE travels with the first SCAN, so the title's count costs no extra round trip.
     const size = this.fetchDbsize();
-    await this.scanUntil(() => this.index.size >= this.opts.firstScreenKeys, this.opts.firstScreenBudgetMs);
-    await size;
+    await this.scanPage(false, undefined, this.opts.firstScreenCount);
+    const total = await size;
+    if (total !== undefined && total <= this.opts.smallDbKeys) {
+      await this.scanUntil(() => false, Number.POSITIVE_INFINITY);
+    } else {
+      await this.scanUntil(() => this.index.size >= this.opts.firstScreenKeys, this.opts.firstScreenBudgetMs);
+    }
   }
 
   private async fetchDbsize(): Promise<number | undefined> {
@@ -416,7 +442,7 @@ export class ExplorerModel {
     return run;
   }
 
-  private scanPage(prefetch: boolean, signal?: AbortSignal): Promise<ScanPage> {
+  private scanPage(prefetch: boolean, signal?: AbortSignal, count?: number): Promise<ScanPage> {
     const gen = this.generation;
     return this.exclusive(async () => {
       if (gen !== this.generation) {
@@ -424,7 +450,7 @@ export class ExplorerModel {
       }
       let page: ScanPage;
       try {
-        page = await this.scanner.next({ prefetch, signal });
+        page = await this.scanner.next({ prefetch, signal, count });
       } catch (err) {
         const e = toNovaError(err);
         if (!isNovaError(e, 'CANCELLED') && gen === this.generation) {

@@ -85,6 +85,7 @@ export class KeyScanner {
   /** Keys whose page came back but whose TYPE check failed: retried before scanning further. */
   private unchecked: { keys: Buffer[]; done: boolean } | undefined;
   private readonly args: (string | Buffer)[];
+  private readonly caps: Capabilities;
   private readonly clientFilter: boolean;
 
   /** SCAN calls that completed, and keys the server returned in them (duplicates included). */
@@ -96,6 +97,7 @@ export class KeyScanner {
     caps: Capabilities,
     private readonly options: ScanOptions = {},
   ) {
+    this.caps = caps;
     this.args = scanArguments(caps, options);
     this.clientFilter = needsClientTypeFilter(caps, options);
   }
@@ -107,9 +109,10 @@ export class KeyScanner {
 
   /**
    * The next page. With `prefetch`, the request for the following page is sent before this one is
-   * returned, so the server works while the caller processes the page.
+   * returned, so the server works while the caller processes the page. `count` overrides the COUNT
+   * of this request (a request already in flight keeps its own).
    */
-  async next(opts: { prefetch?: boolean; signal?: AbortSignal } = {}): Promise<ScanPage> {
+  async next(opts: { prefetch?: boolean; signal?: AbortSignal; count?: number } = {}): Promise<ScanPage> {
     if (this.finished) {
       return { keys: [], returned: 0, done: true };
     }
@@ -117,7 +120,7 @@ export class KeyScanner {
       return this.typeFiltered(this.unchecked.keys, this.unchecked.done, opts.signal);
     }
     if (!this.flight) {
-      this.send(this.cursor);
+      this.send(this.cursor, opts.count);
     }
     const flight = this.flight as Flight;
     let reply: [Buffer, Buffer[]];
@@ -173,8 +176,9 @@ export class KeyScanner {
     return this.cursor;
   }
 
-  private send(cursor: string): void {
-    const promise = this.client.callBuffer('SCAN', cursor, ...this.args) as Promise<[Buffer, Buffer[]]>;
+  private send(cursor: string, count?: number): void {
+    const args = count === undefined ? this.args : scanArguments(this.caps, { ...this.options, count });
+    const promise = this.client.callBuffer('SCAN', cursor, ...args) as Promise<[Buffer, Buffer[]]>;
     // The outcome is read by `next`; this handler only keeps an abandoned request from becoming an
     // unhandled rejection.
     promise.catch(() => undefined);

@@ -8,7 +8,9 @@ export function formatTtl(ms: number | null): string {
   if (!parts) {
     return vscode.l10n.t('no expiry');
   }
-  return significantParts(parts)
+  // Seconds only while under a minute: the tree is not redrawn every second, so they would be stale.
+  const shown = significantParts(parts).filter(([unit], i, all) => unit !== 's' || all.length === 1 || i === 0);
+  return shown
     .map(([unit, n]) => {
       switch (unit) {
         case 'd':
@@ -24,8 +26,13 @@ export function formatTtl(ms: number | null): string {
     .join(' ');
 }
 
-export function formatNumber(n: number): string {
-  return n.toLocaleString(vscode.env.language);
+export function formatNumber(n: number, maximumFractionDigits = 0): string {
+  return n.toLocaleString(vscode.env.language, { maximumFractionDigits });
+}
+
+/** Round-trip times: one decimal below 10 ms, in the display language's number format. */
+export function formatMs(ms: number): string {
+  return formatNumber(ms, ms < 10 ? 1 : 0);
 }
 
 export function formatBytes(n: number): string {

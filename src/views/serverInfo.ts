@@ -37,7 +37,8 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
           [vscode.l10n.t('Uptime'), info.has('uptime_in_seconds') ? formatTtl(Number(info.get('uptime_in_seconds')) * 1000) : '—'],
           [vscode.l10n.t('Memory used'), info.get('used_memory_human') ?? '—'],
           [vscode.l10n.t('Peak memory'), info.get('used_memory_peak_human') ?? '—'],
-          [vscode.l10n.t('Max memory'), info.get('maxmemory_human') ?? (info.get('maxmemory') === '0' ? vscode.l10n.t('no limit') : info.get('maxmemory') ?? '—')],
+          // maxmemory 0 means no limit; Redis 7 still reports it as "0B".
+          [vscode.l10n.t('Max memory'), info.get('maxmemory') === '0' ? vscode.l10n.t('no limit') : (info.get('maxmemory_human') ?? info.get('maxmemory') ?? '—')],
           [vscode.l10n.t('Connected clients'), info.get('connected_clients') ?? '—'],
           [
             vscode.l10n.t('Last RDB save'),
@@ -47,7 +48,7 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
           ],
           [vscode.l10n.t('Changes since last save'), info.get('rdb_changes_since_last_save') ?? '—'],
         ];
-        const lines = [`# ${vscode.l10n.t('Redis server')}`, '', `| | |`, `|---|---|`];
+        const lines = [`# ${vscode.l10n.t('Redis server')}`, '', `| ${vscode.l10n.t('Property')} | ${vscode.l10n.t('Value')} |`, `|---|---|`];
         for (const [k, v] of rows) {
           lines.push(`| ${k} | ${v.replace(/\|/g, '\\|')} |`);
         }

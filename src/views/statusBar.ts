@@ -5,10 +5,7 @@ import type { ConnectionManager, ConnectionState } from '../connection/connectio
 import { DisposableBase } from '../util/event';
 import { describeError, endpointText } from './messages';
 import { redactedUrl } from '../redis/url';
-
-export function formatCount(n: number): string {
-  return n.toLocaleString(vscode.env.language);
-}
+import { formatMs, formatNumber } from './format';
 
 export function serverLabel(state: Extract<ConnectionState, { kind: 'connected' }>): string {
   const s = state.server;
@@ -53,12 +50,12 @@ export class StatusBar extends DisposableBase {
         tip.appendMarkdown(`\n\n${sourceLine()}`);
         break;
       case 'connected': {
-        const count = state.dbSize === undefined ? '?' : formatCount(state.dbSize);
+        const count = state.dbSize === undefined ? '?' : formatNumber(state.dbSize);
         this.item.text = vscode.l10n.t('$(database) DB {0} · {1} keys', state.target.db, count);
         tip.appendMarkdown(`**${vscode.l10n.t('Connected')}** — \`${redactedUrl({ ...state.target, password: state.target.hasPassword ? '' : undefined })}\`\n\n`);
         tip.appendMarkdown(`${serverLabel(state)}\n\n`);
         tip.appendMarkdown(`${vscode.l10n.t('Keys in DB {0}: {1} (approximate: DBSIZE counts keys that expired but were not reclaimed yet)', state.target.db, count)}\n\n`);
-        tip.appendMarkdown(`${vscode.l10n.t('Round trip: {0} ms', state.rttMs.toFixed(1))}\n\n`);
+        tip.appendMarkdown(`${vscode.l10n.t('Round trip: {0} ms', formatMs(state.rttMs))}\n\n`);
         tip.appendMarkdown(sourceLine());
         if (state.authNotNeeded) {
           tip.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('REDIS_URL has a password but the server does not require one.')}`);
