@@ -4,6 +4,7 @@ import { openConnection, type OpenConnection } from '../../src/redis/connect';
 import { NovaError, type ErrorCode } from '../../src/redis/errors';
 import { parseRedisUrl } from '../../src/redis/url';
 import type { RedisServer } from '../support/redisServer';
+import { commandCalls } from '../support/commandStats';
 
 let counter = 0;
 
@@ -17,10 +18,10 @@ export async function ownerConnection(server: RedisServer, db: number): Promise<
 
 /** `INFO commandstats` as command → calls; Redis 7's `client|list` subcommand entries are summed into `client`. */
 export async function commandStats(admin: Redis): Promise<Map<string, number>> {
-  const text = await admin.info('commandstats');
   const out = new Map<string, number>();
-  for (const m of text.matchAll(/^cmdstat_([^:|]+)(?:\|[^:]*)?:calls=(\d+)/gm)) {
-    out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+  for (const [entry, calls] of await commandCalls(admin)) {
+    const command = entry.split('|')[0];
+    out.set(command, (out.get(command) ?? 0) + calls);
   }
   return out;
 }

@@ -3,7 +3,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { REDIS_3_0_CAPS, type Capabilities } from '../../src/redis/capabilities';
 import {
   countFolder,
@@ -21,6 +21,7 @@ import { MAX_TTL_SECONDS, parseTtlInput } from '../../src/redis/ttl';
 import { ConnectionManager } from '../../src/connection/connectionManager';
 import { parseRedisUrl } from '../../src/redis/url';
 import { RedisServer, binaryAtLeast, waitFor } from '../support/redisServer';
+import { stopWithClients } from '../support/clients';
 import { allKeysHex, changedCommands, coded, commandStats, dbSizes, hex, ownerConnection, seedDbs } from './mutations.helpers';
 
 const W = { readOnly: false };
@@ -40,11 +41,7 @@ before(async () => {
   caps = opened.server.caps;
 });
 
-after(async () => {
-  conn?.disconnect();
-  admin?.disconnect();
-  await server?.stop();
-});
+after(() => stopWithClients(server, conn, admin));
 
 function b(text: string): Buffer {
   return Buffer.from(text, 'utf8');
@@ -372,7 +369,7 @@ describe('flushing the configured DB', () => {
   test('a client whose SELECT failed (left in DB 0 by ioredis) is refused: DB 0 survives', async () => {
     const before = await seedDbs(server, DBS);
     // What ioredis does with an out-of-range DB on its own: logs the SELECT error and stays in DB 0.
-    const stray = new Redis({ host: server.host, port: server.port, db: 16, protocol: 2, disableClientInfo: true, connectionName: 'nova-stray', retryStrategy: () => null });
+    const stray = server.client(16, { connectionName: 'nova-stray', retryStrategy: () => null });
     stray.on('error', () => undefined);
     await stray.ping();
     await assert.rejects(flushDatabase(stray, caps, 16, 'nova-stray', W), coded('WRONG_DB', (e) => e.args.actual === 0));

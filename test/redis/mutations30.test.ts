@@ -11,6 +11,7 @@ import { ConnectionManager } from '../../src/connection/connectionManager';
 import { countFolder, deleteFolder, deleteKeys, flushDatabase, persist, setTtl } from '../../src/redis/mutations';
 import { parseRedisUrl } from '../../src/redis/url';
 import { RedisServer, binaryAtLeast, waitFor } from '../support/redisServer';
+import { stopWithClients } from '../support/clients';
 import { coded, commandStats } from './mutations.helpers';
 
 /** What these operations, the manager's handshake and heartbeat, and the test's own seeding may send. */
@@ -41,9 +42,7 @@ before(async () => {
 
 after(async () => {
   m?.dispose();
-  monitor?.disconnect();
-  admin?.disconnect();
-  await server?.stop();
+  await stopWithClients(server, monitor, admin);
 });
 
 const W = { readOnly: false };

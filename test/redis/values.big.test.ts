@@ -8,17 +8,10 @@ import assert from 'node:assert/strict';
 import type Redis from 'ioredis';
 import { ValueSession, DEFAULT_PAGE_SIZE, DEFAULT_PREVIEW_BYTES } from '../../src/redis/values';
 import { serverInfoFromInfo, type Capabilities } from '../../src/redis/capabilities';
-import { RedisServer } from '../support/redisServer';
+import type { RedisServer } from '../support/redisServer';
+import { startWithReader, stopWithClients } from '../support/clients';
+import { commandCalls } from '../support/commandStats';
 import { seedBigCollections, bigStringBytes, BIG_STRING_BYTES, MILLION } from '../support/bigValues';
-
-async function commandCalls(client: Redis): Promise<Map<string, number>> {
-  const text = await client.info('commandstats');
-  const calls = new Map<string, number>();
-  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    calls.set(m[1], Number(m[2]));
-  }
-  return calls;
-}
 
 describe('huge values', () => {
   let server: RedisServer;
@@ -27,17 +20,11 @@ describe('huge values', () => {
   let caps: Capabilities;
 
   before(async () => {
-    server = await RedisServer.start();
-    admin = server.admin(1);
-    reader = server.admin(1);
+    ({ server, admin, reader } = await startWithReader());
     caps = serverInfoFromInfo(await reader.info('server')).caps;
     await seedBigCollections(admin, 'big:');
   });
-  after(async () => {
-    admin?.disconnect();
-    reader?.disconnect();
-    await server?.stop();
-  });
+  after(() => stopWithClients(server, admin, reader));
 
   test('a 64 MB string: a 256 KB preview first, the whole value on request', async () => {
     const value = bigStringBytes();

@@ -6,21 +6,13 @@ import { ValueSession, readValue, type ValueView } from '../../src/redis/values'
 import { REDIS_3_0_CAPS, serverInfoFromInfo, type Capabilities } from '../../src/redis/capabilities';
 import { hexDump } from '../../src/redis/decoders';
 import { isNovaError } from '../../src/redis/errors';
-import { RedisServer, binaryAtLeast } from '../support/redisServer';
+import { binaryAtLeast, type RedisServer } from '../support/redisServer';
+import { startWithReader, stopWithClients } from '../support/clients';
+import { commandCalls } from '../support/commandStats';
 import { pythonUnavailableReason, seedWithPython } from '../support/pySeed';
 
 const k = (s: string): Buffer => Buffer.from(s, 'utf8');
 const codes = (v: ValueView): string[] => v.header.notes.map((n) => n.code);
-
-/** Command name -> calls, from INFO commandstats (server-wide since the last CONFIG RESETSTAT). */
-async function commandCalls(client: Redis): Promise<Map<string, number>> {
-  const text = await client.info('commandstats');
-  const calls = new Map<string, number>();
-  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    calls.set(m[1], Number(m[2]));
-  }
-  return calls;
-}
 
 async function loadEverything(client: Redis, session: ValueSession): Promise<number> {
   let pages = 0;
@@ -38,16 +30,10 @@ describe('value readers against a real redis-server', () => {
   let caps: Capabilities;
 
   before(async () => {
-    server = await RedisServer.start();
-    admin = server.admin(1);
-    reader = server.admin(1);
+    ({ server, admin, reader } = await startWithReader());
     caps = serverInfoFromInfo(await reader.info('server')).caps;
   });
-  after(async () => {
-    admin?.disconnect();
-    reader?.disconnect();
-    await server?.stop();
-  });
+  after(() => stopWithClients(server, admin, reader));
 
   describe('values written by Python (python3-redis), as NOVA writes them', { skip: pythonUnavailableReason() }, () => {
     const P = 'py:';
@@ -425,15 +411,9 @@ describe('value readers on the Redis 3.0 path', () => {
 
   before(async () => {
     const args = missingOn30.flatMap((name) => ['--rename-command', name, '']);
-    server = await RedisServer.start({ args });
-    admin = server.admin(1);
-    reader = server.admin(1);
+    ({ server, admin, reader } = await startWithReader({ args }));
   });
-  after(async () => {
-    admin?.disconnect();
-    reader?.disconnect();
-    await server?.stop();
-  });
+  after(() => stopWithClients(server, admin, reader));
 
   test('every reader, first page and the next ones, only sends commands Redis 3.0 has', async () => {
     await admin.set('s:small', '{"a":1}');

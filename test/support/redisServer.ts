@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 
 export interface StartOptions {
   /** Extra `--name value` pairs, e.g. ['--requirepass', 'x']. */
@@ -177,20 +177,27 @@ export class RedisServer {
   }
 
   /**
-   * A plain client for arranging and checking server state in tests, limited to what Redis 3.0 speaks.
+   * An ioredis client on this server with `options` added. Its handshake is always one Redis 3.0
+   * understands: no HELLO, no CLIENT SETINFO.
    */
-  admin(db = 0): Redis {
+  client(db = 0, options: RedisOptions = {}): Redis {
     return new Redis({
       host: this.host,
       port: this.port,
       db,
       password: this.options.password,
+      ...options,
       protocol: 2,
       disableClientInfo: true,
-      lazyConnect: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: () => null,
     });
+  }
+
+  /**
+   * A plain client for arranging and checking server state in tests; it never reconnects, so a
+   * server that went away fails the next command instead of being waited for.
+   */
+  admin(db = 0): Redis {
+    return this.client(db, { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => null });
   }
 }
 

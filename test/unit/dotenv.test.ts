@@ -7,10 +7,9 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   decodeDotenvBytes,
   dialectForVersion,
@@ -21,6 +20,7 @@ import {
   type DotenvWarning,
   type PythonDotenvDialect,
 } from '../../src/config/dotenvParse';
+import { PythonOracles } from '../support/pythonOracle';
 
 type Entries = ReadonlyArray<readonly [string, string | null]>;
 
@@ -714,47 +714,17 @@ interface PythonResult {
   exception?: string;
 }
 
-interface Oracle {
-  interpreter: string;
-  version: string;
-  module: string;
-}
-
-const ORACLE_SCRIPT = resolve(__dirname, '../fixtures/dotenv/python_dotenv_oracle.py');
-
-function runOracle(interpreter: string, cases: unknown[]) {
-  return spawnSync(interpreter, [ORACLE_SCRIPT], { input: JSON.stringify({ cases }), encoding: 'utf8', timeout: 60_000 });
-}
-
-function probe(interpreter: string): Oracle | string {
-  const run = runOracle(interpreter, []);
-  if (run.error) {
-    return `${interpreter}: ${run.error.message}`;
-  }
-  if (run.status !== 0) {
-    return `${interpreter}: cannot import dotenv (${run.stderr.trim().split('\n').pop() ?? ''})`;
-  }
-  const found = JSON.parse(run.stdout) as { version: string; module: string };
-  return { interpreter, ...found };
-}
-
-const candidates = ['/usr/bin/python3', 'python3', ...(process.env.NOVA_TEST_PYTHONS ?? '').split(delimiter).filter(Boolean)];
-const oracles: Oracle[] = [];
-const unavailable: string[] = [];
-for (const interpreter of candidates) {
-  const found = probe(interpreter);
-  if (typeof found === 'string') {
-    unavailable.push(found);
-  } else if (!oracles.some((o) => o.module === found.module)) {
-    oracles.push(found);
-  }
-}
+const pythonDotenv = new PythonOracles<PythonResult>({
+  script: resolve(__dirname, '../fixtures/dotenv/python_dotenv_oracle.py'),
+  module: 'dotenv',
+  requestKey: 'cases',
+  library: 'python-dotenv',
+});
 
 const INVALID_UTF8 = Buffer.from([0x41, 0x3d, 0xe9, 0x0a]);
 
 void describe('cross-check with the real python-dotenv', () => {
   let dir = '';
-  const results = new Map<string, PythonResult[]>();
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'nova-dotenv-'));
@@ -766,11 +736,7 @@ void describe('cross-check with the real python-dotenv', () => {
     const invalidPath = join(dir, 'invalid.env');
     writeFileSync(invalidPath, INVALID_UTF8);
     request.push({ path: invalidPath, env: {}, interpolate: true });
-    for (const oracle of oracles) {
-      const run = runOracle(oracle.interpreter, request);
-      assert.equal(run.status, 0, `${oracle.interpreter} failed: ${run.stderr}`);
-      results.set(oracle.module, (JSON.parse(run.stdout) as { results: PythonResult[] }).results);
-    }
+    pythonDotenv.runAll(request);
   });
 
   after(() => {
@@ -779,51 +745,36 @@ void describe('cross-check with the real python-dotenv', () => {
     }
   });
 
-  if (oracles.length === 0) {
-    const reason = `python-dotenv not importable, cross-check NOT run: ${unavailable.join('; ')}`;
-    void test('python-dotenv is available', { skip: reason }, () => {});
-    return;
-  }
+  pythonDotenv.reportAvailability(
+    (oracle) => `python-dotenv ${oracle.version} (${dialectForVersion(oracle.version)}) from ${oracle.interpreter}: ${oracle.module}`,
+  );
 
-  void test('interpreters used', (t) => {
-    for (const oracle of oracles) {
-      const dialect = dialectForVersion(oracle.version);
-      t.diagnostic(`python-dotenv ${oracle.version} (${dialect}) from ${oracle.interpreter}: ${oracle.module}`);
-    }
-    for (const reason of unavailable) {
-      t.diagnostic(`not used: ${reason}`);
-    }
-    assert.ok(oracles.length > 0);
-  });
-
-  for (const oracle of oracles) {
+  pythonDotenv.describeEach((oracle) => {
     const dialect = dialectForVersion(oracle.version);
-    void describe(`python-dotenv ${oracle.version} via ${oracle.interpreter}`, () => {
-      CASES.forEach((c, index) => {
-        void test(c.name, () => {
-          const python = results.get(oracle.module)?.[index];
-          assert.ok(python?.values && python.bindings && python.logged, `no result: ${JSON.stringify(python)}`);
-          const parsed = parseDotenv(c.text, optionsOf(c, dialect));
-          assert.deepEqual(entries(parsed.values), python.values, 'dotenv_values()');
-          assert.deepEqual(python.values, expectedFor(c, dialect), 'hand-written expectation');
-          const bindings = scanDotenv(c.text, dialect);
-          assert.deepEqual(
-            bindings.map((b) => [b.key, b.value, b.pythonLine, b.error]),
-            python.bindings,
-            'parse_stream() bindings',
-          );
-          assert.deepEqual(
-            bindings.filter((b) => b.error).map((b) => b.pythonLine),
-            python.logged,
-            'lines python-dotenv logs as unparsable',
-          );
-        });
-      });
-
-      void test('invalid UTF-8 stops python-dotenv and is reported', () => {
-        assert.deepEqual(results.get(oracle.module)?.[CASES.length], { exception: 'UnicodeDecodeError' });
-        assert.deepEqual(decodeDotenvBytes(INVALID_UTF8), { ok: false, code: 'invalid-utf8' });
+    CASES.forEach((c, index) => {
+      void test(c.name, () => {
+        const python = pythonDotenv.result(oracle, index);
+        assert.ok(python?.values && python.bindings && python.logged, `no result: ${JSON.stringify(python)}`);
+        const parsed = parseDotenv(c.text, optionsOf(c, dialect));
+        assert.deepEqual(entries(parsed.values), python.values, 'dotenv_values()');
+        assert.deepEqual(python.values, expectedFor(c, dialect), 'hand-written expectation');
+        const bindings = scanDotenv(c.text, dialect);
+        assert.deepEqual(
+          bindings.map((b) => [b.key, b.value, b.pythonLine, b.error]),
+          python.bindings,
+          'parse_stream() bindings',
+        );
+        assert.deepEqual(
+          bindings.filter((b) => b.error).map((b) => b.pythonLine),
+          python.logged,
+          'lines python-dotenv logs as unparsable',
+        );
       });
     });
-  }
+
+    void test('invalid UTF-8 stops python-dotenv and is reported', () => {
+      assert.deepEqual(pythonDotenv.result(oracle, CASES.length), { exception: 'UnicodeDecodeError' });
+      assert.deepEqual(decodeDotenvBytes(INVALID_UTF8), { ok: false, code: 'invalid-utf8' });
+    });
+  });
 });

@@ -17,11 +17,11 @@
  */
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { delimiter, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { isNovaError, NovaError, type ErrorCode } from '../../src/redis/errors';
 import { hostPort, NOVA_DEFAULT_URL, parseRedisUrl, pyUnquote, redactedUrl, type RedisTarget } from '../../src/redis/url';
+import { PythonOracles, type OracleInfo } from '../support/pythonOracle';
 
 /** redis-py behaviours that changed between versions (production runs 6.4: `current`). */
 type RedisPyDialect = 'before-4.4' | 'current' | 'since-8.1';
@@ -347,90 +347,38 @@ void describe('no secret leaves parseRedisUrl or redactedUrl', () => {
 /** The oracle's answer: `connect` is set only when redis-py accepted the URL. */
 type PythonResult = ({ error: string } | { unix: true } | Values) & { connect?: string | null };
 
-interface Oracle {
-  interpreter: string;
-  version: string;
-  python: string;
-  module: string;
-}
-
-const ORACLE_SCRIPT = resolve(__dirname, '../fixtures/url/redis_py_oracle.py');
-
-function runOracle(interpreter: string, urls: string[]) {
-  return spawnSync(interpreter, [ORACLE_SCRIPT], { input: JSON.stringify({ urls }), encoding: 'utf8', timeout: 60_000 });
-}
-
-function probe(interpreter: string): Oracle | string {
-  const run = runOracle(interpreter, []);
-  if (run.error) {
-    return `${interpreter}: ${run.error.message}`;
-  }
-  if (run.status !== 0) {
-    return `${interpreter}: cannot import redis (${run.stderr.trim().split('\n').pop() ?? ''})`;
-  }
-  const found = JSON.parse(run.stdout) as { version: string; python: string; module: string };
-  return { interpreter, ...found };
-}
-
-const candidates = ['/usr/bin/python3', 'python3', ...(process.env.NOVA_TEST_PYTHONS ?? '').split(delimiter).filter(Boolean)];
-const oracles: Oracle[] = [];
-const unavailable: string[] = [];
-for (const interpreter of candidates) {
-  const found = probe(interpreter);
-  if (typeof found === 'string') {
-    unavailable.push(found);
-  } else if (!oracles.some((o) => o.module === found.module)) {
-    oracles.push(found);
-  }
-}
+const redisPy = new PythonOracles<PythonResult, OracleInfo & { python: string }>({
+  script: resolve(__dirname, '../fixtures/url/redis_py_oracle.py'),
+  module: 'redis',
+  requestKey: 'urls',
+  library: 'redis-py',
+  installHint: 'CI installs python3-redis',
+});
 
 void describe('cross-check with the real redis-py', () => {
-  const results = new Map<string, PythonResult[]>();
-
   before(() => {
-    for (const oracle of oracles) {
-      const run = runOracle(
-        oracle.interpreter,
-        CASES.map((c) => c.url),
-      );
-      assert.equal(run.status, 0, `${oracle.interpreter} failed: ${run.stderr}`);
-      results.set(oracle.module, (JSON.parse(run.stdout) as { results: PythonResult[] }).results);
-    }
+    redisPy.runAll(CASES.map((c) => c.url));
   });
 
-  if (oracles.length === 0) {
-    const reason = `redis-py not importable, cross-check NOT run (CI installs python3-redis): ${unavailable.join('; ')}`;
-    void test('redis-py is available', { skip: reason }, () => {});
-    return;
-  }
+  redisPy.reportAvailability(
+    (oracle) => `redis-py ${oracle.version} (${dialectForVersion(oracle.version)}) on Python ${oracle.python} from ${oracle.interpreter}: ${oracle.module}`,
+  );
 
-  void test('interpreters used', (t) => {
-    for (const oracle of oracles) {
-      t.diagnostic(`redis-py ${oracle.version} (${dialectForVersion(oracle.version)}) on Python ${oracle.python} from ${oracle.interpreter}: ${oracle.module}`);
-    }
-    for (const reason of unavailable) {
-      t.diagnostic(`not used: ${reason}`);
-    }
-    assert.ok(oracles.length > 0);
-  });
-
-  for (const oracle of oracles) {
+  redisPy.describeEach((oracle) => {
     const dialect = dialectForVersion(oracle.version);
-    void describe(`redis-py ${oracle.version} via ${oracle.interpreter}`, () => {
-      CASES.forEach((c, index) => {
-        void test(c.name, () => {
-          const python = results.get(oracle.module)?.[index];
-          assert.ok(python, 'no result');
-          const { connect = null, ...outcome } = python;
-          assert.deepEqual(outcome, pyExpected(c, dialect), 'hand-written expectation of redis-py');
-          assert.equal(connect !== null, c.backendFails === true && 'host' in outcome, `redis-py builds a connection (${connect ?? 'ok'})`);
-          const documented = c.why !== undefined || (dialect !== 'current' && c.legacy?.[dialect] !== undefined);
-          if (!documented) {
-            const nova = novaOutcome(c.url);
-            assert.deepEqual('error' in nova ? PY_ERROR : nova, outcome, 'parseRedisUrl agrees with redis-py');
-          }
-        });
+    CASES.forEach((c, index) => {
+      void test(c.name, () => {
+        const python = redisPy.result(oracle, index);
+        assert.ok(python, 'no result');
+        const { connect = null, ...outcome } = python;
+        assert.deepEqual(outcome, pyExpected(c, dialect), 'hand-written expectation of redis-py');
+        assert.equal(connect !== null, c.backendFails === true && 'host' in outcome, `redis-py builds a connection (${connect ?? 'ok'})`);
+        const documented = c.why !== undefined || (dialect !== 'current' && c.legacy?.[dialect] !== undefined);
+        if (!documented) {
+          const nova = novaOutcome(c.url);
+          assert.deepEqual('error' in nova ? PY_ERROR : nova, outcome, 'parseRedisUrl agrees with redis-py');
+        }
       });
     });
-  }
+  });
 });
