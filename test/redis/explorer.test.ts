@@ -47,7 +47,7 @@ describe('explorer model', () => {
   test('the first screen shows partial counts and a load-more node; a full scan makes them exact', async () => {
     const c = await fresh(1);
     await seedNovaData(c, { keys: 5000 });
-    const model = new ExplorerModel(c, caps, { firstScreenKeys: 300, scanCount: 100, pageSize: 10_000 });
+    const model = new ExplorerModel(c, caps, { firstScreenCount: 100, firstScreenKeys: 300, scanCount: 100, pageSize: 10_000, smallDbKeys: 1000 });
     const first = await model.children();
     const nova = first.find((n): n is FolderNode => n.kind === 'folder' && n.label === 'nova');
     assert.ok(nova, 'the nova folder is shown');
@@ -86,6 +86,19 @@ describe('explorer model', () => {
     model.dispose();
   });
 
+  test('a small DB is scanned completely before the first listing: exact counts at once', async () => {
+    const c = await fresh(14);
+    await seedNovaData(c, { keys: 1500 });
+    const model = new ExplorerModel(c, caps, { smallDbKeys: 2000, firstScreenCount: 100 });
+    const first = await model.children();
+    assert.equal(model.status.complete, true);
+    const nova = first.find((n): n is FolderNode => n.kind === 'folder' && n.label === 'nova');
+    assert.equal(nova?.partial, false);
+    assert.equal((nova?.count ?? 0) + first.filter((n) => n.kind === 'key').length, 1500);
+    assert.ok(!first.some((n) => n.kind === 'more'));
+    model.dispose();
+  });
+
   test('levels are paged: a folder with 450 keys shows 200, then 400, then all', async () => {
     const c = await fresh(2);
     await setKeys(c, Array.from({ length: 450 }, (_, i) => `big:${i}`));
@@ -116,7 +129,7 @@ describe('explorer model', () => {
   test('load more on an incomplete scan scans further for that level', async () => {
     const c = await fresh(3);
     await setKeys(c, Array.from({ length: 3000 }, (_, i) => `k${i}`));
-    const model = new ExplorerModel(c, caps, { delimiter: null, firstScreenKeys: 100, scanCount: 50, pageSize: 100 });
+    const model = new ExplorerModel(c, caps, { delimiter: null, firstScreenCount: 50, firstScreenKeys: 100, scanCount: 50, pageSize: 100, smallDbKeys: 0 });
     const first = await model.children();
     assert.equal(first.filter((n) => n.kind === 'key').length, 100);
     assert.equal(model.status.complete, false);

@@ -62,7 +62,7 @@ describe('Redis 3.0 path', () => {
   test('the explorer sends nothing Redis 3.0 lacks: no SCAN TYPE, no MEMORY, no UNLINK, no XLEN', async () => {
     // Everything the explorer does: first screen, paging, load more, a full scan, a client-side type
     // filter, metadata of every level, a tooltip's memory usage.
-    const model = new ExplorerModel(engine, REDIS_3_0_CAPS, { firstScreenKeys: 100, scanCount: 100 });
+    const model = new ExplorerModel(engine, REDIS_3_0_CAPS, { firstScreenCount: 50, firstScreenKeys: 100, scanCount: 100, smallDbKeys: 0 });
     const first = await model.children();
     assert.ok(first.length > 0);
     await model.loadMore();
