@@ -251,6 +251,10 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
     try {
       return await model.children(element);
     } catch (err) {
+      if (isNovaError(err, 'CANCELLED')) {
+        // A refresh started over while this level was loading; the new listing follows.
+        return [];
+      }
       const error = isNovaError(err) ? err : new NovaError('UNKNOWN', String(err));
       return [{ kind: 'error', id: `error:${element?.id ?? 'root'}`, error }];
     } finally {
