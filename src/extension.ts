@@ -43,9 +43,19 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
     registerCommands(
       {
         ...explorerCommands(keys),
-        ...changeCommands({ connection, readOnly, keys, log, onKeyChanged: (key) => {
+        ...changeCommands({
+          connection,
+          readOnly,
+          keys,
+          log,
+          onKeyChanged: (key) => {
             keys.keyChanged(key);
             values.refreshKey(key);
+          },
+          onManyChanged: () => {
+            keys.rebuild();
+            values.refreshAll();
+            void connection.refreshDbSize().catch(() => undefined);
           },
         }),
         ...valueCommands(values, keys),

@@ -24,6 +24,8 @@ export interface ChangeDeps {
   log: Logger;
   /** Called after a key changed, so open value tabs can refresh. */
   onKeyChanged(key: Buffer): void;
+  /** Called after many keys may have changed (flush, folder delete). */
+  onManyChanged(): void;
 }
 
 const NAMES_IN_MODAL = 10;
@@ -175,6 +177,7 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
           d.keys.currentModel?.noteDeleted(k);
         }
         refreshAfter(keys);
+        void d.connection.refreshDbSize().catch(() => undefined);
       }
     },
 
@@ -210,7 +213,7 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
       } catch (err) {
         throw uncertain(err) ? new NovaError('OUTCOME_UNKNOWN', 'flush outcome unknown') : err;
       } finally {
-        d.keys.rebuild();
+        d.onManyChanged();
       }
     },
   };
@@ -289,6 +292,6 @@ async function deleteFolderFlow(d: ChangeDeps, folder: FolderNode): Promise<void
   } catch (err) {
     throw uncertain(err) ? new NovaError('OUTCOME_UNKNOWN', 'delete outcome unknown') : err;
   } finally {
-    d.keys.rebuild();
+    d.onManyChanged();
   }
 }

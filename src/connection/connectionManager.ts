@@ -158,6 +158,12 @@ export class ConnectionManager implements Disposable {
     }
   }
 
+  /** Reads DBSIZE now (after a change made from the extension) instead of at the next heartbeat. */
+  async refreshDbSize(): Promise<void> {
+    const dbSize = await this.run((client) => client.dbsize());
+    this.updateConnected({ dbSize });
+  }
+
   /** PING with its round-trip time; also refreshes DBSIZE for the status bar. */
   async ping(): Promise<{ rttMs: number; server: ServerInfo; target: Endpoint }> {
     return this.run(async (client, server, target) => {

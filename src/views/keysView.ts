@@ -125,6 +125,11 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       this.updateDescription();
       return;
     }
+    const status = this.model?.status;
+    if (this.model && status?.complete && status.keys === 0 && (state.dbSize ?? 0) > 0) {
+      // The database was empty when scanned and has keys now (written by the backend): scan again.
+      this.model.refresh();
+    }
     if (state.generation !== this.generation || !this.model) {
       this.dropModel();
       this.generation = state.generation;

@@ -102,6 +102,15 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     }
   }
 
+  /** After a flush or a folder delete: every open value tab reads its key again. */
+  refreshAll(): void {
+    for (const doc of vscode.workspace.textDocuments) {
+      if (doc.uri.scheme === Schemes.value) {
+        this.refreshUri(doc.uri);
+      }
+    }
+  }
+
   refreshUri(uri: vscode.Uri): void {
     this.entries.delete(uri.toString());
     this.changed.fire(uri);
