@@ -30,6 +30,30 @@ interface Language {
   serverRow(version: string): string;
   addressRow(address: string): string;
   configuredDbRow(keys: number): string;
+  /** The start of a value document's second header line, which names the decoder. */
+  decodedAs(decoder: string): string;
+  editTtl: string;
+  /** The key context menu's entry (menus show the title without the category). */
+  editTtlMenuItem: string;
+  /** The Edit TTL quick pick: enter a duration, 1 hour, 1 day, no expiry (their icons are not text). */
+  ttlChoices: [string, string, string, string];
+  ttlTitle(key: string): string;
+  ttlPrompt: string;
+  ttlZeroRefused: string;
+  /** A key's TTL description in the Keys view and the value header when it does not expire. */
+  noExpiry: string;
+  flush: string;
+  flushQuestion(keys: number, address: string): string;
+  flushDetail: string;
+  flushButton: string;
+  /** VS Code's own button: English in both sessions (VS Code's language packs are not installed offline). */
+  cancel: string;
+  flushTitle(address: string): string;
+  flushPrompt: string;
+  flushWrongIndex: string;
+  flushed(address: string, keys: number): string;
+  /** The Keys view's welcome text when DB 1 is empty. */
+  emptyDatabase: string;
 }
 
 function escape(text: string): string {
@@ -55,6 +79,24 @@ const languages: Language[] = [
     serverRow: (version) => `| Server | Redis ${version} |`,
     addressRow: (address) => `| Address | ${address}, DB 1 |`,
     configuredDbRow: (keys) => `| 1 ← configured | ${keys} |`,
+    decodedAs: (decoder) => `// Decoded as: ${decoder} — `,
+    editTtl: 'NOVA: Edit TTL…',
+    editTtlMenuItem: 'Edit TTL…',
+    ttlChoices: ['Enter a duration…', '1 hour', '1 day', 'No expiry'],
+    ttlTitle: (key) => `TTL of ${key}`,
+    ttlPrompt: 'New TTL: seconds or a duration such as 90s, 15m, 1h, 2d, 1h30m',
+    ttlZeroRefused: '0 would delete the key at once. Use "No expiry" to remove the TTL.',
+    noExpiry: 'no expiry',
+    flush: 'NOVA: Flush Database…',
+    flushQuestion: (keys, address) => `Delete all ${keys} keys of DB 1 on ${address}?`,
+    flushDetail: 'FLUSHDB empties database 1 only; other databases on this server are not touched. This cannot be undone.',
+    flushButton: 'Flush DB 1…',
+    cancel: 'Cancel',
+    flushTitle: (address) => `Flush DB 1 on ${address}`,
+    flushPrompt: 'Type the database index (1) to confirm.',
+    flushWrongIndex: 'Type 1 to confirm, or press Escape to cancel.',
+    flushed: (address, keys) => `DB 1 on ${address} was flushed (${keys} keys removed).`,
+    emptyDatabase: 'Connected. The database has no keys to show.',
   },
   {
     locale: 'fr',
@@ -68,6 +110,24 @@ const languages: Language[] = [
     serverRow: (version) => `| Serveur | Redis ${version} |`,
     addressRow: (address) => `| Adresse | ${address}, DB 1 |`,
     configuredDbRow: (keys) => `| 1 ← configurée | ${keys} |`,
+    decodedAs: (decoder) => `// Décodé en : ${decoder} — `,
+    editTtl: 'NOVA: Modifier le TTL…',
+    editTtlMenuItem: 'Modifier le TTL…',
+    ttlChoices: ['Saisir une durée…', '1 heure', '1 jour', 'Sans expiration'],
+    ttlTitle: (key) => `TTL de ${key}`,
+    ttlPrompt: 'Nouveau TTL : des secondes ou une durée comme 90s, 15m, 1h, 2d, 1h30m',
+    ttlZeroRefused: '0 supprimerait la clé immédiatement. Utilisez « Sans expiration » pour retirer le TTL.',
+    noExpiry: 'sans expiration',
+    flush: 'NOVA: Vider la base…',
+    flushQuestion: (keys, address) => `Supprimer les ${keys} clés de la base 1 sur ${address} ?`,
+    flushDetail: 'FLUSHDB vide uniquement la base 1 ; les autres bases de ce serveur ne sont pas touchées. Cette action est irréversible.',
+    flushButton: 'Vider la base 1…',
+    cancel: 'Cancel',
+    flushTitle: (address) => `Vider la base 1 sur ${address}`,
+    flushPrompt: 'Tapez le numéro de la base (1) pour confirmer.',
+    flushWrongIndex: 'Tapez 1 pour confirmer, ou Échap pour annuler.',
+    flushed: (address, keys) => `La base 1 sur ${address} a été vidée (${keys} clés supprimées).`,
+    emptyDatabase: 'Connecté. La base ne contient aucune clé à afficher.',
   },
 ];
 
@@ -115,6 +175,23 @@ function readTtl(text: string): { seconds: number; unit: number } | undefined {
     seconds: parts.reduce((sum, p) => sum + Number(p[1]) * TTL_UNITS[p[2]], 0),
     unit: Math.min(...parts.map((p) => TTL_UNITS[p[2]])),
   };
+}
+
+/** Seconds of the text Edit TTL prefills its input box with (`59m40s`, `1d2h`). */
+function readTtlInput(text: string): number | undefined {
+  const parts = [...text.matchAll(/(\d+)([dhms])/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
+    return undefined;
+  }
+  const unit: Record<string, number> = { d: 86_400, h: 3600, m: 60, s: 1 };
+  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2]], 0);
+}
+
+const USER_FOLDER = ['nova', 'cache', 'user'];
+
+/** The Keys view path of a key under nova › cache › user. */
+function userKeyPath(key: string): string[] {
+  return [...USER_FOLDER, key.slice('nova:cache:user:'.length)];
 }
 
 async function statusClasses(workbench: Workbench): Promise<string[]> {
@@ -171,8 +248,34 @@ for (const l of languages) {
     });
 
     describe('Value editor: a JSON key opens in an editor tab', () => {
-      // The lead adds this scenario when the value viewer lands: click fixture().jsonKey in the Keys view
-      // (tree.expand(['nova', 'cache', 'user']), then its row), and read the editor tab's JSON.
+      test('clicking a JSON key shows the JSON the server holds, laid out, under a header with its type, TTL and decoder', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        await workbench.openActivityBarItem(l.container);
+        const tree = new TreeByPath(workbench, l.keysView);
+        await tree.expand(USER_FOLDER);
+        const path = userKeyPath(f.jsonKey);
+        await (await tree.locator(path)).click();
+
+        const title = await eventually('the value tab', () => workbench.activeEditorTitle(), (t) => t === f.jsonKey || t === path.at(-1), 15_000);
+        assert.ok(title === f.jsonKey || title === path.at(-1), title);
+        const stored = JSON.parse((await f.get(f.jsonKey)) ?? 'null') as { name: string };
+        const text = await eventually('the JSON in the tab', () => workbench.activeEditorText(), (t) => t.includes(`"name": ${JSON.stringify(stored.name)}`), 15_000);
+        const lines = text.split('\n');
+
+        const head = new RegExp(`^// ${escape(f.jsonKey)} · string · TTL (.+?) · `).exec(lines[0]);
+        const ttl = head ? readTtl(head[1]) : undefined;
+        const left = (await f.pttl(f.jsonKey)) / 1000;
+        assert.ok(ttl && ttl.seconds >= left - ttl.unit - 2 && ttl.seconds <= left + ttl.unit + 60, `header "${lines[0]}"; the server has ${left} s left`);
+        assert.ok(lines[1].startsWith(l.decodedAs('json')), lines[1]);
+        // Below the comment lines: the server's JSON, pretty-printed with a 2-space indent.
+        const body = lines.filter((line) => !line.startsWith('//')).join('\n').trim();
+        assert.equal(body, JSON.stringify(stored, null, 2));
+        // JSON with Comments, so that the header lines are not flagged as errors.
+        assert.equal(await workbench.statusBarText('status.editor.mode'), 'JSON with Comments');
+        await shot('value-json');
+        await workbench.runCommand('View: Close All Editors');
+      });
     });
 
     describe('NOVA: Ping Redis', () => {
@@ -206,8 +309,79 @@ for (const l of languages) {
     });
 
     describe('NOVA: Edit TTL', () => {
-      // The lead adds this scenario when Edit TTL lands: change the TTL of fixture().jsonKey and check the
-      // server's PTTL (fixture().pttl) and the Keys view's description.
+      test('from the key\'s context menu: a duration of 2h is set on the server; 0 is refused with a message', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const key = f.jsonKey;
+        const path = userKeyPath(key);
+        await workbench.openActivityBarItem(l.container);
+        const tree = new TreeByPath(workbench, l.keysView);
+        await tree.expand(USER_FOLDER);
+
+        const before = await f.pttl(key);
+        await (await tree.locator(path)).click({ button: 'right' });
+        await workbench.clickContextMenuItem(l.editTtlMenuItem);
+        assert.deepEqual(await workbench.quickPickLabels(), l.ttlChoices);
+        await workbench.pickQuickItem(l.ttlChoices[0]);
+
+        const box = await workbench.inputBox();
+        const now = await f.pttl(key);
+        assert.equal(box.title, l.ttlTitle(key));
+        assert.equal(box.prompt, l.ttlPrompt);
+        // Prefilled with the TTL the key had when the command started.
+        const prefilled = readTtlInput(box.value);
+        assert.ok(prefilled !== undefined && prefilled >= now / 1000 - 1 && prefilled <= before / 1000 + 1, `prefilled "${box.value}"; PTTL went from ${before} to ${now} ms`);
+
+        await workbench.typeInInputBox('0');
+        const refused = await eventually('the validation message', () => workbench.inputBox(), (b) => b.validation !== undefined, 10_000);
+        assert.equal(refused.validation, l.ttlZeroRefused);
+        assert.equal(refused.value, '0');
+        await shot('ttl-refused');
+        await workbench.pressEnterInInputBox();
+        const kept = await f.pttl(key);
+        assert.ok(kept > 0 && kept <= now, `after Enter on 0 the key has PTTL ${kept} ms (was ${now})`);
+
+        // Typing into the same box proves it stayed open after the refused Enter.
+        await workbench.typeInInputBox('2h');
+        await eventually('the prompt to come back', () => workbench.inputBox(), (b) => b.validation === undefined && b.value === '2h', 10_000);
+        await workbench.pressEnterInInputBox();
+        const pttl = await eventually(`the server's PTTL of ${key}`, () => f.pttl(key), (ms) => ms > 3_600_000, 10_000);
+        assert.ok(pttl > 7_140_000 && pttl <= 7_200_000, `PTTL ${pttl} ms`);
+
+        const shown = await eventually(
+          'the Keys view to show the new TTL',
+          async () => (await tree.find(path))?.description ?? '',
+          (d) => (readTtl(d)?.seconds ?? 0) > 3600,
+          10_000,
+        );
+        const ttl = readTtl(shown);
+        assert.ok(ttl && ttl.seconds <= 7200 && ttl.seconds >= 7200 - 120, `Keys view shows "${shown}"`);
+        await shot('ttl-2h');
+      });
+
+      test('from the palette on the key selected in the Keys view: No expiry removes the TTL on the server', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const key = f.userKeys[1];
+        const path = userKeyPath(key);
+        assert.ok((await f.pttl(key)) > 0, `${key} starts with a TTL`);
+        await workbench.openActivityBarItem(l.container);
+        const tree = new TreeByPath(workbench, l.keysView);
+        await tree.expand(USER_FOLDER);
+        await (await tree.locator(path)).click();
+        // The click also opens the value: wait for its tab, which would otherwise take the focus from the palette.
+        await eventually('the value tab', () => workbench.activeEditorTitle(), (t) => t === key || t === path.at(-1), 15_000);
+
+        await workbench.runCommand(l.editTtl);
+        assert.deepEqual(await workbench.quickPickLabels(), l.ttlChoices);
+        await workbench.pickQuickItem(l.ttlChoices[3]);
+        await eventually(`the server's PTTL of ${key}`, () => f.pttl(key), (ms) => ms === -1, 10_000);
+        await eventually('the Keys view to show no expiry', async () => (await tree.find(path))?.description, (d) => d === l.noExpiry, 10_000);
+        // The open value tab follows: its header now says the key does not expire.
+        await eventually('the value header', () => workbench.activeEditorText(), (t) => t.split('\n')[0]?.includes(` · TTL ${l.noExpiry} · `) ?? false, 10_000);
+        await shot('ttl-no-expiry');
+        await workbench.runCommand('View: Close All Editors');
+      });
     });
 
     describe('Connection status', () => {
@@ -250,9 +424,56 @@ for (const l of languages) {
       });
     });
 
+    // Last: it empties DB 1.
     describe('NOVA: Flush Database', () => {
-      // The lead adds this scenario when Flush Database lands: cancelling the confirmation keeps the keys
-      // (fixture().dbSize()); confirming empties DB 1 while fixture().markerKeys remain in DB 0.
+      test('asks first in a modal naming the key count, the DB and the server; Cancel keeps every key', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const count = await f.dbSize();
+        assert.ok(count > 0, 'DB 1 holds the fixture');
+        await workbench.runCommand(l.flush);
+        const dialog = await workbench.dialogState();
+        assert.equal(dialog.message, l.flushQuestion(count, f.address));
+        assert.equal(dialog.detail, l.flushDetail);
+        assert.deepEqual(dialog.buttons.slice().sort(), [l.cancel, l.flushButton].sort());
+        await shot('flush-modal');
+        await workbench.answerDialog(l.cancel);
+        assert.equal(await f.dbSize(), count);
+        await workbench.openActivityBarItem(l.container);
+        await new TreeByPath(workbench, l.keysView).waitFor(['nova'], 5000);
+      });
+
+      test('confirming, then typing the DB index, empties DB 1 only: the DB 0 marker keys remain', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const count = await f.dbSize();
+        await workbench.runCommand(l.flush);
+        await workbench.answerDialog(l.flushButton);
+
+        const box = await workbench.inputBox();
+        assert.equal(box.title, l.flushTitle(f.address));
+        assert.equal(box.prompt, l.flushPrompt);
+        await workbench.typeInInputBox('0');
+        const refused = await eventually('the validation message', () => workbench.inputBox(), (b) => b.validation !== undefined, 10_000);
+        assert.equal(refused.validation, l.flushWrongIndex);
+        await workbench.pressEnterInInputBox();
+        assert.equal(await f.dbSize(), count, 'a wrong index flushes nothing');
+
+        await workbench.typeInInputBox('1');
+        await eventually('the prompt to come back', () => workbench.inputBox(), (b) => b.validation === undefined && b.value === '1', 10_000);
+        await workbench.pressEnterInInputBox();
+        await eventually('DB 1 to be empty', () => f.dbSize(), (n) => n === 0, 10_000);
+        assert.deepEqual(await f.scanKeys('*', 0), f.markerKeys.slice().sort());
+        assert.equal(await workbench.waitForNotification(l.flushed(f.address, count)), l.flushed(f.address, count));
+
+        await workbench.openActivityBarItem(l.container);
+        const welcome = workbench.view(l.keysView).locator('.welcome-view-content');
+        await eventually('the Keys view to say the database is empty', async () => (await welcome.textContent()) ?? '', (t) => t.includes(l.emptyDatabase), 10_000);
+        assert.deepEqual(await new TreeByPath(workbench, l.keysView).rows(), []);
+        // The status bar's count is refreshed with DBSIZE every 10 s.
+        await eventually('the status bar to show 0 keys', () => workbench.statusBarText(STATUS_ID), (t) => t === l.connected(0), 20_000);
+        await shot('flushed');
+      });
     });
   });
 }

@@ -125,8 +125,19 @@ export class NovaFixture {
     });
   }
 
-  /** Kills the server the hard way, as a crash or a stopped Windows service would. */
+  /** The string value of `key` as the server holds it (null when the key does not exist). */
+  async get(key: string, db = 1): Promise<string | null> {
+    return this.withAdmin(db, (client) => client.get(key));
+  }
+
+  /**
+   * Kills the server the hard way, as a crash or a stopped Windows service would, after an RDB snapshot,
+   * so that the restarted server holds the data set from its first reply on, as a server with persistence
+   * does. Without it the extension can reconnect between the restart and the reseed, and scan an empty
+   * database (whose Keys view then stays empty until a refresh).
+   */
   async kill(): Promise<void> {
+    await this.withAdmin(0, (client) => client.save());
     await this.server.kill();
   }
 

@@ -33,8 +33,12 @@ function css(value: string): string {
   return JSON.stringify(value);
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function exactly(text: string): RegExp {
-  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return new RegExp(`^${escapeRegExp(text)}$`);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -53,6 +57,31 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 
 function normalize(text: string | null): string {
   return (text ?? '').replace(/\u00a0/g, ' ').trim();
+}
+
+/** VS Code appends its own hint to an input box's prompt (English: its language packs are not installed offline). */
+function withoutEnterHint(message: string): string {
+  return message
+    .replace(/\s*\(Press 'Enter' to confirm or 'Escape' to cancel\)$/, '')
+    .replace(/^Press 'Enter' to confirm your input or 'Escape' to cancel$/, '');
+}
+
+export interface InputBoxState {
+  /** '' when the box has no title. */
+  title: string;
+  value: string;
+  /** The prompt, without VS Code's "Press 'Enter'…" hint; '' while a validation message replaces it. */
+  prompt: string;
+  /** The validation message shown while the text is refused, else undefined. */
+  validation: string | undefined;
+}
+
+export interface DialogState {
+  message: string;
+  /** '' when the dialog has no detail. */
+  detail: string;
+  /** Button labels, left to right (VS Code adds its own Cancel to a modal message). */
+  buttons: string[];
 }
 
 /**
@@ -140,10 +169,15 @@ export class Workbench {
     return this.quickInput.locator('.quick-input-box input');
   }
 
+  /**
+   * A row of the open quick pick by its label as shown. An icon in the label (`$(edit) Enter a duration…`)
+   * is drawn as an empty span followed by the space that separated it, so that space is not the label's.
+   */
   private quickPickRow(label: string): Locator {
     return this.quickInput
       .locator('.quick-input-list .monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: exactly(label) }) });
+      .filter({ visible: true })
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}$`) }) });
   }
 
   /**
@@ -156,9 +190,11 @@ export class Workbench {
     for (;;) {
       await this.page.keyboard.press('F1');
       await this.quickInputBox.waitFor({ state: 'visible', timeout: 10_000 });
-      await this.quickInputBox.fill(`>${title}`);
       const row = this.quickPickRow(title).first();
       try {
+        // An editor that finishes opening (a tree click just before) takes the focus, which closes the
+        // palette between its appearance and the typing: then it is simply opened again.
+        await this.quickInputBox.fill(`>${title}`, { timeout: 3000 });
         await row.waitFor({ state: 'visible', timeout: 3000 });
       } catch {
         if (Date.now() > deadline) {
@@ -194,8 +230,51 @@ export class Workbench {
 
   /** Labels of the items the open quick pick shows. */
   async quickPickLabels(timeoutMs = 15_000): Promise<string[]> {
-    await this.quickInput.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: timeoutMs });
-    return (await this.quickInput.locator('.quick-input-list .monaco-list-row .label-name').allTextContents()).map(normalize);
+    // The command palette's list stays in the DOM, hidden, while an extension's quick pick shows its own.
+    const rows = this.quickInput.locator('.quick-input-list .monaco-list-row').filter({ visible: true });
+    await rows.first().waitFor({ timeout: timeoutMs });
+    return (await inRenderedOrder(rows, '.label-name')).map(normalize);
+  }
+
+  private async waitForInputBox(timeoutMs: number): Promise<void> {
+    await until(
+      'an input box',
+      async () => (await this.quickInput.isVisible()) && !(await this.quickInputBox.inputValue()).startsWith('>'),
+      timeoutMs,
+    );
+  }
+
+  /**
+   * What the open input box (showInputBox) shows: its title, its text, and under it either the prompt or,
+   * while the text is refused by the extension's validateInput, the validation message instead.
+   */
+  async inputBox(timeoutMs = 15_000): Promise<InputBoxState> {
+    await this.waitForInputBox(timeoutMs);
+    const message = normalize(await this.quickInput.locator('.quick-input-message').textContent());
+    // A refused text colours the box (and its message) with the severity: error, warning or info.
+    const refused = (await this.quickInput.locator('.quick-input-box .monaco-inputbox.error, .quick-input-box .monaco-inputbox.warning').count()) > 0;
+    const title = this.quickInput.locator('.quick-input-title');
+    return {
+      title: (await title.isVisible()) ? normalize(await title.textContent()) : '',
+      value: await this.quickInputBox.inputValue(),
+      prompt: refused ? '' : withoutEnterHint(message),
+      validation: refused ? message : undefined,
+    };
+  }
+
+  /** Replaces the text of the open input box, without submitting it (the extension validates as it changes). */
+  async typeInInputBox(text: string, timeoutMs = 15_000): Promise<void> {
+    await this.waitForInputBox(timeoutMs);
+    await this.quickInputBox.fill(text);
+  }
+
+  /**
+   * Presses Enter in the open input box. The box closes only if the extension accepts the text; whether it
+   * did is the scenario's to check (the extension host answers asynchronously).
+   */
+  async pressEnterInInputBox(timeoutMs = 15_000): Promise<void> {
+    await this.waitForInputBox(timeoutMs);
+    await this.quickInputBox.press('Enter');
   }
 
   /**
@@ -203,16 +282,8 @@ export class Workbench {
    * prompt the box showed, so a scenario can check it.
    */
   async answerInputBox(text: string, timeoutMs = 15_000): Promise<string> {
-    await until(
-      'an input box',
-      async () => (await this.quickInput.isVisible()) && !(await this.quickInputBox.inputValue()).startsWith('>'),
-      timeoutMs,
-    );
-    const message = normalize(await this.quickInput.locator('.quick-input-message').textContent());
-    // VS Code appends its own hint to the prompt (English: its language packs are not installed offline).
-    const prompt = message
-      .replace(/\s*\(Press 'Enter' to confirm or 'Escape' to cancel\)$/, '')
-      .replace(/^Press 'Enter' to confirm your input or 'Escape' to cancel$/, '');
+    await this.waitForInputBox(timeoutMs);
+    const prompt = withoutEnterHint(normalize(await this.quickInput.locator('.quick-input-message').textContent()));
     await this.quickInputBox.fill(text);
     await this.quickInputBox.press('Enter');
     await this.waitQuickInputLeft(text);
@@ -395,6 +466,17 @@ export class Workbench {
     return normalize(await this.dialog.locator('.dialog-message-container').textContent());
   }
 
+  /** The open modal dialog's message, detail and buttons, read apart. */
+  async dialogState(timeoutMs = 15_000): Promise<DialogState> {
+    await this.dialog.waitFor({ state: 'visible', timeout: timeoutMs });
+    const detail = this.dialog.locator('.dialog-message-detail');
+    return {
+      message: normalize(await this.dialog.locator('.dialog-message-text').textContent()),
+      detail: (await detail.count()) > 0 ? normalize(await detail.textContent()) : '',
+      buttons: (await this.dialog.locator('.dialog-buttons .monaco-button').allTextContents()).map(normalize),
+    };
+  }
+
   /** Clicks the button labelled `button` of the open modal dialog; returns the dialog's message. */
   async answerDialog(button: string, timeoutMs = 15_000): Promise<string> {
     const message = await this.dialogMessage(timeoutMs);
@@ -406,7 +488,8 @@ export class Workbench {
   // Editors
 
   private get activeEditor(): Locator {
-    return this.page.locator('.editor-group-container.active .editor-instance .monaco-editor').first();
+    // A group keeps the editor controls it used before (a text file, a virtual document), hidden.
+    return this.page.locator('.editor-group-container.active .editor-instance .monaco-editor').filter({ visible: true }).first();
   }
 
   /**
@@ -416,7 +499,19 @@ export class Workbench {
   async activeEditorText(timeoutMs = 15_000): Promise<string> {
     const lines = this.activeEditor.locator('.view-lines');
     await lines.waitFor({ state: 'visible', timeout: timeoutMs });
-    return (await inRenderedOrder(lines.locator('.view-line'))).map((t) => t.replace(/\u00a0/g, ' ')).join('\n');
+    const read = async (): Promise<string> => (await inRenderedOrder(lines.locator('.view-line'))).map((t) => t.replace(/\u00a0/g, ' ')).join('\n');
+    // While the group switches to another editor, Monaco redraws line by line: a read then mixes the lines
+    // of both documents. Two equal reads in a row are the settled text.
+    const deadline = Date.now() + timeoutMs;
+    let last = await read();
+    for (;;) {
+      await sleep(100);
+      const next = await read();
+      if (next === last || Date.now() > deadline) {
+        return next;
+      }
+      last = next;
+    }
   }
 
   /** The label of the active editor's tab. */
