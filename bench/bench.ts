@@ -10,25 +10,27 @@
  * - bytes_per_key: heap growth (JS heap + array buffers) of a built index, after garbage collection;
  * - the peers' loading strategies, side by side on the same data.
  *
- * Usage: tsx bench/bench.ts [--keys N] [--runs R] [--json] [--no-peers]
+ * Usage: tsx bench/bench.ts [--keys N] [--runs R] [--json] [--no-peers] [--no-values]
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import Redis from 'ioredis';
 import { capabilitiesFor, type Capabilities } from '../src/redis/capabilities';
-import { ExplorerModel } from '../src/redis/explorerModel';
+import { ExplorerModel, type ExplorerOptions } from '../src/redis/explorerModel';
 import { RedisServer, binaryVersion } from '../test/support/redisServer';
 import { seedNovaData } from '../test/support/seed';
+import { runValueBench } from './values';
 
 interface Args {
   keys: number;
   runs: number;
   json: boolean;
   peers: boolean;
+  values: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { keys: 1_000_000, runs: 5, json: false, peers: true };
+  const args: Args = { keys: 1_000_000, runs: 5, json: false, peers: true, values: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): number => {
@@ -46,6 +48,8 @@ function parseArgs(argv: string[]): Args {
       args.json = true;
     } else if (a === '--no-peers') {
       args.peers = false;
+    } else if (a === '--no-values') {
+      args.values = false;
     } else {
       throw new Error(`unknown argument ${a}`);
     }
@@ -99,6 +103,24 @@ async function slowlogLen(admin: Redis): Promise<number> {
   return Number(await admin.slowlog('LEN'));
 }
 
+/** CPU seconds the server process has used (INFO cpu), to compare work rather than wall time. */
+async function serverCpuMs(admin: Redis): Promise<number> {
+  const info = await admin.info('cpu');
+  const user = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0);
+  const sys = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
+  return (user + sys) * 1000;
+}
+
+/** Wall time, client CPU time and server CPU time of one run. */
+async function measured(admin: Redis, fn: () => Promise<unknown>): Promise<{ wall: number; client: number; server: number }> {
+  const server0 = await serverCpuMs(admin);
+  const cpu0 = process.cpuUsage();
+  const wall = await timed(fn);
+  const cpu = process.cpuUsage(cpu0);
+  const server = (await serverCpuMs(admin)) - server0;
+  return { wall, client: (cpu.user + cpu.system) / 1000, server };
+}
+
 /** The slowlog's entries as `COMMAND arg… (µs)`, for the report. */
 async function slowlogEntries(admin: Redis): Promise<string[]> {
   const entries = (await admin.slowlog('GET', 100)) as [number, number, number, string[]][];
@@ -114,9 +136,9 @@ async function commandUsec(admin: Redis, command: string): Promise<number> {
 
 // ---- our engine ------------------------------------------------------------------------------
 
-async function firstScreen(c: Redis, caps: Capabilities): Promise<{ ms: number; nodes: number }> {
+async function firstScreen(c: Redis, caps: Capabilities, options: ExplorerOptions = {}): Promise<{ ms: number; nodes: number }> {
   const start = performance.now();
-  const model = new ExplorerModel(c, caps);
+  const model = new ExplorerModel(c, caps, options);
   const nodes = await model.children();
   const ms = performance.now() - start;
   model.dispose();
@@ -304,35 +326,45 @@ async function main(): Promise<void> {
     log(`timing bare SCAN vs full index, ${args.runs} alternating runs each`);
     const bareRuns: number[] = [];
     const indexRuns: number[] = [];
+    const bareCpu: { client: number; server: number }[] = [];
+    const indexCpu: { client: number; server: number }[] = [];
     let slowEntries = 0;
     const slowDetails: string[] = [];
     let slowBare = 0;
     for (let i = 0; i < args.runs; i++) {
       await admin.slowlog('RESET');
-      bareRuns.push(await timed(() => bareScan(big)));
+      const bare = await measured(admin, () => bareScan(big));
+      bareRuns.push(bare.wall);
+      bareCpu.push(bare);
       slowBare += await slowlogLen(admin);
       await admin.slowlog('RESET');
       let built: ExplorerModel | undefined;
-      indexRuns.push(
-        await timed(async () => {
-          built = await fullIndex(big, caps);
-        }),
-      );
+      const index = await measured(admin, async () => {
+        built = await fullIndex(big, caps);
+      });
+      indexRuns.push(index.wall);
+      indexCpu.push(index);
       slowEntries += await slowlogLen(admin);
       slowDetails.push(...(await slowlogEntries(admin)));
       built?.dispose();
       gc();
-      log(`  bare ${Math.round(bareRuns[i])} ms, index ${Math.round(indexRuns[i])} ms`);
+      log(
+        `  bare ${Math.round(bare.wall)} ms (client cpu ${Math.round(bare.client)}, server cpu ${Math.round(bare.server)}), ` +
+          `index ${Math.round(index.wall)} ms (client cpu ${Math.round(index.client)}, server cpu ${Math.round(index.server)})`,
+      );
     }
 
     log(`timing the first screen, ${FIRST_SCREEN_RUNS} alternating runs at each size`);
     const fsSmall: number[] = [];
+    const fsSmallBounded: number[] = [];
     const fsN: number[] = [];
     let nodesSmall = 0;
     let nodesN = 0;
     await admin.slowlog('RESET');
     for (let i = 0; i < FIRST_SCREEN_RUNS; i++) {
       const s = await firstScreen(small, caps);
+      // The same bounded path a large DB takes, without the small-DB completion: like for like.
+      fsSmallBounded.push((await firstScreen(small, caps, { smallDbKeys: 0 })).ms);
       const n = await firstScreen(big, caps);
       fsSmall.push(s.ms);
       fsN.push(n.ms);
@@ -373,6 +405,8 @@ async function main(): Promise<void> {
       first_screen_ms_small: ours.first_screen_ms_small,
       first_screen_ms_n: ours.first_screen_ms_n,
       first_screen_ratio: ours.first_screen_ratio,
+      first_screen_ms_small_bounded: round(median(fsSmallBounded)),
+      first_screen_ratio_bounded: round(median(fsN) / median(fsSmallBounded), 2),
       first_screen_runs_small: fsSmall.map((v) => round(v)),
       first_screen_runs_n: fsN.map((v) => round(v)),
       first_screen_nodes_small: nodesSmall,
@@ -384,6 +418,11 @@ async function main(): Promise<void> {
       index_vs_scan_ratio_best: round(Math.min(...indexRuns) / Math.min(...bareRuns), 2),
       bare_scan_runs: bareRuns.map(Math.round),
       index_runs: indexRuns.map(Math.round),
+      // CPU time is less disturbed by other load than wall time: what each side of the wire worked.
+      bare_scan_client_cpu_ms: Math.round(median(bareCpu.map((c) => c.client))),
+      index_client_cpu_ms: Math.round(median(indexCpu.map((c) => c.client))),
+      bare_scan_server_cpu_ms: Math.round(median(bareCpu.map((c) => c.server))),
+      index_server_cpu_ms: Math.round(median(indexCpu.map((c) => c.server))),
       indexed_keys: indexedKeys,
       slowlog_entries_over_10ms: slowEntries,
       slowlog_during_index: slowDetails,
@@ -395,7 +434,17 @@ async function main(): Promise<void> {
       peers: [ours, ...peers],
       targets: { first_screen_ratio: 1.5, index_vs_scan_ratio: 1.5, slowlog_entries_over_10ms: 0, bytes_per_key: 100 },
     };
+    // The value viewer's figures (issue: previews and first pages), on their own server and data.
+    const values = args.values ? await runValueBench() : undefined;
+    Object.assign(result, values ?? {});
+    Object.assign(result.targets, values ? { large_string_preview_ratio: 0.05, big_hash_first_page_ratio: 1.5 } : {});
     const pass = {
+      ...(values
+        ? {
+            large_string_preview_ratio: (values.large_string_preview_ratio ?? Infinity) <= 0.05,
+            big_hash_first_page_ratio: (values.big_hash_first_page_ratio ?? Infinity) <= 1.5,
+          }
+        : {}),
       first_screen_ratio: result.first_screen_ratio <= 1.5,
       index_vs_scan_ratio: result.index_vs_scan_ratio <= 1.5,
       slowlog_entries_over_10ms: result.slowlog_entries_over_10ms === 0,
@@ -414,7 +463,7 @@ async function main(): Promise<void> {
   }
 }
 
-function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Record<string, boolean>): void {
+function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Record<string, boolean | undefined>): void {
   const fmt = (v: unknown): string => (typeof v === 'number' ? v.toLocaleString('en-US') : String(v));
   const n = fmt(r.keys);
   const lines: string[] = [];
@@ -424,10 +473,13 @@ function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Rec
     [`first_screen_ms @ ${fmt(SMALL)} keys`, r.first_screen_ms_small, ''],
     [`first_screen_ms @ ${n} keys`, r.first_screen_ms_n, ''],
     ['first_screen_ratio', r.first_screen_ratio, `<= 1.5  ${pass.first_screen_ratio ? 'ok' : 'MISSED'}`],
+    [`  same path at ${fmt(SMALL)} (no small-DB completion)`, r.first_screen_ms_small_bounded, `ratio ${fmt(r.first_screen_ratio_bounded)}`],
     ['bare_scan_ms (SCAN COUNT 1000 loop)', r.bare_scan_ms, ''],
     ['index_ms (tree + counts)', r.index_ms, ''],
     ['index_vs_scan_ratio (medians)', r.index_vs_scan_ratio, `<= 1.5  ${pass.index_vs_scan_ratio ? 'ok' : 'MISSED'}`],
     ['  same, fastest runs', r.index_vs_scan_ratio_best, ''],
+    ['client cpu ms: bare scan / index', `${fmt(r.bare_scan_client_cpu_ms)} / ${fmt(r.index_client_cpu_ms)}`, ''],
+    ['server cpu ms: bare scan / index', `${fmt(r.bare_scan_server_cpu_ms)} / ${fmt(r.index_server_cpu_ms)}`, ''],
     ['slowlog_entries_over_10ms (index)', r.slowlog_entries_over_10ms, `== 0    ${pass.slowlog_entries_over_10ms ? 'ok' : 'MISSED'}`],
     ['  same, bare SCAN loop (control)', r.slowlog_entries_bare_scan, 'a busy machine delays any command'],
     ['bytes_per_key (heap of the index)', r.bytes_per_key, `<= 100  ${pass.bytes_per_key ? 'ok' : 'MISSED'}`],
@@ -435,6 +487,16 @@ function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Rec
     ['keys_star_ms (server time of KEYS *)', r.keys_star_ms, 'comparison only'],
     ['seed_ms', r.seed_ms, ''],
   ];
+  if (r.large_string_preview_ratio !== undefined) {
+    rows.push(
+      ['large_string_preview_ms (64 MB string)', r.large_string_preview_ms, ''],
+      ['large_string_get_ms (full GET)', r.large_string_get_ms, ''],
+      ['large_string_preview_ratio', r.large_string_preview_ratio, `<= 0.05 ${pass.large_string_preview_ratio ? 'ok' : 'MISSED'}`],
+      ['big_hash_first_page_ms (1,000,000 fields)', r.big_hash_first_page_ms, ''],
+      ['small_hash_first_page_ms (100 fields)', r.small_hash_first_page_ms, ''],
+      ['big_hash_first_page_ratio', r.big_hash_first_page_ratio, `<= 1.5  ${pass.big_hash_first_page_ratio ? 'ok' : 'MISSED'}`],
+    );
+  }
   for (const [label, value, note] of rows) {
     lines.push(`${label.padEnd(40)} ${fmt(value).padStart(10)}   ${note}`);
   }
