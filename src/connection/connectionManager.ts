@@ -154,7 +154,7 @@ export class ConnectionManager implements Disposable {
     try {
       return await operation(client, server, target);
     } catch (err) {
-      throw isNovaError(err) ? err : toNovaError(err, 'command', target.tls);
+      throw isNovaError(err) ? err : toNovaError(err, 'command');
     }
   }
 
@@ -234,7 +234,7 @@ export class ConnectionManager implements Disposable {
       if (epoch !== this.epoch || this.disposed) {
         return;
       }
-      const error = toNovaError(err, 'connect', target.tls);
+      const error = toNovaError(err, 'connect');
       this.fail(target, error);
     }
   }

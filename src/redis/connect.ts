@@ -54,7 +54,7 @@ interface ErrorLike {
 }
 
 /** Maps a low-level error to a code. Redis replies are matched by their error prefix only. */
-export function classifyError(err: unknown, phase: 'connect' | 'auth' | 'select' | 'command', tls = false): ErrorCode {
+export function classifyError(err: unknown, phase: 'connect' | 'auth' | 'select' | 'command'): ErrorCode {
   if (isNovaError(err)) {
     return err.code;
   }
@@ -76,6 +76,12 @@ export function classifyError(err: unknown, phase: 'connect' | 'auth' | 'select'
   if (/^WRONGTYPE\b/.test(message)) {
     return 'WRONG_TYPE';
   }
+  if (/^READONLY\b/.test(message)) {
+    return 'READ_ONLY';
+  }
+  if (e.name === 'MaxRetriesPerRequestError') {
+    return 'CONNECTION_LOST';
+  }
   if (/Command timed out/i.test(message)) {
     return 'COMMAND_TIMEOUT';
   }
@@ -87,7 +93,10 @@ export function classifyError(err: unknown, phase: 'connect' | 'auth' | 'select'
     case 'EAI_NONAME':
       return 'UNKNOWN_HOST';
     case 'ETIMEDOUT':
-      return phase === 'connect' ? 'CONNECT_TIMEOUT' : 'COMMAND_TIMEOUT';
+      // After the handshake a socket time-out means the connection is gone, not a slow reply.
+      return phase === 'connect' ? 'CONNECT_TIMEOUT' : 'CONNECTION_LOST';
+    case 'EPIPE':
+      return 'CONNECTION_LOST';
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return 'CONNECT_TIMEOUT';
@@ -98,16 +107,17 @@ export function classifyError(err: unknown, phase: 'connect' | 'auth' | 'select'
   if (/Connection is closed|ECONNRESET|socket hang up|Stream isn't writeable/i.test(message) || code === 'ECONNRESET') {
     // A server that expects TLS drops a plaintext handshake without a reply, and a TLS client
     // talking to a plaintext server sees its handshake reset.
-    return phase === 'connect' || tls ? 'TLS_MISMATCH' : 'CONNECTION_LOST';
+    return phase === 'connect' ? 'TLS_MISMATCH' : 'CONNECTION_LOST';
   }
   return phase === 'command' ? 'UNKNOWN' : 'CONNECTION_LOST';
 }
 
-export function toNovaError(err: unknown, phase: 'connect' | 'auth' | 'select' | 'command', tls = false): NovaError {
+export function toNovaError(err: unknown, phase: 'connect' | 'auth' | 'select' | 'command' = 'command'): NovaError {
   if (isNovaError(err)) {
     return err;
   }
-  return new NovaError(classifyError(err, phase, tls), scrubError(err));
+  // First line only: ioredis appends the command and its arguments (AUTH's password among them).
+  return new NovaError(classifyError(err, phase), scrubError(err).split('\n')[0]);
 }
 
 /**
@@ -169,7 +179,7 @@ export async function openConnection(target: RedisTarget, options: ConnectOption
     client.disconnect();
     // ioredis rejects connect() with a bare "Connection is closed"; the cause came as an 'error' event.
     const cause = phase === 'connect' && socketError !== undefined && !isNovaError(err) ? socketError : err;
-    const nova = toNovaError(cause, phase, target.tls);
+    const nova = toNovaError(cause, phase);
     if (phase === 'select' && nova.code === 'DB_OUT_OF_RANGE') {
       throw new NovaError('DB_OUT_OF_RANGE', nova.detail, { db: target.db });
     }

@@ -18,7 +18,8 @@
  */
 import type Redis from 'ioredis';
 import type { Capabilities } from './capabilities';
-import { DEFAULT_COMMAND_TIMEOUT_MS, toNovaError, withDeadline } from './deadline';
+import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
+import { toNovaError } from './connect';
 import { NovaError, isNovaError } from './errors';
 import { globMatch, matchesEverything } from './glob';
 import { KeyIndex, ROOT_FOLDER, type ChildListing } from './keyIndex';

@@ -10,7 +10,8 @@
  */
 import type Redis from 'ioredis';
 import type { Capabilities } from './capabilities';
-import { DEFAULT_COMMAND_TIMEOUT_MS, toNovaError, withDeadline } from './deadline';
+import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
+import { toNovaError } from './connect';
 
 export type KeyType = 'string' | 'hash' | 'list' | 'set' | 'zset' | 'stream' | 'other';
 

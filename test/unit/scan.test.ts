@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REDIS_3_0_CAPS, capabilitiesFor } from '../../src/redis/capabilities';
-import { toNovaError } from '../../src/redis/deadline';
+import { toNovaError } from '../../src/redis/connect';
 import { KEY_TYPES, keyTypeOf, sizeCommand } from '../../src/redis/keyMeta';
 import { cursorFraction, needsClientTypeFilter, scanArguments } from '../../src/redis/scan';
 
