@@ -1,0 +1,453 @@
+/**
+ * `npm start` for real: runs `tsx scripts/start.ts --no-browser` as a child process, checks what a
+ * developer would see (the ready line, the sample data in DB 1 as the value viewer shows it, the
+ * workspace .env, VS Code answering at the printed URL), then stops it the way a terminal does and checks
+ * that nothing it started is left: ports, processes, temporary files.
+ *
+ * The first run installs code-server into .cache/code-server (about 2 minutes, then cached).
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import Redis from 'ioredis';
+import { readValue } from '../../src/redis/values';
+import { serverInfoFromInfo, type Capabilities } from '../../src/redis/capabilities';
+import { sleep, waitFor } from '../support/redisServer';
+
+const repo = path.resolve(__dirname, '..', '..');
+const tsxCli = path.join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const samples = path.join(repo, 'test', 'fixtures', 'sample');
+const BINARY_KEY = Buffer.concat([Buffer.from('nova:bin:'), Buffer.from([0xff, 0x00, 0x0a])]);
+/** Enough for a first code-server install on a slow machine; a cached one is ready in seconds. */
+const READY_TIMEOUT_MS = 360_000;
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One `tsx scripts/start.ts …` child, with its output collected. */
+class StartRun {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Exit>;
+  private exitInfo: Exit | undefined;
+
+  constructor(
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+    readonly child: ChildProcess = spawn(process.execPath, [tsxCli, 'scripts/start.ts', ...args], {
+      cwd: repo,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own group, so that a failed test can still take everything down (see stop()).
+      detached: true,
+    }),
+  ) {
+    child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      });
+    });
+  }
+
+  get output(): string {
+    return `--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr.slice(-4000)}`;
+  }
+
+  /** Waits until stdout matches, failing early (with the output) if the process exits first. */
+  async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const m = pattern.exec(this.stdout);
+      if (m) {
+        return m;
+      }
+      if (this.exitInfo) {
+        assert.fail(`npm start exited (${JSON.stringify(this.exitInfo)}) before printing ${pattern}:\n${this.output}`);
+      }
+      await sleep(100);
+    }
+    assert.fail(`npm start did not print ${pattern} within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  async waitForExit(timeoutMs: number): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    const result = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    if (!result) {
+      assert.fail(`npm start still running ${timeoutMs} ms after being asked to stop:\n${this.output}`);
+    }
+    return result;
+  }
+
+  /**
+   * After a failed or skipped test: SIGINT so that start.ts cleans up as usual, then SIGKILL (its
+   * watchdogs take down its servers once it is gone, but its temporary folder stays).
+   */
+  async stop(): Promise<void> {
+    if (this.exitInfo || !this.child.pid) {
+      return;
+    }
+    this.child.kill('SIGINT');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+    clearTimeout(timer);
+    if (!this.exitInfo) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
+
+/** Every process below `root`, from `ps` (the servers run in their own process groups but stay children). */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const line of execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (pid && ppid) {
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    for (const pid of children.get(queue.shift() as number) ?? []) {
+      found.push(pid);
+      queue.push(pid);
+    }
+  }
+  return found;
+}
+
+/** A zombie waiting for init to reap it is dead: it holds no port and no file. */
+function alive(pid: number): boolean {
+  if (existsSync('/proc/self/stat')) {
+    try {
+      return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Command lines of the processes whose command line contains `text` (pgrep -f, taken literally). */
+function processesMatching(text: string): string[] {
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  try {
+    return execFileSync('pgrep', ['-a', '-f', escaped], { encoding: 'utf8' }).trim().split('\n');
+  } catch (err) {
+    // pgrep exits with 1 when nothing matches.
+    if ((err as { status?: number }).status === 1) {
+      return [];
+    }
+    throw err;
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setTimeout(1000);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function client(port: number, db: number): Redis {
+  return new Redis({ host: '127.0.0.1', port, db, protocol: 2, disableClientInfo: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+}
+
+/** What is left once a run stopped: nothing listening, no process, no temporary folder. */
+async function assertNothingLeft(what: { ports: number[]; pids: number[]; sessionDir: string }): Promise<void> {
+  for (const port of what.ports) {
+    assert.equal(await portOpen(port), false, `port ${port} still accepts connections`);
+  }
+  // Processes killed a moment ago may take a little while to be reaped.
+  await waitFor('the processes npm start started to be gone', () => what.pids.every((pid) => !alive(pid)), 5000).catch(() => undefined);
+  assert.deepEqual(what.pids.filter(alive), [], 'processes started by npm start are still running');
+  assert.deepEqual(processesMatching(what.sessionDir), [], `processes still refer to ${what.sessionDir}`);
+  for (const port of what.ports) {
+    assert.deepEqual(processesMatching(`127.0.0.1:${port}`), [], `processes still refer to port ${port}`);
+  }
+  assert.equal(existsSync(what.sessionDir), false, `${what.sessionDir} was not removed`);
+}
+
+describe('npm start -- --no-browser', () => {
+  let run: StartRun;
+  let url: URL;
+  let redisPort: number;
+  let codeServerPort: number;
+  let workspace: string;
+  let sessionDir: string;
+  let pids: number[];
+  let db1: Redis;
+  let caps: Capabilities;
+  const jsonFixtures = JSON.parse(readFileSync(path.join(samples, 'json-values.json'), 'utf8')) as { key: string; ttl: number; value: string }[];
+
+  before(
+    async () => {
+      run = new StartRun(['--no-browser']);
+      const ready = await run.waitForOutput(/^NOVA Redis is ready: (\S+)$/m, READY_TIMEOUT_MS);
+      url = new URL(ready[1]);
+      codeServerPort = Number(url.port);
+      redisPort = Number((await run.waitForOutput(/^ {2}Redis: +redis:\/\/127\.0\.0\.1:(\d+)\/1\b/m, 1000))[1]);
+      workspace = url.searchParams.get('folder') ?? '';
+      sessionDir = path.dirname(workspace);
+      pids = descendants(run.child.pid as number);
+      db1 = client(redisPort, 1);
+      caps = serverInfoFromInfo(await db1.info('server')).caps;
+    },
+    { timeout: READY_TIMEOUT_MS + 30_000 },
+  );
+  after(async () => {
+    db1?.disconnect();
+    await run?.stop();
+  });
+
+  test('prints where everything is: the VS Code URL, the Redis URL, a workspace in a private temporary folder', () => {
+    assert.equal(url.hostname, '127.0.0.1');
+    assert.notEqual(codeServerPort, redisPort);
+    assert.ok(path.isAbsolute(workspace) && workspace.startsWith(os.tmpdir()), `workspace ${workspace}`);
+    assert.match(run.stdout, new RegExp(`^\\[nova\\] redis-server \\d+\\.\\d+\\.\\d+ listening on 127\\.0\\.0\\.1:${redisPort}\\b`, 'm'));
+    assert.match(run.stdout, /^ {2}Press Ctrl\+C to stop everything\.$/m);
+    assert.ok(pids.length >= 4, `start.ts, its two watchdogs, redis-server and code-server run: ${pids.join(' ')}`);
+  });
+
+  test('the workspace .env points at DB 1 of the sample server, and a README says what the folder is', () => {
+    const env = readFileSync(path.join(workspace, '.env'), 'utf8');
+    assert.match(env, new RegExp(`^REDIS_URL=redis://127\\.0\\.0\\.1:${redisPort}/1$`, 'm'));
+    const readme = readFileSync(path.join(workspace, 'README.md'), 'utf8');
+    assert.match(readme, /^# NOVA Redis sample workspace$/m);
+    assert.match(readme, new RegExp(`redis-cli -p ${redisPort} -n 1`));
+  });
+
+  test('the printed URL serves the VS Code workbench', async () => {
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /vscode-workbench-web-configuration/);
+  });
+
+  test('code-server has the extension installed', () => {
+    const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+    const line = new RegExp(`^\\[nova\\] code-server \\S+ with ${pkg.publisher}\\.${pkg.name} ${pkg.version.replace(/\./g, '\\.')} \\(copied from (.+) into (.+)\\)$`, 'm').exec(run.stdout);
+    assert.ok(line, run.output);
+    const extension = path.join(line[2], `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+    assert.deepEqual(readFileSync(path.join(extension, 'package.json')), readFileSync(path.join(repo, 'package.json')));
+    // Not compared with the repository's dist/: another build may have replaced it since.
+    const main = JSON.parse(readFileSync(path.join(extension, 'package.json'), 'utf8')) as { main: string };
+    assert.ok(statSync(path.join(extension, main.main)).size > 10_000, `${main.main} is the bundle`);
+    // code-server's own view of its extensions folder, with a private config and user data.
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'nova-start-list-'));
+    try {
+      const cache = path.resolve(process.env.NOVA_CODE_SERVER_DIR || path.join(repo, '.cache', 'code-server'));
+      const entry = path.join(cache, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+      const listed = execFileSync(
+        process.execPath,
+        [entry, '--config', path.join(scratch, 'config.yaml'), '--user-data-dir', path.join(scratch, 'ud'), '--extensions-dir', line[2], '--list-extensions', '--show-versions'],
+        { encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: scratch, XDG_DATA_HOME: scratch, EXTENSIONS_GALLERY: '{}' }, timeout: 60_000 },
+      );
+      assert.match(listed, new RegExp(`^${pkg.publisher}\\.${pkg.name}@${pkg.version.replace(/\./g, '\\.')}$`, 'm'));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  test('JSON values are the bytes RedisCacheManager writes (json.dumps), with a TTL of 3600 s', async () => {
+    const user = jsonFixtures.find((f) => f.key === 'nova:cache:user:42');
+    assert.ok(user);
+    assert.equal(await db1.get('nova:cache:user:42'), user.value);
+    assert.match(user.value, /^\{"id": 42, "name": "Zo\\u00e9 Dupont"/);
+    const ttl = await db1.ttl('nova:cache:user:42');
+    assert.ok(ttl > 3500 && ttl <= 3600, `TTL ${ttl}`);
+    const view = await readValue(db1, caps, Buffer.from('nova:cache:user:42'));
+    assert.deepEqual(view.header.decoders, ['json']);
+    assert.match(view.body, /"name": "Zoé Dupont"/);
+    for (const f of jsonFixtures) {
+      assert.equal(await db1.get(f.key), f.value, f.key);
+    }
+    const search = jsonFixtures.filter((f) => f.key.startsWith('nova:cache:search:'));
+    const sessions = jsonFixtures.filter((f) => f.key.startsWith('nova:session:'));
+    assert.ok(search.length >= 1 && sessions.length >= 1);
+    const sessionTtl = await db1.ttl(sessions[0].key);
+    assert.ok(sessionTtl > 1700 && sessionTtl <= 1800, `session TTL ${sessionTtl}`);
+  });
+
+  test('a pickled dict with datetimes (protocols 4 and 5) is stored as Python wrote it and shows decoded', async () => {
+    const daily = await db1.getBuffer('nova:cache:report:daily');
+    assert.deepEqual(daily, readFileSync(path.join(samples, 'report-daily.p4.pickle')));
+    assert.deepEqual([...(daily ?? Buffer.alloc(0)).subarray(0, 2)], [0x80, 4]);
+    const weekly = await db1.getBuffer('nova:cache:report:weekly');
+    assert.deepEqual(weekly, readFileSync(path.join(samples, 'report-weekly.p5.pickle')));
+    assert.deepEqual([...(weekly ?? Buffer.alloc(0)).subarray(0, 2)], [0x80, 5]);
+    const view = await readValue(db1, caps, Buffer.from('nova:cache:report:daily'));
+    assert.deepEqual(view.header.decoders, ['pickle']);
+    assert.match(view.body, /"generated_at": "2025-10-09T06:00:00"/);
+  });
+
+  test("a gzip'd JSON value and a 2 MB JSON value (over the viewer's preview threshold)", async () => {
+    const gz = await db1.getBuffer('nova:cache:catalog:gz');
+    assert.ok(gz);
+    assert.equal((JSON.parse(gunzipSync(gz).toString('utf8')) as { categories: unknown[] }).categories.length, 40);
+    const big = await db1.strlen('nova:cache:export:products');
+    assert.ok(big > 1.9e6 && big < 2.3e6, `${big} bytes`);
+    const view = await readValue(db1, caps, Buffer.from('nova:cache:export:products'));
+    assert.equal(view.header.partial, true);
+    assert.equal(view.header.canLoadMore, true);
+  });
+
+  test('a key named by the bytes nova:bin:\\xff\\x00\\n, found by SCAN with its exact bytes', async () => {
+    const found: Buffer[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await db1.scanBuffer(cursor, 'MATCH', 'nova:bin:*', 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next.toString();
+    } while (cursor !== '0');
+    assert.deepEqual(found, [BINARY_KEY]);
+    assert.match((await db1.getBuffer(BINARY_KEY))?.toString() ?? '', /not UTF-8/);
+  });
+
+  test('a hash, a list, a sorted set and a set, among more than 5,000 keys; DB 0 holds only its marker', async () => {
+    assert.equal(await db1.type('nova:user:42:profile'), 'hash');
+    assert.equal(await db1.hget('nova:user:42:profile', 'email'), 'zoe.dupont@example.com');
+    assert.equal(await db1.type('nova:queue:emails'), 'list');
+    assert.equal(await db1.llen('nova:queue:emails'), 3);
+    assert.equal(await db1.type('nova:leaderboard:sales'), 'zset');
+    assert.equal(await db1.zscore('nova:leaderboard:sales', 'CH-1001'), '48211.75');
+    assert.equal(await db1.type('nova:tags:product:CH-1001'), 'set');
+    // The key tree scans a database of up to 5,000 keys in full when it opens: more keeps its counts partial.
+    assert.ok((await db1.dbsize()) > 5000);
+    const db0 = client(redisPort, 0);
+    try {
+      assert.equal(await db0.dbsize(), 1);
+      assert.match((await db0.get('nova:start:marker')) ?? '', /DB 1/);
+    } finally {
+      db0.disconnect();
+    }
+  });
+
+  test('Ctrl+C (SIGINT) stops redis-server and code-server, leaves no process and deletes the temporary folder', async () => {
+    db1.disconnect();
+    run.child.kill('SIGINT');
+    const exit = await run.waitForExit(20_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, run.output);
+    assert.match(run.stdout, /^\[nova\] SIGINT: stopping$/m);
+    await assertNothingLeft({ ports: [redisPort, codeServerPort], pids, sessionDir });
+  });
+});
+
+describe('npm start stops cleanly in other cases', () => {
+  const runs: StartRun[] = [];
+  after(async () => {
+    await Promise.all(runs.map((r) => r.stop()));
+  });
+
+  test('SIGTERM stops everything too', { timeout: READY_TIMEOUT_MS + 30_000 }, async () => {
+    const run = new StartRun(['--no-browser', '--keys', '0']);
+    runs.push(run);
+    const ready = await run.waitForOutput(/^NOVA Redis is ready: (\S+)$/m, READY_TIMEOUT_MS);
+    const url = new URL(ready[1]);
+    const redisPort = Number((await run.waitForOutput(/redis:\/\/127\.0\.0\.1:(\d+)\/1/, 1000))[1]);
+    const pids = descendants(run.child.pid as number);
+    run.child.kill('SIGTERM');
+    assert.deepEqual(await run.waitForExit(20_000), { code: 0, signal: null }, run.output);
+    await assertNothingLeft({ ports: [redisPort, Number(url.port)], pids, sessionDir: path.dirname(url.searchParams.get('folder') ?? '') });
+  });
+
+  test('with the desktop `code` command on PATH, it opens the workspace with the extension under development', async () => {
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'nova-start-fake-code-'));
+    try {
+      // Stands in for VS Code's command line: records what it was asked to open.
+      const argsFile = path.join(bin, 'args.txt');
+      writeFileSync(path.join(bin, 'code'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\n`, { mode: 0o755 });
+      const run = new StartRun(['--keys', '0'], { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` });
+      runs.push(run);
+      const workspace = (await run.waitForOutput(/^NOVA Redis is ready in VS Code: (.+)$/m, 120_000))[1];
+      const redisPort = Number((await run.waitForOutput(/redis:\/\/127\.0\.0\.1:(\d+)\/1/, 1000))[1]);
+      assert.deepEqual(readFileSync(argsFile, 'utf8').split('\n').filter(Boolean), ['--new-window', `--extensionDevelopmentPath=${repo}`, workspace]);
+      assert.match(readFileSync(path.join(workspace, '.env'), 'utf8'), new RegExp(`^REDIS_URL=redis://127\\.0\\.0\\.1:${redisPort}/1$`, 'm'));
+      assert.doesNotMatch(run.stdout, /code-server/);
+      const pids = descendants(run.child.pid as number);
+      run.child.kill('SIGINT');
+      assert.deepEqual(await run.waitForExit(20_000), { code: 0, signal: null }, run.output);
+      await assertNothingLeft({ ports: [redisPort], pids, sessionDir: path.dirname(workspace) });
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  test('when code-server cannot start (its port is taken), it says so, stops redis-server and exits 1', { timeout: READY_TIMEOUT_MS + 30_000 }, async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      const run = new StartRun(['--no-browser', '--keys', '0', '--port', String(taken)]);
+      runs.push(run);
+      const redisPort = Number((await run.waitForOutput(/listening on 127\.0\.0\.1:(\d+)/, READY_TIMEOUT_MS))[1]);
+      const sessionDir = path.dirname((await run.waitForOutput(/^\[nova\] sample workspace: (.+)$/m, 30_000))[1]);
+      const pids = descendants(run.child.pid as number);
+      const exit = await run.waitForExit(READY_TIMEOUT_MS);
+      assert.deepEqual(exit, { code: 1, signal: null }, run.output);
+      assert.doesNotMatch(run.stdout, /NOVA Redis is ready/);
+      assert.match(run.stderr, /code-server exited at start/);
+      assert.match(run.stderr, /EADDRINUSE/);
+      await assertNothingLeft({ ports: [redisPort], pids, sessionDir });
+      assert.equal(await portOpen(taken), true, 'the port taken by someone else is left alone');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('without redis-server on PATH, it says how to install one and exits 1 before starting anything', async () => {
+    const emptyPath = mkdtempSync(path.join(os.tmpdir(), 'nova-start-nopath-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: emptyPath };
+      delete env.NOVA_TEST_REDIS_SERVER;
+      const run = new StartRun(['--no-browser'], env);
+      runs.push(run);
+      assert.deepEqual(await run.waitForExit(60_000), { code: 1, signal: null }, run.output);
+      assert.match(run.stderr, /redis-server is not on PATH/);
+      assert.match(run.stderr, /Windows: .*redis-server\.exe/s);
+      assert.match(run.stderr, /sudo apt-get install redis-server/);
+      assert.match(run.stderr, /brew install redis/);
+      assert.doesNotMatch(run.stdout, /building the extension/);
+    } finally {
+      rmSync(emptyPath, { recursive: true, force: true });
+    }
+  });
+
+  test('a NOVA_TEST_REDIS_SERVER that does not exist is named in the message', async () => {
+    const missing = path.join(os.tmpdir(), 'nova-no-such-dir', 'redis-server');
+    const run = new StartRun(['--no-browser'], { ...process.env, NOVA_TEST_REDIS_SERVER: missing });
+    runs.push(run);
+    assert.deepEqual(await run.waitForExit(60_000), { code: 1, signal: null }, run.output);
+    assert.match(run.stderr, new RegExp(`NOVA_TEST_REDIS_SERVER is set to ${missing.replace(/[.\\]/g, '\\$&')}, which is not an executable file`));
+    assert.match(run.stderr, /sudo apt-get install redis-server/);
+  });
+});
