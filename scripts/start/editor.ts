@@ -233,16 +233,16 @@ async function waitForListening(server: Guarded, logFile: string): Promise<numbe
  * An empty pack makes VS Code report the language to extensions (so NOVA shows its own translations)
  * while VS Code's own menus stay in English.
  */
-function registerLanguagePack(dir: string, userData: string, locale: string): void {
+export function registerLanguagePack(dir: string, userData: string, locale: string, tag = 'nova-start'): void {
   const packDir = path.join(dir, 'language-pack', locale);
   mkdirSync(packDir, { recursive: true });
   const translations = path.join(packDir, 'main.i18n.json');
   writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
   const packs = {
     [locale]: {
-      hash: `nova-start-${locale}`,
+      hash: `${tag}-${locale}`,
       label: locale,
-      extensions: [{ extensionIdentifier: { id: `nova-start.language-pack-${locale}` }, version: '0.0.0' }],
+      extensions: [{ extensionIdentifier: { id: `${tag}.language-pack-${locale}` }, version: '0.0.0' }],
       translations: { vscode: translations },
     },
   };

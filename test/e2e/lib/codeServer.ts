@@ -10,6 +10,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { registerLanguagePack } from '../../../scripts/start/editor';
 
 const execFileAsync = promisify(execFile);
 
@@ -218,19 +219,7 @@ export class CodeServer {
    * Installing a pack as a .vsix does not help: the command line install does not update that file.
    */
   private registerLanguagePack(locale: string): void {
-    const packDir = path.join(this.runDir, 'language-pack', locale);
-    mkdirSync(packDir, { recursive: true });
-    const translations = path.join(packDir, 'main.i18n.json');
-    writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
-    const packs = {
-      [locale]: {
-        hash: `nova-e2e-${locale}`,
-        label: locale,
-        extensions: [{ extensionIdentifier: { id: `nova-e2e.language-pack-${locale}` }, version: '0.0.0' }],
-        translations: { vscode: translations },
-      },
-    };
-    writeFileSync(path.join(this.userDataDir, 'languagepacks.json'), JSON.stringify(packs, null, 2));
+    registerLanguagePack(this.runDir, this.userDataDir, locale, 'nova-e2e');
   }
 
   private async installExtensions(): Promise<void> {
