@@ -2,52 +2,22 @@
  * The explorer model against a real redis-server: what each level shows, partial counts, paging,
  * metadata, vanishing and expiring keys, delimiters, binary names.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type Redis from 'ioredis';
-import { REDIS_3_0_CAPS, capabilitiesFor, type Capabilities } from '../../src/redis/capabilities';
+import { REDIS_3_0_CAPS } from '../../src/redis/capabilities';
 import { ExplorerModel, type FolderNode, type KeyNode } from '../../src/redis/explorerModel';
 import { KEYS_PER_SCRIPT, fetchKeyMeta, sizeCommand } from '../../src/redis/keyMeta';
-import { RedisServer, binaryVersion, waitFor } from '../support/redisServer';
+import { waitFor } from '../support/redisServer';
 import { seedNovaData } from '../support/seed';
-import { engineClient, setKeys, walk } from './scanEngine.helpers';
+import { EngineServer, setKeys, walk } from './scanEngine.helpers';
 
-let server: RedisServer;
-let admin: Redis;
-let caps: Capabilities;
-const clients: Redis[] = [];
-
-function client(db: number): Redis {
-  const c = engineClient(server, db);
-  clients.push(c);
-  return c;
-}
-
-before(async () => {
-  server = await RedisServer.start();
-  admin = server.admin(0);
-  caps = capabilitiesFor(binaryVersion());
-});
-
-after(async () => {
-  for (const c of clients) {
-    c.disconnect();
-  }
-  admin.disconnect();
-  await server.stop();
-});
-
-async function fresh(db: number): Promise<Redis> {
-  await admin.select(db);
-  await admin.flushdb();
-  return client(db);
-}
+const fx = new EngineServer();
 
 describe('explorer model', () => {
   test('the first screen shows partial counts and a load-more node; a full scan makes them exact', async () => {
-    const c = await fresh(1);
+    const c = await fx.freshDb(1);
     await seedNovaData(c, { keys: 5000 });
-    const model = new ExplorerModel(c, caps, { firstScreenCount: 100, firstScreenKeys: 300, scanCount: 100, pageSize: 10_000, smallDbKeys: 1000 });
+    const model = new ExplorerModel(c, fx.caps, { firstScreenCount: 100, firstScreenKeys: 300, scanCount: 100, pageSize: 10_000, smallDbKeys: 1000 });
     const first = await model.children();
     const nova = first.find((n): n is FolderNode => n.kind === 'folder' && n.label === 'nova');
     assert.ok(nova, 'the nova folder is shown');
@@ -87,9 +57,9 @@ describe('explorer model', () => {
   });
 
   test('a small DB is scanned completely before the first listing: exact counts at once', async () => {
-    const c = await fresh(14);
+    const c = await fx.freshDb(14);
     await seedNovaData(c, { keys: 1500 });
-    const model = new ExplorerModel(c, caps, { smallDbKeys: 2000, firstScreenCount: 100 });
+    const model = new ExplorerModel(c, fx.caps, { smallDbKeys: 2000, firstScreenCount: 100 });
     const first = await model.children();
     assert.equal(model.status.complete, true);
     const nova = first.find((n): n is FolderNode => n.kind === 'folder' && n.label === 'nova');
@@ -100,9 +70,9 @@ describe('explorer model', () => {
   });
 
   test('levels are paged: a folder with 450 keys shows 200, then 400, then all', async () => {
-    const c = await fresh(2);
+    const c = await fx.freshDb(2);
     await setKeys(c, Array.from({ length: 450 }, (_, i) => `big:${i}`));
-    const model = new ExplorerModel(c, caps);
+    const model = new ExplorerModel(c, fx.caps);
     await model.scanAll();
     const [big] = (await model.children()) as FolderNode[];
     assert.equal(big.count, 450);
@@ -127,9 +97,9 @@ describe('explorer model', () => {
   });
 
   test('load more on an incomplete scan scans further for that level', async () => {
-    const c = await fresh(3);
+    const c = await fx.freshDb(3);
     await setKeys(c, Array.from({ length: 3000 }, (_, i) => `k${i}`));
-    const model = new ExplorerModel(c, caps, { delimiter: null, firstScreenCount: 50, firstScreenKeys: 100, scanCount: 50, pageSize: 100, smallDbKeys: 0 });
+    const model = new ExplorerModel(c, fx.caps, { delimiter: null, firstScreenCount: 50, firstScreenKeys: 100, scanCount: 50, pageSize: 100, smallDbKeys: 0 });
     const first = await model.children();
     assert.equal(first.filter((n) => n.kind === 'key').length, 100);
     assert.equal(model.status.complete, false);
@@ -140,19 +110,19 @@ describe('explorer model', () => {
   });
 
   test('keys show type, TTL and size from one metadata round trip per level', async () => {
-    const c = await fresh(4);
+    const c = await fx.freshDb(4);
     await c.set('m:str', 'hello', 'EX', 3600);
     await c.hmset('m:hash', { a: '1', b: '2', c: '3' });
     await c.rpush('m:list', 'x', 'y');
     await c.sadd('m:set', 'a', 'b', 'c', 'd');
     await c.zadd('m:zset', 1, 'a');
     await setKeys(c, Array.from({ length: 145 }, (_, i) => `m:pad${i}`));
-    const model = new ExplorerModel(c, caps);
+    const model = new ExplorerModel(c, fx.caps);
     await model.scanAll();
     const [folder] = (await model.children()) as FolderNode[];
-    await admin.config('RESETSTAT');
+    await fx.admin.config('RESETSTAT');
     const listed = (await model.children(folder)) as KeyNode[];
-    const stats = await admin.info('commandstats');
+    const stats = await fx.admin.info('commandstats');
     // 150 keys' metadata in two script calls sent together, and exactly one TYPE and PTTL per key.
     assert.match(stats, new RegExp(`cmdstat_eval:calls=${Math.ceil(150 / KEYS_PER_SCRIPT)},`));
     assert.match(stats, /cmdstat_type:calls=150,/);
@@ -177,7 +147,7 @@ describe('explorer model', () => {
     assert.equal(byName.get('m:hash')?.meta?.expiresAt, null);
     // MEMORY USAGE, on demand, where the server has it.
     const memory = await model.memoryUsage(byName.get('m:hash') as KeyNode);
-    if (caps.memoryUsage) {
+    if (fx.caps.memoryUsage) {
       assert.ok(typeof memory === 'number' && memory > 0);
     } else {
       assert.equal(memory, undefined);
@@ -186,15 +156,15 @@ describe('explorer model', () => {
   });
 
   test('streams are sized with XLEN only where the capabilities allow it', async () => {
-    if (!caps.streams) {
+    if (!fx.caps.streams) {
       // An old server has no streams to create; its capabilities must not ask for XLEN either.
-      assert.equal(sizeCommand('stream', caps), undefined);
+      assert.equal(sizeCommand('stream', fx.caps), undefined);
       return;
     }
-    const c = await fresh(13);
+    const c = await fx.freshDb(13);
     await c.xadd('x:stream', '*', 'a', '1');
     await c.xadd('x:stream', '*', 'a', '2');
-    const model = new ExplorerModel(c, caps);
+    const model = new ExplorerModel(c, fx.caps);
     await model.scanAll();
     const [folder] = (await model.children()) as FolderNode[];
     const [stream] = (await model.children(folder)) as KeyNode[];
@@ -212,22 +182,22 @@ describe('explorer model', () => {
   });
 
   test('the metadata fallback without scripting gives the same answers', async () => {
-    const c = await fresh(5);
+    const c = await fx.freshDb(5);
     await c.set('s', 'abc', 'PX', 60_000);
     await c.hmset('h', { f: 'v' });
     await c.rpush('l', 'a', 'b', 'c');
     const keys = [Buffer.from('s'), Buffer.from('h'), Buffer.from('l'), Buffer.from('missing')];
-    const viaScript = await fetchKeyMeta(c, caps, keys, { now: () => 1000 });
-    const viaPipelines = await fetchKeyMeta(c, caps, keys, { now: () => 1000, noScript: true });
+    const viaScript = await fetchKeyMeta(c, fx.caps, keys, { now: () => 1000 });
+    const viaPipelines = await fetchKeyMeta(c, fx.caps, keys, { now: () => 1000, noScript: true });
     const strip = (m: typeof viaScript): unknown => m.map((x) => (x ? { type: x.type, size: x.size, ttl: x.ttlMs !== null } : null));
     assert.deepEqual(strip(viaScript), strip(viaPipelines));
     assert.deepEqual(strip(viaScript), [{ type: 'string', size: 3, ttl: true }, { type: 'hash', size: 1, ttl: false }, { type: 'list', size: 3, ttl: false }, null]);
   });
 
   test('keys that vanish between SCAN and their metadata are dropped, counts follow', async () => {
-    const c = await fresh(6);
+    const c = await fx.freshDb(6);
     await setKeys(c, ['v:1', 'v:2', 'v:3', 'v:4']);
-    const model = new ExplorerModel(c, caps);
+    const model = new ExplorerModel(c, fx.caps);
     let changes = 0;
     model.onDidChange(() => changes++);
     await model.scanAll();
@@ -248,10 +218,10 @@ describe('explorer model', () => {
   });
 
   test('a key that expires drops out without a rescan', async () => {
-    const c = await fresh(7);
+    const c = await fx.freshDb(7);
     await c.set('t:short', 'x', 'PX', 300);
     await c.set('t:long', 'x');
-    const model = new ExplorerModel(c, caps);
+    const model = new ExplorerModel(c, fx.caps);
     await model.scanAll();
     const [folder] = (await model.children()) as FolderNode[];
     const shown = (await model.children(folder)) as KeyNode[];
@@ -276,9 +246,9 @@ describe('explorer model', () => {
   });
 
   test('custom delimiters and the flat list', async () => {
-    const c = await fresh(8);
+    const c = await fx.freshDb(8);
     await setKeys(c, ['api/v1/users', 'api/v1/orders', 'api/health', 'nova:x', '/lead', 'trail/']);
-    const slash = new ExplorerModel(c, caps, { delimiter: '/' });
+    const slash = new ExplorerModel(c, fx.caps, { delimiter: '/' });
     await slash.scanAll();
     const root = await slash.children();
     assert.deepEqual(
@@ -289,7 +259,7 @@ describe('explorer model', () => {
     assert.deepEqual(tree.keys.map((k) => k.name).sort(), ['/lead', 'api/health', 'api/v1/orders', 'api/v1/users', 'nova:x', 'trail/']);
     // A key whose last segment is empty is labelled with its full name.
     assert.equal(tree.keys.find((k) => k.name === 'trail/')?.label, 'trail/');
-    const flat = new ExplorerModel(c, caps, { delimiter: null });
+    const flat = new ExplorerModel(c, fx.caps, { delimiter: null });
     await flat.scanAll();
     const flatRoot = await flat.children();
     assert.equal(flatRoot.length, 6);
@@ -299,7 +269,7 @@ describe('explorer model', () => {
   });
 
   test('binary key names: distinct items, readable labels, and the bytes reach the server', async () => {
-    const c = await fresh(9);
+    const c = await fx.freshDb(9);
     const names = [
       Buffer.from([0x00]),
       Buffer.from([0xff]),
@@ -313,7 +283,7 @@ describe('explorer model', () => {
       pipe.set(n, 'v');
     }
     await pipe.exec();
-    const model = new ExplorerModel(c, caps);
+    const model = new ExplorerModel(c, fx.caps);
     await model.scanAll();
     const tree = await walk(model);
     assert.equal(tree.keys.length, names.length);
@@ -334,12 +304,12 @@ describe('explorer model', () => {
   });
 
   test('a type filter shows only that type, the same way with and without SCAN TYPE', async () => {
-    const c = await fresh(10);
+    const c = await fx.freshDb(10);
     await setKeys(c, Array.from({ length: 300 }, (_, i) => `s:${i}`));
     await c.hmset('h:1', { a: '1' });
     await c.hmset('h:2', { a: '1' });
     const results: string[][] = [];
-    for (const withCaps of [caps, REDIS_3_0_CAPS]) {
+    for (const withCaps of [fx.caps, REDIS_3_0_CAPS]) {
       const model = new ExplorerModel(c, withCaps, { type: 'hash' });
       await model.scanAll();
       const tree = await walk(model);
@@ -352,13 +322,13 @@ describe('explorer model', () => {
   });
 
   test('a MATCH filter and a literal search', async () => {
-    const c = await fresh(11);
+    const c = await fx.freshDb(11);
     await setKeys(c, ['nova:cache:a', 'nova:cache:b', 'nova:session:a', 'a*b', 'axb']);
-    const glob = new ExplorerModel(c, caps, { match: 'nova:cache:*' });
+    const glob = new ExplorerModel(c, fx.caps, { match: 'nova:cache:*' });
     await glob.scanAll();
     assert.deepEqual((await walk(glob)).keys.map((k) => k.name).sort(), ['nova:cache:a', 'nova:cache:b']);
     const { literalPattern } = await import('../../src/redis/glob');
-    const literal = new ExplorerModel(c, caps, { match: literalPattern('a*b', 'exact') });
+    const literal = new ExplorerModel(c, fx.caps, { match: literalPattern('a*b', 'exact') });
     await literal.scanAll();
     assert.deepEqual((await walk(literal)).keys.map((k) => k.name), ['a*b']);
     // A key created from the extension is shown only if it passes the filter.
@@ -371,9 +341,9 @@ describe('explorer model', () => {
   });
 
   test('refresh starts over and sees the current keyspace', async () => {
-    const c = await fresh(12);
+    const c = await fx.freshDb(12);
     await setKeys(c, ['r:1', 'r:2']);
-    const model = new ExplorerModel(c, caps);
+    const model = new ExplorerModel(c, fx.caps);
     await model.scanAll();
     assert.equal(model.status.keys, 2);
     await c.del('r:1');

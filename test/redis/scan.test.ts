@@ -2,47 +2,19 @@
  * The SCAN engine against a real redis-server: concurrent writes, sparse MATCH, glob semantics,
  * connection loss, a stalled server, and the slowlog.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Redis from 'ioredis';
-import { capabilitiesFor, REDIS_3_0_CAPS, type Capabilities } from '../../src/redis/capabilities';
+import { REDIS_3_0_CAPS } from '../../src/redis/capabilities';
 import { isNovaError } from '../../src/redis/errors';
 import { ExplorerModel } from '../../src/redis/explorerModel';
 import { escapeGlob, globMatch } from '../../src/redis/glob';
 import { KeyScanner } from '../../src/redis/scan';
-import { RedisServer, binaryVersion, sleep, waitFor } from '../support/redisServer';
+import { sleep, waitFor } from '../support/redisServer';
 import { seedNovaData } from '../support/seed';
-import { engineClient, hex, setKeys, walk } from './scanEngine.helpers';
+import { EngineServer, hex, setKeys, walk } from './scanEngine.helpers';
 
-let server: RedisServer;
-let admin: Redis;
-let caps: Capabilities;
-const clients: Redis[] = [];
-
-function track(c: Redis): Redis {
-  clients.push(c);
-  return c;
-}
-
-before(async () => {
-  server = await RedisServer.start();
-  admin = server.admin(0);
-  caps = capabilitiesFor(binaryVersion());
-});
-
-after(async () => {
-  for (const c of clients) {
-    c.disconnect();
-  }
-  admin.disconnect();
-  await server.stop();
-});
-
-async function freshDb(db: number): Promise<Redis> {
-  await admin.select(db);
-  await admin.flushdb();
-  return track(engineClient(server, db));
-}
+const fx = new EngineServer();
 
 async function scanAllRaw(c: Redis, pattern: string | Buffer): Promise<Set<string>> {
   const found = new Set<string>();
@@ -57,15 +29,15 @@ async function scanAllRaw(c: Redis, pattern: string | Buffer): Promise<Set<strin
 
 describe('scan engine', () => {
   test('10,000 keys scanned while others are added and deleted: no duplicates, nothing stable missed', async () => {
-    const c = await freshDb(1);
+    const c = await fx.freshDb(1);
     const stable = Array.from({ length: 10_000 }, (_, i) => `stable:${i % 10}:${i}`);
     await setKeys(c, stable);
     // Keys that exist only during part of the scan: the table grows and then shrinks under it.
     for (let i = 0; i < 30_000; i += 5000) {
       await setKeys(c, Array.from({ length: 5000 }, (_, j) => `churn:old:${i + j}`));
     }
-    const writer = track(engineClient(server, 1));
-    const model = new ExplorerModel(c, caps, { scanCount: 100, pageSize: 100_000 });
+    const writer = fx.client(1);
+    const model = new ExplorerModel(c, fx.caps, { scanCount: 100, pageSize: 100_000 });
     let writing = true;
     const churn = (async () => {
       for (let i = 0; writing && i < 30_000; i += 1000) {
@@ -97,14 +69,14 @@ describe('scan engine', () => {
   });
 
   test('a client-side type filter (3.0 path) under concurrent deletes returns only live keys of that type', async () => {
-    const c = await freshDb(2);
+    const c = await fx.freshDb(2);
     const pipe = c.pipeline();
     for (let i = 0; i < 3000; i++) {
       pipe.hmset(`h:${i}`, { f: 'v' });
       pipe.set(`s:${i}`, 'v');
     }
     await pipe.exec();
-    const deleter = track(engineClient(server, 2));
+    const deleter = fx.client(2);
     const scanner = new KeyScanner(c, REDIS_3_0_CAPS, { type: 'hash', count: 100 });
     const seen = new Set<string>();
     let deleting = true;
@@ -127,10 +99,10 @@ describe('scan engine', () => {
   });
 
   test('a sparse MATCH follows many empty pages to the end', async () => {
-    const c = await freshDb(3);
+    const c = await fx.freshDb(3);
     await setKeys(c, Array.from({ length: 20_000 }, (_, i) => `filler:${i}`));
     await setKeys(c, ['needle:1', 'needle:2', 'needle:3']);
-    const scanner = new KeyScanner(c, caps, { match: 'needle:*', count: 100 });
+    const scanner = new KeyScanner(c, fx.caps, { match: 'needle:*', count: 100 });
     let empty = 0;
     const found: string[] = [];
     while (!scanner.done) {
@@ -143,7 +115,7 @@ describe('scan engine', () => {
     assert.deepEqual(found.sort(), ['needle:1', 'needle:2', 'needle:3']);
     assert.ok(empty > 100, `${empty} empty pages were followed`);
     // The first screen does not wait for all of them; the full scan finds everything.
-    const model = new ExplorerModel(c, caps, { match: 'needle:*', scanCount: 10, firstScreenBudgetMs: 0 });
+    const model = new ExplorerModel(c, fx.caps, { match: 'needle:*', scanCount: 10, firstScreenBudgetMs: 0 });
     await model.children();
     assert.equal(model.status.complete, false);
     await model.scanAll();
@@ -152,14 +124,14 @@ describe('scan engine', () => {
   });
 
   test('glob patterns select the same keys locally as on the server, and escaped literals select themselves', async () => {
-    const c = await freshDb(4);
+    const c = await fx.freshDb(4);
     const names = ['a*b', 'a?b', 'a[b]', 'a\\b', 'axb', 'ab', 'a]b', 'a-b', 'hello', 'hallo', 'hxllo', 'h]llo', 'h^llo', 'nova:1', '*', '?', '[', '\\'];
     await setKeys(c, names);
     const patterns = ['a\\*b', 'a*b', 'a?b', 'a[*]b', 'a[\\]]b', 'h[ae]llo', 'h[^e]llo', 'h[a-e]llo', 'h[e-a]llo', 'a[bc', 'a\\\\b', '*b', '\\*', '[[]', '*\\\\'];
     for (const pattern of patterns) {
-      const server = await scanAllRaw(c, pattern);
+      const remote = await scanAllRaw(c, pattern);
       const local = new Set(names.filter((n) => globMatch(pattern, n)).map((n) => hex(Buffer.from(n))));
-      assert.deepEqual([...local].sort(), [...server].sort(), `pattern ${pattern}`);
+      assert.deepEqual([...local].sort(), [...remote].sort(), `pattern ${pattern}`);
     }
     for (const name of names) {
       assert.deepEqual([...(await scanAllRaw(c, escapeGlob(name)))], [hex(Buffer.from(name))], `literal ${name}`);
@@ -167,18 +139,18 @@ describe('scan engine', () => {
   });
 
   test('a connection killed mid-scan gives CONNECTION_LOST; the scan then resumes, or restarts cleanly', async () => {
-    const c = await freshDb(5);
+    const c = await fx.freshDb(5);
     await seedNovaData(c, { keys: 20_000 });
-    const engine = track(engineClient(server, 5, { connectionName: 'nova-engine-kill', retryStrategy: () => null, maxRetriesPerRequest: 0 }));
-    const model = new ExplorerModel(engine, caps, { scanCount: 200, pageSize: 100_000 });
+    const engine = fx.client(5, { connectionName: 'nova-engine-kill', retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const model = new ExplorerModel(engine, fx.caps, { scanCount: 200, pageSize: 100_000 });
     let killed = false;
     const scan = model.scanAll({
       onProgress: () => {
         if (!killed) {
           killed = true;
-          void admin.client('LIST').then((list) => {
+          void fx.admin.client('LIST').then((list) => {
             const addr = /addr=(\S+) .*name=nova-engine-kill/.exec(String(list))?.[1];
-            return addr ? admin.client('KILL', addr) : undefined;
+            return addr ? fx.admin.client('KILL', addr) : undefined;
           });
         }
       },
@@ -203,17 +175,17 @@ describe('scan engine', () => {
   });
 
   test('a stalled server gives COMMAND_TIMEOUT instead of hanging, and the explorer recovers', async () => {
-    const c = await freshDb(6);
+    const c = await fx.freshDb(6);
     await setKeys(c, ['p:1', 'p:2']);
-    const model = new ExplorerModel(c, caps, { timeoutMs: 400 });
-    server.pause();
+    const model = new ExplorerModel(c, fx.caps, { timeoutMs: 400 });
+    fx.server.pause();
     try {
       await assert.rejects(model.children(), (err: unknown) => isNovaError(err, 'COMMAND_TIMEOUT'));
       assert.equal(model.status.error?.code, 'COMMAND_TIMEOUT');
     } finally {
-      server.resume();
+      fx.server.resume();
     }
-    await waitFor('the server to answer again', async () => (await admin.ping()) === 'PONG');
+    await waitFor('the server to answer again', async () => (await fx.admin.ping()) === 'PONG');
     const nodes = await model.children();
     assert.equal(nodes[0]?.kind === 'folder' && nodes[0].count, 2);
     assert.equal(model.status.error, undefined);
@@ -221,9 +193,9 @@ describe('scan engine', () => {
   });
 
   test('a cancelled full scan keeps what it found and can be continued', async () => {
-    const c = await freshDb(7);
+    const c = await fx.freshDb(7);
     await setKeys(c, Array.from({ length: 5000 }, (_, i) => `c:${i}`));
-    const model = new ExplorerModel(c, caps, { scanCount: 100 });
+    const model = new ExplorerModel(c, fx.caps, { scanCount: 100 });
     const abort = new AbortController();
     let pages = 0;
     await assert.rejects(
@@ -246,19 +218,19 @@ describe('scan engine', () => {
   });
 
   test('indexing 100,000 keys sends only small, bounded commands (what keeps the slowlog empty)', async (t) => {
-    const c = await freshDb(8);
+    const c = await fx.freshDb(8);
     await seedNovaData(c, { keys: 100_000 });
     // What the server spends on a command is not asserted here (a busy machine makes any timing
     // flaky; the benchmark measures the slowlog on 1,000,000 keys). Asserted instead: every command
     // the explorer sends is of a size that cannot block the server, whatever the database size.
-    const monitor = await server.admin(0).monitor();
+    const monitor = await fx.server.admin(0).monitor();
     const sent: string[][] = [];
     monitor.on('monitor', (_time: string, args: string[]) => sent.push(args));
-    const original = await admin.config('GET', 'slowlog-log-slower-than');
-    await admin.config('SET', 'slowlog-log-slower-than', '10000');
-    await admin.slowlog('RESET');
+    const original = await fx.admin.config('GET', 'slowlog-log-slower-than');
+    await fx.admin.config('SET', 'slowlog-log-slower-than', '10000');
+    await fx.admin.slowlog('RESET');
     try {
-      const model = new ExplorerModel(c, caps);
+      const model = new ExplorerModel(c, fx.caps);
       await model.children();
       await model.scanAll();
       for (const node of await model.children()) {
@@ -273,11 +245,11 @@ describe('scan engine', () => {
       assert.equal(model.status.keys, 100_000);
       model.dispose();
       await sleep(200);
-      const slow = (await admin.slowlog('GET', 10)) as unknown[];
+      const slow = (await fx.admin.slowlog('GET', 10)) as unknown[];
       t.diagnostic(`slowlog entries over 10 ms on this machine: ${slow.length} (measured, not asserted)`);
     } finally {
       monitor.disconnect();
-      await admin.config('SET', 'slowlog-log-slower-than', String(original[1]));
+      await fx.admin.config('SET', 'slowlog-log-slower-than', String(original[1]));
     }
     const names = new Set(sent.map((a) => (a[0] ?? '').toLowerCase()));
     assert.ok(names.has('scan'), `commands seen: ${[...names].join(', ')}`);

@@ -1,11 +1,53 @@
 /** Shared by the explorer and scan tests (not a test file itself). */
+import { after, before } from 'node:test';
 import Redis from 'ioredis';
+import { capabilitiesFor, type Capabilities } from '../../src/redis/capabilities';
 import type { ExplorerModel, FolderNode, KeyNode, ExplorerNode } from '../../src/redis/explorerModel';
-import type { RedisServer } from '../support/redisServer';
+import { RedisServer, binaryVersion } from '../support/redisServer';
 
 /** The engine's client, as the connection owner hands it over: connected, DB selected, 3.0-safe handshake. */
 export function engineClient(server: RedisServer, db: number, extra: Record<string, unknown> = {}): Redis {
   return new Redis(server.url(db), { protocol: 2, disableClientInfo: true, ...extra });
+}
+
+/**
+ * One redis-server for a test file, started in `before` and stopped in `after`: an admin client on
+ * DB 0, the binary's capabilities, and engine clients that are disconnected at the end.
+ */
+export class EngineServer {
+  server!: RedisServer;
+  admin!: Redis;
+  caps!: Capabilities;
+  private readonly clients: Redis[] = [];
+
+  constructor() {
+    before(async () => {
+      this.server = await RedisServer.start();
+      this.admin = this.server.admin(0);
+      this.caps = capabilitiesFor(binaryVersion());
+    });
+    after(async () => {
+      for (const c of this.clients) {
+        c.disconnect();
+      }
+      this.admin.disconnect();
+      await this.server.stop();
+    });
+  }
+
+  /** An engine client on `db`, disconnected when the file's tests end. */
+  client(db: number, extra: Record<string, unknown> = {}): Redis {
+    const c = engineClient(this.server, db, extra);
+    this.clients.push(c);
+    return c;
+  }
+
+  /** Empties `db` and returns an engine client on it. */
+  async freshDb(db: number): Promise<Redis> {
+    await this.admin.select(db);
+    await this.admin.flushdb();
+    return this.client(db);
+  }
 }
 
 export interface Walked {
