@@ -104,9 +104,8 @@ export function copyExtension(repo: string, extensionsDir: string): string {
   return target;
 }
 
-/** A quiet first start: the sample's README instead of the welcome page, no update or gallery traffic. */
-const SETTINGS: Record<string, unknown> = {
-  'workbench.startupEditor': 'readme',
+/** User settings for a quiet code-server: no welcome walkthrough, tips, update or gallery traffic. */
+export const QUIET_SETTINGS: Record<string, unknown> = {
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'workbench.tips.enabled': false,
   'extensions.autoCheckUpdates': false,
@@ -117,6 +116,9 @@ const SETTINGS: Record<string, unknown> = {
   'security.workspace.trust.enabled': false,
   'chat.commandCenter.enabled': false,
 };
+
+/** The sample's README opens instead of the welcome page. */
+const SETTINGS: Record<string, unknown> = { ...QUIET_SETTINGS, 'workbench.startupEditor': 'readme' };
 
 export interface CodeServerOptions {
   entry: string;

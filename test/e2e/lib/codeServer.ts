@@ -10,7 +10,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { registerLanguagePack } from '../../../scripts/start/editor';
+import { QUIET_SETTINGS, registerLanguagePack } from '../../../scripts/start/editor';
 
 const execFileAsync = promisify(execFile);
 
@@ -38,17 +38,9 @@ export interface CodeServerOptions {
 
 /** Settings that keep a test run quiet and deterministic: no welcome page, no update or gallery traffic. */
 const DEFAULT_SETTINGS: Record<string, unknown> = {
+  ...QUIET_SETTINGS,
   'workbench.startupEditor': 'none',
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.tips.enabled': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'extensions.ignoreRecommendations': true,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'security.workspace.trust.enabled': false,
   'git.enabled': false,
-  'chat.commandCenter.enabled': false,
 };
 
 let installed: Promise<string> | undefined;
