@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SetupError, ensureRequirements } from './requirements.mjs';
 
 // 4.99.x is the last line whose engines field accepts Node 20 (VS Code 1.99.3); later ones require Node 22+.
 const VERSION = '4.99.4';
@@ -18,17 +19,6 @@ const NODE_MAJOR = 20;
 
 // The native modules VS Code's server loads on Linux; the Windows-only ones are left unbuilt.
 const VSCODE_NATIVE = ['@parcel/watcher', '@vscode/spdlog', 'node-pty', 'native-watchdog', '@vscode/deviceid'];
-
-// What the build and the browser need from Debian: a command on PATH or an installed package, and the package that provides it.
-const DEBIAN = [
-  { check: 'command', name: 'chromium', pkg: 'chromium' },
-  { check: 'command', name: 'rg', pkg: 'ripgrep' },
-  { check: 'command', name: 'make', pkg: 'make' },
-  { check: 'command', name: 'g++', pkg: 'g++' },
-  { check: 'command', name: 'python3', pkg: 'python3' },
-  { check: 'dpkg', name: 'libkrb5-dev', pkg: 'libkrb5-dev' },
-  { check: 'dpkg', name: 'pkg-config', pkg: 'pkg-config' },
-];
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = path.resolve(process.env.NOVA_CODE_SERVER_DIR || path.join(repoRoot, '.cache', 'code-server'));
@@ -84,28 +74,6 @@ function run(step, cmd, args, options = {}) {
     fail(`${step} failed: \`${cmd} ${args.join(' ')}\` exited with ${result.status ?? result.signal}`);
   }
   log(`${step}: done in ${seconds(started)} s`);
-}
-
-function hasCommand(name) {
-  return spawnSync('sh', ['-c', `command -v "${name}"`], { stdio: 'ignore' }).status === 0;
-}
-
-function hasDebianPackage(name) {
-  const out = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
-  return out.status === 0 && out.stdout.includes('install ok installed');
-}
-
-function ensureDebianPackages() {
-  const missing = DEBIAN.filter((d) => (d.check === 'command' ? !hasCommand(d.name) : !hasDebianPackage(d.name))).map((d) => d.pkg);
-  if (missing.length === 0) {
-    return;
-  }
-  if (process.getuid?.() !== 0) {
-    fail(`missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get update', 'apt-get', ['update'], { env });
-  run('Debian packages', 'apt-get', ['install', '-y', ...missing], { env });
 }
 
 function checkNode() {
@@ -245,7 +213,8 @@ function processAlive(pid) {
 function install() {
   const started = Date.now();
   checkNode();
-  ensureDebianPackages();
+  // What the build needs from the system (compilers, headers, ripgrep) is listed in requirements.mjs.
+  ensureRequirements(['code-server']);
   if (isInstalled(cacheDir)) {
     log(`code-server ${VERSION} is cached in ${cacheDir} (checked in ${seconds(started)} s)`);
     return;
@@ -287,7 +256,7 @@ function main() {
       process.exitCode = 2;
     }
   } catch (err) {
-    console.error(`[code-server] ERROR: ${err instanceof StepError ? err.message : err.stack}`);
+    console.error(`[code-server] ERROR: ${err instanceof StepError || err instanceof SetupError ? err.message : err.stack}`);
     process.exitCode = 1;
   }
 }

@@ -8,8 +8,7 @@
  * so stopping stays in one place and happens in order.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync } from 'node:fs';
-import path from 'node:path';
+import { closeSync, openSync } from 'node:fs';
 
 export const isWindows = process.platform === 'win32';
 
@@ -17,31 +16,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The full path of a command found on PATH (with PATHEXT on Windows), or undefined. */
-export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const exts = isWindows ? ['', ...(env.PATHEXT ?? '.COM;.EXE;.BAT;.CMD').split(';').filter(Boolean)] : [''];
-  for (const dir of (env.PATH ?? env.Path ?? '').split(path.delimiter)) {
-    if (!dir) {
-      continue;
-    }
-    for (const ext of exts) {
-      const candidate = path.join(dir, command + ext);
-      if (isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-  }
-  return undefined;
-}
-
-export function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, isWindows ? constants.F_OK : constants.X_OK);
-    return !isWindows || /\.(com|exe|bat|cmd)$/i.test(file);
-  } catch {
-    return false;
-  }
-}
+export { findOnPath, isExecutable } from '../requirements.mjs';
 
 /**
  * Runs the command given as arguments. Its stdin is a pipe whose other end only this process holds, so

@@ -2,12 +2,14 @@
  * The throw-away redis-server of `npm start`: any version from 3.0 (NOVA's Windows server) on, a free
  * loopback port, nothing written to disk outside its private folder.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../test/support/redisServer';
-import { Guarded, findOnPath, isExecutable, isWindows, sleep } from './processes';
+import { Guarded, sleep } from './processes';
+
+// The search is shared with the set-up of `npm start` and `npm test`, which runs before node_modules exists.
+export { locateRedisServer } from '../requirements.mjs';
 
 export interface RedisBinary {
   path: string;
@@ -20,39 +22,13 @@ export function missingRedisHelp(reason: string): string {
     reason,
     '',
     'npm start runs its own local redis-server (any version from 3.0 on). Install one:',
-    '  Windows:        install Redis (NOVA uses the Windows port 3.0.504, which runs as the "Redis" service), then put',
-    '                  the folder holding redis-server.exe on PATH, e.g. C:\\Program Files\\Redis',
-    '  Debian/Ubuntu:  sudo apt-get install redis-server',
+    '  Windows:        Redis for Windows (NOVA uses the port 3.0.504, which runs as the "Redis" service from',
+    '                  C:\\Program Files\\Redis\\redis-server.exe) or Memurai: both are found where they install',
+    '  Debian/Ubuntu:  sudo apt-get install -y redis-server',
     '  macOS:          brew install redis',
     'or set NOVA_TEST_REDIS_SERVER to the full path of a redis-server binary.',
-    'The Redis service itself is left alone: npm start uses a free port and a private folder.',
+    'The Redis service itself is left alone: npm start uses a free port, a private folder and its own config.',
   ].join('\n');
-}
-
-/** NOVA_TEST_REDIS_SERVER (a path or a command name), else `redis-server` on PATH. */
-export function locateRedisServer(env: NodeJS.ProcessEnv = process.env): RedisBinary | { missing: string } {
-  const wanted = env.NOVA_TEST_REDIS_SERVER || 'redis-server';
-  const fromEnv = Boolean(env.NOVA_TEST_REDIS_SERVER);
-  const isPath = wanted.includes('/') || (isWindows && wanted.includes('\\'));
-  const found = isPath ? (isExecutable(wanted) ? path.resolve(wanted) : undefined) : findOnPath(wanted, env);
-  if (!found) {
-    return {
-      missing: fromEnv
-        ? `NOVA_TEST_REDIS_SERVER is set to ${wanted}, which is not ${isPath ? 'an executable file' : 'on PATH'}.`
-        : `redis-server is not on PATH${isWindows ? ' (looked for redis-server.exe)' : ''}.`,
-    };
-  }
-  let out: string;
-  try {
-    out = execFileSync(found, ['--version'], { encoding: 'utf8', timeout: 10_000, windowsHide: true });
-  } catch (err) {
-    return { missing: `${found} --version failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
-  }
-  const version = /v=(\d+\.\d+\.\d+)/.exec(out)?.[1];
-  if (!version) {
-    return { missing: `${found} does not look like redis-server (its --version printed: ${out.trim().slice(0, 200)})` };
-  }
-  return { path: found, version };
 }
 
 export interface StartedRedis {
@@ -66,9 +42,9 @@ export async function startRedis(binary: RedisBinary, dir: string, logFile: stri
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    // Options every version since 3.0 accepts; no snapshot or AOF, so stopping is instant and leaves no file.
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-    const server = Guarded.spawn('redis-server', binary.path, args, { cwd: dir, logFile });
+    const config = path.join(dir, 'redis.conf');
+    writeFileSync(config, privateConfig(port));
+    const server = Guarded.spawn('redis-server', binary.path, [config], { cwd: dir, logFile });
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && !server.hasExited) {
       if (await answersPing(port)) {
@@ -83,6 +59,16 @@ export async function startRedis(binary: RedisBinary, dir: string, logFile: stri
     }
   }
   throw new Error(`redis-server did not start:\n${lastError}`);
+}
+
+/**
+ * A config of its own, so that a binary found in an installed service's folder never reads that service's
+ * config, port or data. Only directives every version since 3.0 (and Memurai) accepts; no snapshot or AOF,
+ * so stopping is instant and leaves no file. `dir .` is the private folder it runs in, which spares quoting
+ * a Windows path.
+ */
+export function privateConfig(port: number): string {
+  return ['# npm start: a throw-away server, deleted when it stops', `port ${port}`, 'bind 127.0.0.1', 'save ""', 'appendonly no', 'dir .', ''].join('\n');
 }
 
 function answersPing(port: number): Promise<boolean> {
