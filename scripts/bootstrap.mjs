@@ -122,6 +122,13 @@ function tiersFrom(args) {
   return args.length > 0 ? TIERS.filter((t) => args.includes(t)) : TIERS;
 }
 
+/** Builds code-server into .cache when one of `needs` runs it (a no-op once cached), so that no test waits for it. */
+function installCodeServer(needs) {
+  if (needs.some((n) => NEEDERS[n].keys.includes('code-server'))) {
+    runInherit(process.execPath, [path.join(repoRoot, 'scripts', 'code-server.mjs'), 'install'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+}
+
 /** Sets up everything the tiers need, then runs them in order; the first failing tier stops the run. */
 async function test(args) {
   const tiers = tiersFrom(args);
@@ -133,9 +140,7 @@ async function test(args) {
     say(`redis-server ${redis.version}: ${redis.path} (${redis.from})`);
     env.NOVA_TEST_REDIS_SERVER = redis.path;
   }
-  if (tiers.some((t) => NEEDERS[t].keys.includes('code-server'))) {
-    runInherit(process.execPath, [path.join(repoRoot, 'scripts', 'code-server.mjs'), 'install'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-  }
+  installCodeServer(tiers);
   say(`set-up checked in ${seconds(started)} s; running ${tiers.map((t) => `test:${t}`).join(', ')}`);
   // A terminal's Ctrl+C reaches the running tier too; this process waits for it to stop.
   process.on('SIGINT', () => undefined);
@@ -169,6 +174,7 @@ function setup(args) {
   if ('path' in redis) {
     say(`redis-server ${redis.version}: ${redis.path} (${redis.from})`);
   }
+  installCodeServer(needs);
   say(`ready for ${args.length > 0 ? args.join(', ') : 'node_modules only'}`);
 }
 

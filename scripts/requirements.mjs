@@ -66,11 +66,25 @@ export const REQUIREMENTS = [
     brew: ['ripgrep'],
   },
   {
-    name: 'make, g++ and python3',
+    name: 'make',
     why: "code-server's native modules are built from source (node-gyp)",
     for: ['code-server'],
-    check: { commands: ['make', 'g++', 'python3'] },
-    debian: ['make', 'g++', 'python3'],
+    check: { commands: ['make'] },
+    debian: ['make'],
+  },
+  {
+    name: 'g++',
+    why: "code-server's native modules are built from source (node-gyp)",
+    for: ['code-server'],
+    check: { commands: ['g++'] },
+    debian: ['g++'],
+  },
+  {
+    name: 'python3',
+    why: "code-server's native modules are built from source (node-gyp)",
+    for: ['code-server'],
+    check: { commands: ['python3'] },
+    debian: ['python3'],
   },
   {
     name: 'libkrb5-dev (krb5-config)',

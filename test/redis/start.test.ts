@@ -8,195 +8,19 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { readValue } from '../../src/redis/values';
 import { serverInfoFromInfo, type Capabilities } from '../../src/redis/capabilities';
-import { sleep, waitFor } from '../support/redisServer';
+import { READY_TIMEOUT_MS, StartRun, assertNothingLeft, descendants, portOpen, repo, sandboxClient } from '../support/startRun';
 
-const repo = path.resolve(__dirname, '..', '..');
-const tsxCli = path.join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const samples = path.join(repo, 'test', 'fixtures', 'sample');
 const BINARY_KEY = Buffer.concat([Buffer.from('nova:bin:'), Buffer.from([0xff, 0x00, 0x0a])]);
-/** Enough for a first code-server install on a slow machine; a cached one is ready in seconds. */
-const READY_TIMEOUT_MS = 360_000;
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** One `tsx scripts/start.ts …` child, with its output collected. */
-class StartRun {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<Exit>;
-  private exitInfo: Exit | undefined;
-
-  constructor(
-    args: string[],
-    env: NodeJS.ProcessEnv = process.env,
-    readonly child: ChildProcess = spawn(process.execPath, [tsxCli, 'scripts/start.ts', ...args], {
-      cwd: repo,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own group, so that a failed test can still take everything down (see stop()).
-      detached: true,
-    }),
-  ) {
-    child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        resolve(this.exitInfo);
-      });
-    });
-  }
-
-  get output(): string {
-    return `--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr.slice(-4000)}`;
-  }
-
-  /** Waits until stdout matches, failing early (with the output) if the process exits first. */
-  async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const m = pattern.exec(this.stdout);
-      if (m) {
-        return m;
-      }
-      if (this.exitInfo) {
-        assert.fail(`npm start exited (${JSON.stringify(this.exitInfo)}) before printing ${pattern}:\n${this.output}`);
-      }
-      await sleep(100);
-    }
-    assert.fail(`npm start did not print ${pattern} within ${timeoutMs} ms:\n${this.output}`);
-  }
-
-  async waitForExit(timeoutMs: number): Promise<Exit> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
-    const result = await Promise.race([this.exited, timeout]);
-    clearTimeout(timer);
-    if (!result) {
-      assert.fail(`npm start still running ${timeoutMs} ms after being asked to stop:\n${this.output}`);
-    }
-    return result;
-  }
-
-  /**
-   * After a failed or skipped test: SIGINT so that start.ts cleans up as usual, then SIGKILL (its
-   * watchdogs take down its servers once it is gone, but its temporary folder stays).
-   */
-  async stop(): Promise<void> {
-    if (this.exitInfo || !this.child.pid) {
-      return;
-    }
-    this.child.kill('SIGINT');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.exited, new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
-    clearTimeout(timer);
-    if (!this.exitInfo) {
-      try {
-        process.kill(-this.child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-}
-
-/** Every process below `root`, from `ps` (the servers run in their own process groups but stay children). */
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const line of execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
-    if (pid && ppid) {
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    }
-  }
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length) {
-    for (const pid of children.get(queue.shift() as number) ?? []) {
-      found.push(pid);
-      queue.push(pid);
-    }
-  }
-  return found;
-}
-
-/** A zombie waiting for init to reap it is dead: it holds no port and no file. */
-function alive(pid: number): boolean {
-  if (existsSync('/proc/self/stat')) {
-    try {
-      return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Command lines of the processes whose command line contains `text` (pgrep -f, taken literally). */
-function processesMatching(text: string): string[] {
-  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  try {
-    return execFileSync('pgrep', ['-a', '-f', escaped], { encoding: 'utf8' }).trim().split('\n');
-  } catch (err) {
-    // pgrep exits with 1 when nothing matches.
-    if ((err as { status?: number }).status === 1) {
-      return [];
-    }
-    throw err;
-  }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.setTimeout(1000);
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-    sock.once('timeout', () => {
-      sock.destroy();
-      resolve(false);
-    });
-  });
-}
-
-function client(port: number, db: number): Redis {
-  return new Redis({ host: '127.0.0.1', port, db, protocol: 2, disableClientInfo: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-}
-
-/** What is left once a run stopped: nothing listening, no process, no temporary folder. */
-async function assertNothingLeft(what: { ports: number[]; pids: number[]; sessionDir: string }): Promise<void> {
-  for (const port of what.ports) {
-    assert.equal(await portOpen(port), false, `port ${port} still accepts connections`);
-  }
-  // Processes killed a moment ago may take a little while to be reaped.
-  await waitFor('the processes npm start started to be gone', () => what.pids.every((pid) => !alive(pid)), 5000).catch(() => undefined);
-  assert.deepEqual(what.pids.filter(alive), [], 'processes started by npm start are still running');
-  assert.deepEqual(processesMatching(what.sessionDir), [], `processes still refer to ${what.sessionDir}`);
-  for (const port of what.ports) {
-    assert.deepEqual(processesMatching(`127.0.0.1:${port}`), [], `processes still refer to port ${port}`);
-  }
-  assert.equal(existsSync(what.sessionDir), false, `${what.sessionDir} was not removed`);
-}
 
 describe('npm start -- --no-browser', () => {
   let run: StartRun;
@@ -220,7 +44,7 @@ describe('npm start -- --no-browser', () => {
       workspace = url.searchParams.get('folder') ?? '';
       sessionDir = path.dirname(workspace);
       pids = descendants(run.child.pid as number);
-      db1 = client(redisPort, 1);
+      db1 = sandboxClient(redisPort, 1);
       caps = serverInfoFromInfo(await db1.info('server')).caps;
     },
     { timeout: READY_TIMEOUT_MS + 30_000 },
@@ -343,7 +167,7 @@ describe('npm start -- --no-browser', () => {
     assert.equal(await db1.type('nova:tags:product:CH-1001'), 'set');
     // The key tree scans a database of up to 5,000 keys in full when it opens: more keeps its counts partial.
     assert.ok((await db1.dbsize()) > 5000);
-    const db0 = client(redisPort, 0);
+    const db0 = sandboxClient(redisPort, 0);
     try {
       assert.equal(await db0.dbsize(), 1);
       assert.match((await db0.get('nova:start:marker')) ?? '', /DB 1/);
@@ -434,7 +258,7 @@ describe('npm start stops cleanly in other cases', () => {
       assert.deepEqual(await run.waitForExit(60_000), { code: 1, signal: null }, run.output);
       assert.match(run.stderr, /redis-server is not on PATH/);
       assert.match(run.stderr, /Windows: .*redis-server\.exe/s);
-      assert.match(run.stderr, /sudo apt-get install redis-server/);
+      assert.match(run.stderr, /sudo apt-get install -y redis-server/);
       assert.match(run.stderr, /brew install redis/);
       assert.doesNotMatch(run.stdout, /building the extension/);
     } finally {
@@ -448,6 +272,6 @@ describe('npm start stops cleanly in other cases', () => {
     runs.push(run);
     assert.deepEqual(await run.waitForExit(60_000), { code: 1, signal: null }, run.output);
     assert.match(run.stderr, new RegExp(`NOVA_TEST_REDIS_SERVER is set to ${missing.replace(/[.\\]/g, '\\$&')}, which is not an executable file`));
-    assert.match(run.stderr, /sudo apt-get install redis-server/);
+    assert.match(run.stderr, /sudo apt-get install -y redis-server/);
   });
 });
