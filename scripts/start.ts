@@ -34,7 +34,8 @@ Options:
   --locale <lang>  display language code-server reports to extensions, e.g. fr
   --help           this text
 
-Environment: NOVA_TEST_REDIS_SERVER=<path> uses that redis-server binary (e.g. a 3.0 build).`;
+redis-server: NOVA_TEST_REDIS_SERVER=<path> (e.g. a 3.0 build), else the one on PATH, else where it installs:
+C:\\Program Files\\Redis\\redis-server.exe or Memurai on Windows, Homebrew's on macOS.`;
 
 class UsageError extends Error {}
 
@@ -251,8 +252,9 @@ function start(): void {
       void shutdown(0);
     });
   }
-  // Under tsx this runs in a child of the tsx process; if tsx is killed outright, nothing else would tell
-  // this process to stop. Its parent is then init (or a subreaper), so its parent pid changes.
+  // Under npm start the parent is npm's shell, under the tsx command line a tsx process; if that parent is
+  // killed outright, nothing else would tell this process to stop. Its parent is then init (or a
+  // subreaper), so its parent pid changes.
   const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) {

@@ -172,8 +172,8 @@ describe('a fresh copy of the repository, without node_modules', () => {
   });
 });
 
-describe('no redis-server on this machine', () => {
-  test('not root: npm start names what is missing and the one command to run, and exits 1 before building anything', { timeout: 60_000 }, async (t) => {
+describe('what is missing is named, with the command to run', () => {
+  test('no redis-server anywhere, not root: npm start names what is missing and the one command to run, and exits 1 before building anything', { timeout: 60_000 }, async (t) => {
     // As root, the run is made as `nobody`, so that it is the real not-root path and nothing gets installed.
     const setpriv = findOnPath('setpriv');
     const asRoot = process.getuid?.() === 0;
@@ -197,6 +197,25 @@ describe('no redis-server on this machine', () => {
     }
     assert.doesNotMatch(run.stderr, /^\s+at /m, 'a message, not a stack trace');
     assert.doesNotMatch(run.stdout, /building the extension/);
+  });
+
+  test('npm test names each missing tool with the tier that needs it, and runs no tier', { timeout: 60_000 }, async (t) => {
+    const nowhere = tempDir('nova-boot-none-');
+    const env = { ...process.env, NOVA_SETUP_NO_INSTALL: '1', NOVA_TEST_PYTHON: path.join(nowhere, 'python3'), NOVA_E2E_CHROMIUM: path.join(nowhere, 'chromium') };
+    const run = bootstrapRun(repo, ['test'], env);
+    assert.deepEqual(await run.waitForExit(45_000), { code: 1, signal: null }, run.output);
+    assert.match(run.stderr, /^ {2}python-dotenv for Python 3, needed by test:unit: /m);
+    assert.match(run.stderr, /^ {2}redis-py for Python 3, needed by test:unit, test:redis: /m);
+    assert.match(run.stderr, /^ {2}chromium, needed by test:e2e: /m);
+    if (systemFacts().apt) {
+      assert.deepEqual(
+        run.stderr.split('\n').filter((l) => /apt-get/.test(l)),
+        [`  ${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install -y python3-dotenv python3-redis chromium`],
+      );
+    } else {
+      t.diagnostic('not a Debian system: the apt-get command is not offered');
+    }
+    assert.doesNotMatch(run.stdout, /running test:|# tests/);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * `npm start` for real: runs `tsx scripts/start.ts --no-browser` as a child process, checks what a
- * developer would see (the ready line, the sample data in DB 1 as the value viewer shows it, the
- * workspace .env, VS Code answering at the printed URL), then stops it the way a terminal does and checks
- * that nothing it started is left: ports, processes, temporary files.
+ * `npm start` for real: runs `scripts/start.ts --no-browser` (what npm start runs once set up; the set-up
+ * itself is tested in bootstrap.test.ts) as a child process, checks what a developer would see (the ready
+ * line, the sample data in DB 1 as the value viewer shows it, the workspace .env, VS Code answering at the
+ * printed URL), then stops it the way a terminal does and checks that nothing it started is left: ports,
+ * processes, temporary files.
  *
  * The first run installs code-server into .cache/code-server (about 2 minutes, then cached).
  */

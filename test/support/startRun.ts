@@ -11,7 +11,6 @@ import Redis from 'ioredis';
 import { sleep, waitFor } from './redisServer';
 
 export const repo = path.resolve(__dirname, '..', '..');
-const tsxCli = path.join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 /** Enough for a first code-server install on a slow machine; a cached one is ready in seconds. */
 export const READY_TIMEOUT_MS = 360_000;
 
@@ -20,7 +19,11 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** One `tsx scripts/start.ts …` child (or `command` in `cwd`), with its output collected. */
+/**
+ * One `node --import tsx scripts/start.ts …` child (or another command), with its output collected. It is
+ * what npm start runs once set up, in one process: through the tsx command line, a signal would be
+ * relayed to a second process, which adds a race under load.
+ */
 /** `command args` in its own process group, with its output piped, for a StartRun. */
 export function spawnGroup(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -36,7 +39,7 @@ export class StartRun {
     args: string[],
     env: NodeJS.ProcessEnv = process.env,
     // Its own group, so that a failed test can still take everything down (see stop()).
-    readonly child: ChildProcess = spawnGroup(process.execPath, [tsxCli, 'scripts/start.ts', ...args], repo, env),
+    readonly child: ChildProcess = spawnGroup(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], repo, env),
   ) {
     child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
