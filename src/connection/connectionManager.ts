@@ -41,6 +41,11 @@ export type ConnectionState =
       rttMs: number;
       dbSize: number | undefined;
       authNotNeeded: boolean;
+      /**
+       * Set (Date.now() of the unanswered probe) while the server holds the socket open but answers
+       * nothing: a frozen process, a long save on Windows, a blocking command. Cleared by the next reply.
+       */
+      stalledSinceMs: number | undefined;
       /** Changes on each new connection, so views know to reload. */
       generation: number;
     }
@@ -48,8 +53,15 @@ export type ConnectionState =
   | { kind: 'failed'; target?: Endpoint; source: TargetSource; error: NovaError };
 
 export interface ManagerOptions extends Omit<ConnectOptions, 'clientName'> {
-  /** How often DBSIZE is read while connected; it doubles as the liveness check. */
+  /** How often DBSIZE is read while connected, for the key count. */
   heartbeatMs: number;
+  /**
+   * How often liveness is probed (PING, or the DBSIZE when due), independently of `heartbeatMs`,
+   * so that a stall shows within seconds whatever the refresh setting.
+   */
+  probeMs?: number;
+  /** A probe unanswered this long marks the connection stalled; never longer than the command timeout. */
+  stallAfterMs?: number;
   /** Backoff delays; the last one repeats. Short enough that a restarted server is seen within seconds. */
   backoffMs?: number[];
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -71,8 +83,10 @@ export function isFatal(code: ErrorCode): boolean {
 }
 
 const DEFAULT_BACKOFF = [250, 500, 1000, 2000, 3000];
-/** Consecutive heartbeat timeouts after which a silent server is treated as gone. */
+/** Consecutive probe timeouts (each one a full command timeout) after which a silent server is treated as gone. */
 const MAX_MISSED_HEARTBEATS = 2;
+const DEFAULT_PROBE_MS = 1000;
+const DEFAULT_STALL_AFTER_MS = 2500;
 
 let clientCounter = 0;
 
@@ -93,6 +107,8 @@ export class ConnectionManager implements Disposable {
   /** Bumped by every configure/connect/disconnect, so a stale attempt's result is ignored. */
   private epoch = 0;
   private missedHeartbeats = 0;
+  /** When the last DBSIZE was sent on the live connection. */
+  private lastDbSizeAt = 0;
   private disposed = false;
 
   constructor(private options: ManagerOptions) {}
@@ -171,6 +187,7 @@ export class ConnectionManager implements Disposable {
       await client.ping();
       const rttMs = Number(process.hrtime.bigint() - start) / 1e6;
       const dbSize = await client.dbsize();
+      this.markAnswering();
       this.updateConnected({ rttMs, dbSize });
       return { rttMs, server, target };
     });
@@ -216,6 +233,7 @@ export class ConnectionManager implements Disposable {
       this.attempt = 0;
       this.generation += 1;
       this.missedHeartbeats = 0;
+      this.lastDbSizeAt = Date.now();
       if (opened.authNotNeeded) {
         this.log('warn', 'A password is set in REDIS_URL but the server does not require one.');
       }
@@ -227,6 +245,7 @@ export class ConnectionManager implements Disposable {
         rttMs,
         dbSize,
         authNotNeeded: opened.authNotNeeded,
+        stalledSinceMs: undefined,
         generation: this.generation,
       });
       this.scheduleHeartbeat();
@@ -272,9 +291,12 @@ export class ConnectionManager implements Disposable {
   private scheduleHeartbeat(): void {
     this.stopHeartbeat();
     const epoch = this.epoch;
-    this.heartbeatTimer = setTimeout(() => {
-      void this.heartbeat(epoch);
-    }, this.options.heartbeatMs);
+    this.heartbeatTimer = setTimeout(
+      () => {
+        void this.heartbeat(epoch);
+      },
+      Math.min(this.options.probeMs ?? DEFAULT_PROBE_MS, this.options.heartbeatMs),
+    );
   }
 
   private stopHeartbeat(): void {
@@ -284,18 +306,37 @@ export class ConnectionManager implements Disposable {
     }
   }
 
+  /**
+   * One liveness probe: DBSIZE when the key count is due, PING otherwise. Our own timer marks the
+   * connection stalled well before the command timeout rejects the probe; the reply clears it.
+   */
   private async heartbeat(epoch: number): Promise<void> {
     const client = this.client;
     if (!client || epoch !== this.epoch) {
       return;
     }
+    const sentAt = Date.now();
+    const readDbSize = sentAt - this.lastDbSizeAt >= this.options.heartbeatMs;
+    const stallAfterMs = Math.min(this.options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS, this.options.commandTimeoutMs);
+    const stallTimer = setTimeout(() => {
+      if (client === this.client) {
+        this.markStalled(sentAt);
+      }
+    }, stallAfterMs);
     try {
       const start = process.hrtime.bigint();
-      const dbSize = await client.dbsize();
+      const dbSize = readDbSize ? await client.dbsize() : undefined;
+      if (!readDbSize) {
+        await client.ping();
+      }
       const rttMs = Number(process.hrtime.bigint() - start) / 1e6;
       this.missedHeartbeats = 0;
       if (client === this.client) {
-        this.updateConnected({ rttMs, dbSize });
+        this.markAnswering();
+        if (readDbSize) {
+          this.lastDbSizeAt = sentAt;
+          this.updateConnected({ rttMs, dbSize });
+        }
       }
     } catch (err) {
       if (client !== this.client) {
@@ -304,6 +345,9 @@ export class ConnectionManager implements Disposable {
       const error = toNovaError(err, 'command');
       this.missedHeartbeats += 1;
       this.log('warn', `Heartbeat failed (${error.code}).`);
+      if (error.code === 'COMMAND_TIMEOUT') {
+        this.markStalled(sentAt);
+      }
       if (error.code === 'COMMAND_TIMEOUT' && this.missedHeartbeats >= MAX_MISSED_HEARTBEATS) {
         // A stalled server keeps the socket open; drop it so the state says what the user sees.
         this.client = undefined;
@@ -314,13 +358,31 @@ export class ConnectionManager implements Disposable {
         }
         return;
       }
+    } finally {
+      clearTimeout(stallTimer);
     }
     if (client === this.client) {
       this.scheduleHeartbeat();
     }
   }
 
-  private updateConnected(patch: { rttMs?: number; dbSize?: number }): void {
+  private markStalled(sinceMs: number): void {
+    const s = this.current;
+    if (s.kind === 'connected' && s.stalledSinceMs === undefined) {
+      this.log('warn', `Redis has not answered for ${Date.now() - sinceMs} ms; still connected, waiting.`);
+      this.updateConnected({ stalledSinceMs: sinceMs });
+    }
+  }
+
+  private markAnswering(): void {
+    const s = this.current;
+    if (s.kind === 'connected' && s.stalledSinceMs !== undefined) {
+      this.log('info', `Redis answers again after ${Date.now() - s.stalledSinceMs} ms.`);
+      this.updateConnected({ stalledSinceMs: undefined });
+    }
+  }
+
+  private updateConnected(patch: { rttMs?: number; dbSize?: number; stalledSinceMs?: number | undefined }): void {
     const s = this.current;
     if (s.kind !== 'connected') {
       return;

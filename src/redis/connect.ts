@@ -4,10 +4,12 @@
  * fatal instead of leaving the client in DB 0 (what ioredis does on its own).
  */
 import Redis from 'ioredis';
-import { NovaError, isNovaError, type ErrorCode } from './errors';
+import { NovaError, classifyError, isNovaError, toNovaError, type ErrorPhase } from './errors';
 import { serverInfoFromInfo, type ServerInfo } from './capabilities';
-import { scrubError } from './scrub';
 import type { RedisTarget } from './url';
+
+// The engine modules import the mapping from here; it lives next to the codes.
+export { classifyError, toNovaError } from './errors';
 
 export interface ConnectOptions {
   connectTimeoutMs: number;
@@ -47,79 +49,6 @@ export function baseClientOptions(target: RedisTarget, o: Pick<ConnectOptions, '
   };
 }
 
-interface ErrorLike {
-  code?: unknown;
-  message?: unknown;
-  name?: unknown;
-}
-
-/** Maps a low-level error to a code. Redis replies are matched by their error prefix only. */
-export function classifyError(err: unknown, phase: 'connect' | 'auth' | 'select' | 'command'): ErrorCode {
-  if (isNovaError(err)) {
-    return err.code;
-  }
-  const e = (err ?? {}) as ErrorLike;
-  const code = typeof e.code === 'string' ? e.code : '';
-  const message = typeof e.message === 'string' ? e.message : String(err);
-  if (/^NOAUTH\b/.test(message)) {
-    return 'AUTH_REQUIRED';
-  }
-  if (phase === 'select') {
-    return 'DB_OUT_OF_RANGE';
-  }
-  if (/^WRONGPASS\b/.test(message) || (phase === 'auth' && /invalid password/i.test(message))) {
-    return 'WRONG_PASSWORD';
-  }
-  if (/^LOADING\b/.test(message)) {
-    return 'SERVER_LOADING';
-  }
-  if (/^WRONGTYPE\b/.test(message)) {
-    return 'WRONG_TYPE';
-  }
-  if (/^READONLY\b/.test(message)) {
-    return 'READ_ONLY';
-  }
-  if (e.name === 'MaxRetriesPerRequestError') {
-    return 'CONNECTION_LOST';
-  }
-  if (/Command timed out/i.test(message)) {
-    return 'COMMAND_TIMEOUT';
-  }
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'CONNECTION_REFUSED';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
-      return 'UNKNOWN_HOST';
-    case 'ETIMEDOUT':
-      // After the handshake a socket time-out means the connection is gone, not a slow reply.
-      return phase === 'connect' ? 'CONNECT_TIMEOUT' : 'CONNECTION_LOST';
-    case 'EPIPE':
-      return 'CONNECTION_LOST';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'CONNECT_TIMEOUT';
-  }
-  if (/^ERR_SSL|^ERR_TLS|EPROTO/.test(code) || /ssl|tls|certificate|wrong version number/i.test(message)) {
-    return 'TLS_MISMATCH';
-  }
-  if (/Connection is closed|ECONNRESET|socket hang up|Stream isn't writeable/i.test(message) || code === 'ECONNRESET') {
-    // A server that expects TLS drops a plaintext handshake without a reply, and a TLS client
-    // talking to a plaintext server sees its handshake reset.
-    return phase === 'connect' ? 'TLS_MISMATCH' : 'CONNECTION_LOST';
-  }
-  return phase === 'command' ? 'UNKNOWN' : 'CONNECTION_LOST';
-}
-
-export function toNovaError(err: unknown, phase: 'connect' | 'auth' | 'select' | 'command' = 'command'): NovaError {
-  if (isNovaError(err)) {
-    return err;
-  }
-  // First line only: ioredis appends the command and its arguments (AUTH's password among them).
-  return new NovaError(classifyError(err, phase), scrubError(err).split('\n')[0]);
-}
-
 /**
  * Connects, authenticates, selects the DB and identifies the server. On any failure the socket is
  * closed and a coded error thrown; no partially set-up client ever escapes.
@@ -132,7 +61,7 @@ export async function openConnection(target: RedisTarget, options: ConnectOption
   client.on('error', (err) => {
     socketError = err;
   });
-  let phase: 'connect' | 'auth' | 'select' | 'command' = 'connect';
+  let phase: ErrorPhase = 'connect';
   try {
     await client.connect();
     let authNotNeeded = false;
@@ -160,7 +89,7 @@ export async function openConnection(target: RedisTarget, options: ConnectOption
         }
       } catch (err) {
         const message = err instanceof Error ? err.message : '';
-        if (target.username === undefined && /no password is set|without any password configured/i.test(message)) {
+        if (target.username === undefined && classifyError(err, 'auth') === 'AUTH_NOT_NEEDED') {
           authNotNeeded = true;
         } else if (target.username !== undefined && /wrong number of arguments/i.test(message)) {
           throw new NovaError('ACL_UNSUPPORTED', 'the server rejected AUTH with a username');

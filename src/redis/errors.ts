@@ -1,11 +1,17 @@
 /**
- * Coded errors thrown by the core. They carry no user-facing text: the UI maps each code to a
+ * Coded errors thrown by the core, and the one mapping from low-level errors (ioredis, sockets,
+ * Redis error replies) to codes. They carry no user-facing text: the UI maps each code to a
  * localized, actionable message. `detail` is for the log and is always scrubbed of secrets.
  */
+import { scrubError } from './scrub';
 
 export type ErrorCode =
   /** The URL in .env cannot be parsed. */
   | 'URL_MALFORMED'
+  /** `REDIS_URL=` with nothing after it: the backend gets an empty string, which redis-py refuses. */
+  | 'URL_EMPTY'
+  /** A raw `#` in the user or password part: redis-py reads everything after it as a URL fragment. */
+  | 'URL_UNENCODED_HASH'
   /** A scheme other than redis:// or rediss://. */
   | 'URL_SCHEME'
   /** The DB index is not an integer, or outside what the server has. */
@@ -23,6 +29,10 @@ export type ErrorCode =
   | 'ACL_UNSUPPORTED'
   /** The server is still loading its dataset into memory. */
   | 'SERVER_LOADING'
+  /** A script or module command is blocking the server (BUSY): it answers nothing else meanwhile. */
+  | 'SERVER_BUSY'
+  /** The server refuses new connections: `maxclients` reached. Passing: a slot frees when a client leaves. */
+  | 'TOO_MANY_CLIENTS'
   /** A command did not get a reply in time (stalled server). */
   | 'COMMAND_TIMEOUT'
   | 'NOT_CONNECTED'
@@ -53,4 +63,100 @@ export class NovaError extends Error {
 
 export function isNovaError(err: unknown, code?: ErrorCode): err is NovaError {
   return err instanceof NovaError && (code === undefined || err.code === code);
+}
+
+/** Where an error happened: the same text means different things during the handshake and after it. */
+export type ErrorPhase = 'connect' | 'auth' | 'select' | 'command';
+
+/**
+ * What ioredis rejects a command with when its connection closed before the reply (for a write:
+ * it may or may not have run). "Command aborted due to connection close" is what the commands of a
+ * pipeline or MULTI/EXEC get when part of the reply had arrived; a reply the parser cannot read
+ * ("Unknown RESP type", suffixed "Please report this.") closes the connection too.
+ */
+const CONNECTION_GONE =
+  /^(?:Connection is closed\.|Command aborted due to connection close|Stream isn't writeable|Unknown RESP type|Reached the max retries per request limit)|Please report this\.$|ECONNRESET|socket hang up/i;
+
+/**
+ * Redis error replies, matched by their start. The DB index texts: "ERR invalid DB index" (3.0),
+ * "ERR DB index is out of range" (4.0 on, Valkey). Only those mean DB_OUT_OF_RANGE: a
+ * SELECT that timed out, was cut off or met `maxclients` is a passing fault.
+ */
+const REPLIES: ReadonlyArray<[RegExp, ErrorCode]> = [
+  [/^NOAUTH\b/, 'AUTH_REQUIRED'],
+  [/^WRONGPASS\b/, 'WRONG_PASSWORD'],
+  // 3.0–5.0: "Client sent AUTH, but no password is set"; 6.0 on: "AUTH <password> called without any password configured ...".
+  [/^ERR (?:Client sent AUTH, but no password is set|AUTH <password> called without any password configured)/, 'AUTH_NOT_NEEDED'],
+  [/^ERR (?:invalid DB index|DB index is out of range)/, 'DB_OUT_OF_RANGE'],
+  [/^ERR max number of clients reached/, 'TOO_MANY_CLIENTS'],
+  [/^LOADING\b/, 'SERVER_LOADING'],
+  [/^BUSY\b/, 'SERVER_BUSY'],
+  [/^WRONGTYPE\b/, 'WRONG_TYPE'],
+  [/^READONLY\b/, 'READ_ONLY'],
+];
+
+interface ErrorLike {
+  code?: unknown;
+  message?: unknown;
+  name?: unknown;
+}
+
+/** Maps a low-level error to a code. */
+export function classifyError(err: unknown, phase: ErrorPhase): ErrorCode {
+  if (isNovaError(err)) {
+    return err.code;
+  }
+  const e = (err ?? {}) as ErrorLike;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  for (const [pattern, mapped] of REPLIES) {
+    if (pattern.test(message)) {
+      return mapped;
+    }
+  }
+  // Redis up to 5.0 answers a wrong AUTH with a plain ERR.
+  if (phase === 'auth' && /^ERR invalid password/i.test(message)) {
+    return 'WRONG_PASSWORD';
+  }
+  if (e.name === 'MaxRetriesPerRequestError') {
+    return 'CONNECTION_LOST';
+  }
+  if (/^Command timed out/i.test(message)) {
+    return 'COMMAND_TIMEOUT';
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'CONNECTION_REFUSED';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return 'UNKNOWN_HOST';
+    case 'ETIMEDOUT':
+      // After the handshake a socket time-out means the connection is gone, not a slow reply.
+      return phase === 'connect' ? 'CONNECT_TIMEOUT' : 'CONNECTION_LOST';
+    case 'EPIPE':
+      return 'CONNECTION_LOST';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'CONNECT_TIMEOUT';
+  }
+  if (/^ERR_SSL|^ERR_TLS|EPROTO/.test(code) || /ssl|tls|certificate|wrong version number/i.test(message)) {
+    return 'TLS_MISMATCH';
+  }
+  if (CONNECTION_GONE.test(message) || code === 'ECONNRESET') {
+    // A server that expects TLS drops a plaintext handshake without a reply, and a TLS client
+    // talking to a plaintext server sees its handshake reset.
+    return phase === 'connect' ? 'TLS_MISMATCH' : 'CONNECTION_LOST';
+  }
+  // During the handshake anything unexpected is retried: only the replies above are known to last.
+  return phase === 'command' ? 'UNKNOWN' : 'CONNECTION_LOST';
+}
+
+/** The coded error for any thrown value; its detail is scrubbed and cut to the first line. */
+export function toNovaError(err: unknown, phase: ErrorPhase = 'command'): NovaError {
+  if (isNovaError(err)) {
+    return err;
+  }
+  // First line only: ioredis appends the command and its arguments (AUTH's password among them).
+  return new NovaError(classifyError(err, phase), scrubError(err).split('\n')[0]);
 }

@@ -24,6 +24,8 @@ function str(args: Record<string, string | number>, name: string): string {
 export function describeError(error: NovaError, target?: Endpoint, source?: TargetSource): ErrorText {
   const where = target ? hostPort(target) : vscode.l10n.t('the server');
   const file = source?.file ?? '.env';
+  // Problems in the URL itself point at its line, which the user has to edit.
+  const fileLine = source?.line ? `${file}:${source.line}` : file;
   const code: ErrorCode = error.code;
   switch (code) {
     case 'CONNECTION_REFUSED':
@@ -73,23 +75,43 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
       };
     case 'DB_INVALID':
       return {
-        message: vscode.l10n.t('The database index in REDIS_URL in {0} is not a valid number.', file),
+        message: vscode.l10n.t('The database index in REDIS_URL in {0} is not a valid number.', fileLine),
         hint: vscode.l10n.t('Write the index as the path of the URL, e.g. redis://localhost:6379/1.'),
       };
     case 'URL_MALFORMED':
       return {
-        message: vscode.l10n.t('REDIS_URL in {0} is not a valid Redis URL.', file),
+        message: vscode.l10n.t('REDIS_URL in {0} is not a valid Redis URL.', fileLine),
         hint: vscode.l10n.t('Expected redis://[:password@]host:port/db. Percent-encode special characters in the password (# as %23, / as %2F, ? as %3F, @ as %40).'),
       };
     case 'URL_SCHEME':
       return {
-        message: vscode.l10n.t('REDIS_URL in {0} must start with redis:// or rediss://.', file),
+        message: vscode.l10n.t('REDIS_URL in {0} must start with redis:// or rediss://.', fileLine),
         hint: vscode.l10n.t('Expected redis://[:password@]host:port/db.'),
+      };
+    case 'URL_EMPTY':
+      return {
+        message: vscode.l10n.t('REDIS_URL in {0} is empty: the backend (redis-py) gets an empty URL and cannot connect.', fileLine),
+        hint: vscode.l10n.t('Write the URL after the = sign, e.g. REDIS_URL=redis://localhost:6379/1, or delete the line to use NOVA\'s default. NOVA Redis does not connect to a default meanwhile.'),
+      };
+    case 'URL_UNENCODED_HASH':
+      return {
+        message: vscode.l10n.t('The password in REDIS_URL in {0} contains a raw #: the backend (redis-py) reads everything after it as a URL fragment, not as the password.', fileLine),
+        hint: vscode.l10n.t('Write # as %23 in the password, e.g. redis://:pa%23ss@localhost:6379/1.'),
       };
     case 'SERVER_LOADING':
       return {
         message: vscode.l10n.t('Redis at {0} is loading its data into memory.', where),
         hint: vscode.l10n.t('Wait a moment: the connection is retried automatically.'),
+      };
+    case 'SERVER_BUSY':
+      return {
+        message: vscode.l10n.t('Redis at {0} is busy running a script and answers nothing else.', where),
+        hint: vscode.l10n.t('Wait for the script to end (or stop it with SCRIPT KILL): the connection is retried automatically.'),
+      };
+    case 'TOO_MANY_CLIENTS':
+      return {
+        message: vscode.l10n.t('Redis at {0} refuses new connections: its maxclients limit is reached.', where),
+        hint: vscode.l10n.t('The connection is retried automatically as soon as a client leaves. Close unused clients, or raise maxclients in the Redis configuration.'),
       };
     case 'COMMAND_TIMEOUT':
       return {
