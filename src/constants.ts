@@ -33,6 +33,8 @@ export const ContextKeys = {
   /** 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed' */
   state: 'nova.connectionState',
   connected: 'nova.connected',
+  /** The error code behind a failed or retrying connection, or AUTH_NOT_NEEDED while connected; '' otherwise. */
+  problem: 'nova.connectionProblem',
   multiRoot: 'nova.multiRoot',
   keysFiltered: 'nova.keysFiltered',
   keysScanning: 'nova.keysScanning',

@@ -5,18 +5,12 @@
  */
 import * as vscode from 'vscode';
 import { Settings, StateKeys } from '../constants';
-import { NovaError } from '../redis/errors';
-import { NOVA_DEFAULT_URL, parseRedisUrl, type RedisTarget } from '../redis/url';
-import type { TargetSource } from '../connection/connectionManager';
+import { targetFromEnv, type EnvTarget } from './envTarget';
 import { DisposableBase, Emitter } from '../util/event';
-import { decodeDotenvBytes, readRedisUrl, type DotenvWarning } from './dotenvParse';
 
-export interface EnvResolution {
-  target: RedisTarget | NovaError;
-  source: TargetSource;
+export interface EnvResolution extends EnvTarget {
   folder?: vscode.WorkspaceFolder;
   envUri?: vscode.Uri;
-  warnings: DotenvWarning[];
 }
 
 /** Edits to a file come in bursts (save, format on save, git checkout). */
@@ -87,25 +81,8 @@ export class EnvSource extends DisposableBase {
         bytes = undefined;
       }
     }
-    if (!bytes) {
-      return { target: parseRedisUrl(NOVA_DEFAULT_URL), source: { defaulted: true, file }, folder, envUri, warnings: [] };
-    }
-    const decoded = decodeDotenvBytes(bytes);
-    if (!decoded.ok) {
-      return { target: new NovaError('URL_MALFORMED', 'the .env file is not valid UTF-8', { file: file ?? '' }), source: { defaulted: false, file }, folder, envUri, warnings: [] };
-    }
     // Read-only view of the extension host's environment for ${VAR} expansion; never written to.
-    const { url, line, warnings } = readRedisUrl(decoded.text, { environment: process.env });
-    if (url === undefined || url === '') {
-      return { target: parseRedisUrl(NOVA_DEFAULT_URL), source: { defaulted: true, file }, folder, envUri, warnings };
-    }
-    const source: TargetSource = { defaulted: false, file, line };
-    try {
-      return { target: parseRedisUrl(url), source, folder, envUri, warnings };
-    } catch (err) {
-      const error = err instanceof NovaError ? err : new NovaError('URL_MALFORMED');
-      return { target: error, source, folder, envUri, warnings };
-    }
+    return { ...targetFromEnv(bytes, file, process.env), folder, envUri };
   }
 
   private rewatch(): void {

@@ -10,7 +10,7 @@ import type { Logger } from '../log';
 import { NovaError } from '../redis/errors';
 import { redactedUrl } from '../redis/url';
 import { DisposableBase } from '../util/event';
-import type { ConnectionManager, ManagerOptions } from './connectionManager';
+import type { ConnectionManager, ConnectionState, ManagerOptions } from './connectionManager';
 
 export function managerOptionsFromSettings(): Omit<ManagerOptions, 'log'> {
   const c = vscode.workspace.getConfiguration(Settings.section);
@@ -48,6 +48,14 @@ function describeWarning(w: DotenvWarning): string {
   }
 }
 
+/** What the welcome views key on: the reason there is no connection, or a warning about the one there is. */
+function problemOf(s: ConnectionState): string {
+  if (s.kind === 'failed' || s.kind === 'reconnecting') {
+    return s.error.code;
+  }
+  return s.kind === 'connected' && s.authNotNeeded ? 'AUTH_NOT_NEEDED' : '';
+}
+
 export class ConnectionController extends DisposableBase {
   constructor(
     private readonly connection: ConnectionManager,
@@ -68,6 +76,7 @@ export class ConnectionController extends DisposableBase {
       connection.onDidChangeState((s) => {
         void vscode.commands.executeCommand('setContext', ContextKeys.state, s.kind);
         void vscode.commands.executeCommand('setContext', ContextKeys.connected, s.kind === 'connected');
+        void vscode.commands.executeCommand('setContext', ContextKeys.problem, problemOf(s));
       }),
     );
     void vscode.commands.executeCommand('setContext', ContextKeys.multiRoot, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);

@@ -22,12 +22,19 @@ export interface TargetSource {
   defaulted: boolean;
 }
 
-/** What the state tells the world about the target: everything but the password. */
+/**
+ * What the state tells the world about the target: everything but the password, and no user name
+ * that comes without one (shown as `***`): `redis://secret@host` is a password missing its colon far
+ * more often than an ACL user. Connecting uses the target itself, never this.
+ */
 export type Endpoint = Omit<RedisTarget, 'password'> & { hasPassword: boolean };
 
+const MASKED_USER = '***';
+
 export function endpointOf(target: RedisTarget): Endpoint {
-  const { password, ...rest } = target;
-  return { ...rest, hasPassword: password !== undefined };
+  const { password, username, ...rest } = target;
+  const shown = username === undefined ? {} : { username: password === undefined ? MASKED_USER : username };
+  return { ...rest, ...shown, hasPassword: password !== undefined };
 }
 
 export type ConnectionState =

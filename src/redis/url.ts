@@ -192,8 +192,8 @@ function checkDb(db: number): number {
 }
 
 /**
- * Parses a REDIS_URL. Throws NovaError URL_SCHEME / URL_MALFORMED / DB_INVALID, whose message,
- * detail and args never hold any part of the URL.
+ * Parses a REDIS_URL. Throws NovaError URL_SCHEME / URL_MALFORMED / URL_UNENCODED_HASH / DB_INVALID,
+ * whose message, detail and args never hold any part of the URL.
  */
 export function parseRedisUrl(raw: string): RedisTarget {
   // redis-py (since 4.4) checks the prefix on the raw text: case, leading spaces and all.
@@ -213,11 +213,16 @@ export function parseRedisUrl(raw: string): RedisTarget {
   const netlocEnd = url.search(/[/?#]/);
   const netloc = netlocEnd < 0 ? url : url.slice(0, netlocEnd);
   let rest = netlocEnd < 0 ? '' : url.slice(netlocEnd);
-  checkBrackets(netloc);
   const hash = rest.indexOf('#');
   if (hash >= 0) {
+    if (rest.includes('@', hash)) {
+      // `redis://:pa#ss@host/1`: python-dotenv keeps the value whole, then redis-py cuts it at the `#`
+      // and connects with what precedes it, a piece of the password read as host or port, DB 0.
+      throw new NovaError('URL_UNENCODED_HASH', 'a raw # before the @ of the user/password part (write it as %23)');
+    }
     rest = rest.slice(0, hash);
   }
+  checkBrackets(netloc);
   const question = rest.indexOf('?');
   const path = question >= 0 ? rest.slice(0, question) : rest;
   const query = question >= 0 ? rest.slice(question + 1) : '';
@@ -312,6 +317,23 @@ export function parseRedisUrl(raw: string): RedisTarget {
   }
 
   return { tls, host, port, db, ...(username === undefined ? {} : { username }), ...(password === undefined ? {} : { password }) };
+}
+
+/**
+ * The secrets the writer of `raw` meant, whether or not the URL parses: the text between `://` and
+ * the last `@`, and what follows its first `:` (the password). For the scrubber, before any message
+ * about a URL that may be malformed exactly there.
+ */
+export function intendedCredentials(raw: string): string[] {
+  const m = /^\s*[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^]*)@/.exec(raw);
+  if (!m?.[1]) {
+    return [];
+  }
+  const userinfo = m[1];
+  const colon = userinfo.indexOf(':');
+  // A user name next to a password is no secret (and masking a common word would garble the log).
+  const parts = colon >= 0 ? [userinfo, userinfo.slice(colon + 1)] : [userinfo];
+  return [...new Set(parts.flatMap((p) => [p, pyUnquote(p)]).filter((p) => p !== ''))];
 }
 
 /** `localhost:6379` (IPv6 hosts in brackets): what the UI shows for a target. Never a password. */

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { ErrorCode, NovaError } from '../redis/errors';
 import type { Endpoint, TargetSource } from '../connection/connectionManager';
-import { hostPort } from '../redis/url';
+import { hostPort, redactedUrl } from '../redis/url';
 
 export interface ErrorText {
   message: string;
@@ -14,6 +14,11 @@ export interface ErrorText {
 
 export function endpointText(e: Endpoint): string {
   return `${hostPort(e)}/${e.db}`;
+}
+
+/** The endpoint as a URL, password masked (an empty one stands for "has a password"). */
+export function endpointUrl(e: Endpoint): string {
+  return redactedUrl({ ...e, password: e.hasPassword ? '' : undefined });
 }
 
 function str(args: Record<string, string | number>, name: string): string {
@@ -59,9 +64,10 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         hint: vscode.l10n.t('Check the password in REDIS_URL in {0} against the server\'s requirepass; percent-encode special characters (e.g. # as %23).', file),
       };
     case 'AUTH_NOT_NEEDED':
+      // redis-py raises on this AUTH reply (3.0 and 7.x alike), so the backend gets no Redis at all.
       return {
-        message: vscode.l10n.t('REDIS_URL has a password but the server does not require one.'),
-        hint: vscode.l10n.t('Remove the password from REDIS_URL, or set requirepass on the server.'),
+        message: vscode.l10n.t('The backend will fail to connect: REDIS_URL in {0} has a password, but the server at {1} has none and refuses AUTH (redis-py raises an error).', fileLine, where),
+        hint: vscode.l10n.t('Remove the password from REDIS_URL (e.g. redis://{0}/{1}), or set requirepass on the server to that password.', target ? hostPort(target) : 'localhost:6379', target?.db ?? 1),
       };
     case 'ACL_UNSUPPORTED':
       return {

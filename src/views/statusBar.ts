@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import { Commands, STATUS_BAR_ID } from '../constants';
 import type { ConnectionManager, ConnectionState } from '../connection/connectionManager';
 import { DisposableBase } from '../util/event';
-import { describeError, endpointText } from './messages';
-import { redactedUrl } from '../redis/url';
+import { NovaError } from '../redis/errors';
+import { describeError, endpointText, endpointUrl } from './messages';
 import { formatMs, formatNumber } from './format';
 
 export function serverLabel(state: Extract<ConnectionState, { kind: 'connected' }>): string {
@@ -15,17 +15,30 @@ export function serverLabel(state: Extract<ConnectionState, { kind: 'connected' 
 
 export class StatusBar extends DisposableBase {
   private readonly item = this.register(vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 100));
+  /** Re-renders every second while the server is stalled, so the "for N s" counts up. */
+  private ticker: NodeJS.Timeout | undefined;
 
-  constructor(connection: ConnectionManager) {
+  constructor(private readonly connection: ConnectionManager) {
     super();
     this.item.name = vscode.l10n.t('NOVA Redis connection');
     this.item.command = Commands.ping;
     this.register(connection.onDidChangeState((s) => this.render(s)));
+    this.register({ dispose: () => clearInterval(this.ticker) });
     this.render(connection.state);
     this.item.show();
   }
 
+  private tick(stalled: boolean): void {
+    if (stalled && !this.ticker) {
+      this.ticker = setInterval(() => this.render(this.connection.state), 1000);
+    } else if (!stalled && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
   private render(state: ConnectionState): void {
+    this.tick(state.kind === 'connected' && state.stalledSinceMs !== undefined);
     const tip = new vscode.MarkdownString(undefined, true);
     tip.isTrusted = { enabledCommands: [Commands.ping, Commands.reconnect, Commands.openEnv, Commands.showLog] };
     this.item.backgroundColor = undefined;
@@ -51,16 +64,32 @@ export class StatusBar extends DisposableBase {
         break;
       case 'connected': {
         const count = state.dbSize === undefined ? '?' : formatNumber(state.dbSize);
-        this.item.text = vscode.l10n.t('$(database) DB {0} · {1} keys', state.target.db, count);
-        tip.appendMarkdown(`**${vscode.l10n.t('Connected')}** — \`${redactedUrl({ ...state.target, password: state.target.hasPassword ? '' : undefined })}\`\n\n`);
+        if (state.stalledSinceMs !== undefined) {
+          // Still connected, but the user must not read "connected" while nothing answers.
+          const seconds = Math.max(1, Math.round((Date.now() - state.stalledSinceMs) / 1000));
+          this.item.text = vscode.l10n.t('$(warning) Redis: not answering for {0} s', seconds);
+          this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+          tip.appendMarkdown(`**${escapeMd(vscode.l10n.t('Redis at {0} has not answered for {1} s.', endpointText(state.target), seconds))}**\n\n`);
+          tip.appendMarkdown(
+            `${escapeMd(vscode.l10n.t('The server is stalled or busy (a long save, a paused process, a slow command). The connection is kept and probed every second; it is dropped and retried if the silence lasts.'))}\n\n`,
+          );
+        } else if (state.authNotNeeded) {
+          const text = describeError(new NovaError('AUTH_NOT_NEEDED'), state.target, state.source);
+          this.item.text = vscode.l10n.t('$(warning) DB {0} · {1} keys · unneeded password', state.target.db, count);
+          this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+          tip.appendMarkdown(`**${escapeMd(text.message)}**\n\n${escapeMd(text.hint)}\n\n`);
+        } else {
+          this.item.text = vscode.l10n.t('$(database) DB {0} · {1} keys', state.target.db, count);
+        }
+        tip.appendMarkdown(`**${vscode.l10n.t('Connected')}** — \`${endpointUrl(state.target)}\`\n\n`);
         tip.appendMarkdown(`${serverLabel(state)}\n\n`);
         tip.appendMarkdown(`${vscode.l10n.t('Keys in DB {0}: {1} (approximate: DBSIZE counts keys that expired but were not reclaimed yet)', state.target.db, count)}\n\n`);
         tip.appendMarkdown(`${vscode.l10n.t('Round trip: {0} ms', formatMs(state.rttMs))}\n\n`);
         tip.appendMarkdown(sourceLine());
-        if (state.authNotNeeded) {
-          tip.appendMarkdown(`\n\n$(warning) ${vscode.l10n.t('REDIS_URL has a password but the server does not require one.')}`);
-        }
         tip.appendMarkdown(`\n\n[${vscode.l10n.t('Ping')}](command:${Commands.ping})`);
+        if (state.authNotNeeded) {
+          tip.appendMarkdown(` · [${vscode.l10n.t('Open .env')}](command:${Commands.openEnv})`);
+        }
         break;
       }
       case 'reconnecting':
@@ -69,7 +98,7 @@ export class StatusBar extends DisposableBase {
         this.item.text = state.kind === 'reconnecting' ? vscode.l10n.t('$(debug-disconnect) Redis: disconnected') : vscode.l10n.t('$(error) Redis: failed');
         this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
         if (state.target) {
-          tip.appendMarkdown(`\`${redactedUrl({ ...state.target, password: state.target.hasPassword ? '' : undefined })}\`\n\n`);
+          tip.appendMarkdown(`\`${endpointUrl(state.target)}\`\n\n`);
         }
         tip.appendMarkdown(`**${escapeMd(text.message)}**\n\n${escapeMd(text.hint)}\n\n`);
         if (state.kind === 'reconnecting') {

@@ -6,6 +6,8 @@ import { NovaError } from '../../src/redis/errors';
 import { RedisServer, binaryAtLeast, waitFor, freePort, sleep } from '../support/redisServer';
 
 const PASSWORD = 'S3cr#t:p@ss/w%rd';
+/** `redis://LONE_USER@host`: a password whose colon was forgotten, parsed as a user name. */
+const LONE_USER = 'forgotColonSecret';
 
 /** Every line the manager logs and every state it publishes, to check later that no secret leaked. */
 class Recorder {
@@ -249,10 +251,24 @@ describe('connection manager against a real redis-server', () => {
     m.dispose();
   });
 
+  test('a user name without a password (a forgotten colon) is masked in the published state', async () => {
+    for (const target of [server, secured]) {
+      const rec = recorder();
+      const m = manager(rec);
+      m.configure(parseRedisUrl(`redis://${LONE_USER}@127.0.0.1:${target.port}/1`), { defaulted: false });
+      await waitFor('a connection outcome', () => m.state.kind === 'failed' || m.state.kind === 'connected' || m.state.kind === 'reconnecting');
+      const s = m.state;
+      assert.ok(s.kind !== 'idle' && s.target, `state ${s.kind}`);
+      assert.equal(s.target.username, '***');
+      assert.ok(!JSON.stringify(s).includes(LONE_USER));
+      m.dispose();
+    }
+  });
+
   test('the password appears in nothing that was logged or published', () => {
     const everything = allRecorders.map((r) => r.text()).join('\n');
     assert.ok(everything.length > 0);
-    for (const form of [PASSWORD, encodeURIComponent(PASSWORD), 'not-the-password']) {
+    for (const form of [PASSWORD, encodeURIComponent(PASSWORD), 'not-the-password', LONE_USER]) {
       assert.ok(!everything.includes(form), 'a password form leaked into the log or state');
     }
   });

@@ -12,6 +12,9 @@
  * - `port-out-of-range`: a `?port=` outside 1..65535 reaches the socket, which refuses it; we throw
  *   URL_MALFORMED before connecting.
  * - `unix-socket`: unix:// sockets are not supported (URL_SCHEME).
+ * - `hash-in-password`: a raw `#` before the `@` (python-dotenv keeps it): redis-py cuts the URL at
+ *   the `#` and connects with a piece of the password as host or port, DB 0; we throw
+ *   URL_UNENCODED_HASH, which tells the user to write `%23`.
  * Where redis-py raises, we throw: URL_SCHEME for the scheme, DB_INVALID for `?db=`, URL_MALFORMED
  * for the rest.
  */
@@ -20,7 +23,7 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { isNovaError, NovaError, type ErrorCode } from '../../src/redis/errors';
-import { hostPort, NOVA_DEFAULT_URL, parseRedisUrl, pyUnquote, redactedUrl, type RedisTarget } from '../../src/redis/url';
+import { hostPort, intendedCredentials, NOVA_DEFAULT_URL, parseRedisUrl, pyUnquote, redactedUrl, type RedisTarget } from '../../src/redis/url';
 import { PythonOracles, type OracleInfo } from '../support/pythonOracle';
 
 /** redis-py behaviours that changed between versions (production runs 6.4: `current`). */
@@ -57,7 +60,7 @@ interface Case {
   nova: Expected;
   /** What redis-py 6.4 gives, only where it differs from `nova` (see `why`). */
   py?: PyOutcome;
-  why?: 'db-not-integer' | 'db-out-of-range' | 'port-out-of-range' | 'unix-socket';
+  why?: 'db-not-integer' | 'db-out-of-range' | 'port-out-of-range' | 'unix-socket' | 'hash-in-password';
   /** Other redis-py versions, where they differ from 6.4. */
   legacy?: Partial<Record<Exclude<RedisPyDialect, 'current'>, PyOutcome>>;
   /** redis-py accepts the URL but cannot build a connection from it (TypeError on the first command). */
@@ -69,6 +72,8 @@ function v(host: string, port: number, db: number, extra: Partial<Values> = {}):
 }
 const E = (error: ErrorCode): Expected => ({ error });
 const PY_ERROR: PyOutcome = { error: 'ValueError' };
+/** A raw `#` before the `@` that redis-py accepts, connecting with what precedes it: we refuse. */
+const hashInPassword = (name: string, url: string, py: Values): Case => ({ name, url, nova: E('URL_UNENCODED_HASH'), py, why: 'hash-in-password' });
 
 const CASES: Case[] = [
   // NOVA's own URLs
@@ -103,7 +108,11 @@ const CASES: Case[] = [
   { name: 'encoded colon in the user name', url: 'redis://us%3Aer:pw@localhost/1', nova: v('localhost', 6379, 1, { username: 'us:er', password: 'pw' }) },
   { name: 'colons after the first belong to the password', url: 'redis://:pw:with:colons@localhost/1', nova: v('localhost', 6379, 1, { password: 'pw:with:colons' }) },
   { name: 'unencoded @ in the password: the last @ ends it', url: 'redis://:p@ss@localhost:6379/1', nova: v('localhost', 6379, 1, { password: 'p@ss' }) },
-  { name: 'unencoded # in the password breaks the port', url: 'redis://:pa#ss@localhost:6379/1', nova: E('URL_MALFORMED') },
+  { name: 'unencoded # in the password: refused (redis-py: the port is not a number)', url: 'redis://:pa#ss@localhost:6379/1', nova: E('URL_UNENCODED_HASH') },
+  { name: 'unencoded # in user and password: refused', url: 'redis://nova:pa#ss@localhost/1', nova: E('URL_UNENCODED_HASH') },
+  hashInPassword('unencoded # in a password missing its colon: redis-py takes a piece of it for the host', 'redis://pa#ss@localhost/1', v('pa', 6379, 0)),
+  hashInPassword('unencoded # after digits: redis-py takes them for the port', 'redis://:6380#ss@localhost/1', v('localhost', 6380, 0)),
+  hashInPassword('unencoded # first in the password: redis-py silently uses localhost, DB 0, no password', 'redis://:#secret@localhost:6379/1', v('localhost', 6379, 0)),
   { name: 'unencoded / in the password breaks the port', url: 'redis://:pa/ss@localhost:6379/1', nova: E('URL_MALFORMED') },
   { name: 'unencoded ? in the password breaks the port', url: 'redis://:pa?ss@localhost:6379/1', nova: E('URL_MALFORMED') },
   {
@@ -181,6 +190,7 @@ const CASES: Case[] = [
   { name: 'unix socket', url: 'unix:///tmp/redis.sock?db=1', nova: E('URL_SCHEME'), py: { unix: true }, why: 'unix-socket' },
   { name: 'http://', url: 'http://localhost:6379/1', nova: E('URL_SCHEME') },
   { name: 'no scheme', url: 'localhost:6379', nova: E('URL_SCHEME') },
+  { name: 'empty URL', url: '', nova: E('URL_SCHEME') },
 
   // fragment and query arguments
   { name: 'a fragment is dropped', url: 'redis://localhost:6379/1#cache', nova: v('localhost', 6379, 1) },
@@ -242,7 +252,13 @@ void describe('parseRedisUrl, hand-written expectations', () => {
         assert.ok(c.why, `${c.name}: undocumented difference`);
         assert.ok(!('error' in c.py), `${c.name}: redis-py raises too, no difference to document`);
         const code = 'error' in c.nova ? c.nova.error : undefined;
-        const expected = { 'db-not-integer': 'DB_INVALID', 'db-out-of-range': 'DB_INVALID', 'port-out-of-range': 'URL_MALFORMED', 'unix-socket': 'URL_SCHEME' } as const;
+        const expected = {
+          'db-not-integer': 'DB_INVALID',
+          'db-out-of-range': 'DB_INVALID',
+          'port-out-of-range': 'URL_MALFORMED',
+          'unix-socket': 'URL_SCHEME',
+          'hash-in-password': 'URL_UNENCODED_HASH',
+        } as const;
         assert.equal(code, expected[c.why], c.name);
       } else {
         assert.equal(c.why, undefined, c.name);
@@ -276,6 +292,8 @@ void describe('no secret leaves parseRedisUrl or redactedUrl', () => {
   const SECRET = 'Hunter2xyz';
   const MALFORMED = [
     `redis://:${SECRET}#@localhost:6379/1`,
+    `redis://${SECRET}#${SECRET}@localhost:6379/1`,
+    `redis://:${SECRET}#${SECRET}@localhost:6379/1`,
     `redis://:${SECRET}/x@localhost:6379/1`,
     `redis://:${SECRET}?@localhost:6379/1`,
     `redis://:12345/${SECRET}@localhost/1`,
@@ -333,6 +351,14 @@ void describe('no secret leaves parseRedisUrl or redactedUrl', () => {
     assert.equal(redactedUrl(parseRedisUrl('redis://[::1]/3')), 'redis://[::1]:6379/3');
     // The status bar marks "has a password" with an empty one.
     assert.equal(redactedUrl({ tls: false, host: 'h', port: 1, db: 0, password: '' }), 'redis://:***@h:1/0');
+  });
+
+  void test('intendedCredentials finds the password as meant, even where the URL breaks', () => {
+    const password = `${SECRET}#tail`;
+    assert.deepEqual(intendedCredentials(`redis://:${password}@localhost:6379/1`), [`:${password}`, password]);
+    assert.deepEqual(intendedCredentials(`redis://nova:p%40ss@h/1`), ['nova:p%40ss', 'nova:p@ss', 'p%40ss', 'p@ss']);
+    assert.deepEqual(intendedCredentials(`redis://${SECRET}@h/1`), [SECRET]);
+    assert.deepEqual(intendedCredentials('redis://localhost:6379/1'), []);
   });
 
   void test('redactedUrl masks a user name that comes without a password', () => {
