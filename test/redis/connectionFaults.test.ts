@@ -228,25 +228,37 @@ describe('a reply lost inside a flush', () => {
       await waitFor('connected', () => run.m.state.kind === 'connected');
       const generation = run.m.state.kind === 'connected' ? run.m.state.generation : -1;
       await seedDbs(server, [1]);
-      // "+OK\r\n" answers MULTI; the connection closes before the rest (QUEUED…, EXEC's reply) arrives.
-      proxy.inject({ request: /\bflushdb\r\n/i, action: { kind: 'cutReply', replyBytes: 5 } });
-      const outcome = await run.m
-        .run((c, info, target) => flushDatabase(c, info.caps, target.db, run.m.getClient().clientName, { readOnly: false }))
-        .then(
-          () => 'resolved',
-          (e: unknown) => (e instanceof NovaError ? `${e.code} (${e.detail})` : `not coded: ${String(e)}`),
-        );
-      t.diagnostic(`flush ended with ${outcome}`);
-      assert.equal(proxy.hits, 1, 'the fault was applied');
-      assert.match(outcome, /^CONNECTION_LOST /);
-      await waitFor('reconnected', () => run.m.state.kind === 'connected' && run.m.state.generation > generation, 10_000);
       const admin = server.admin(1);
       try {
+        const before = await commandStats(admin);
+        // "+OK\r\n" answers MULTI; the connection closes before the rest (QUEUED…, EXEC's reply) arrives.
+        proxy.inject({ request: /\bflushdb\r\n/i, action: { kind: 'cutReply', replyBytes: 5 } });
+        const outcome = await run.m
+          .run((c, info, target) => flushDatabase(c, info.caps, target.db, run.m.getClient().clientName, { readOnly: false }))
+          .then(
+            () => 'resolved',
+            (e: unknown) => (e instanceof NovaError ? `${e.code} (${e.detail})` : `not coded: ${String(e)}`),
+          );
+        t.diagnostic(`flush ended with ${outcome}`);
+        assert.equal(proxy.hits, 1, 'the fault was applied');
+        assert.match(outcome, /^CONNECTION_LOST /);
+        await waitFor('reconnected', () => run.m.state.kind === 'connected' && run.m.state.generation > generation, 10_000);
         assert.equal(await admin.dbsize(), 0, 'the server ran the flush');
+        await sleep(1000);
+        const after = await commandStats(admin);
+        const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+        const [major, minor] = binaryVersion();
+        if (major === 4 && minor === 0) {
+          // Redis 4.0 counts each command inside MULTI/EXEC as an `exec`: the DB check (CLIENT GETNAME, CLIENT
+          // LIST, EXEC) and the flush (SELECT, DBSIZE, FLUSHDB, EXEC) make 7; a re-sent flush would add 4.
+          t.diagnostic('Redis 4.0: checked through the EXEC count (commandstats counts FLUSHDB inside MULTI as exec)');
+          assert.equal(delta('exec'), 7, 'the DB check and the flush, nothing re-sent');
+        } else {
+          assert.equal(delta('flushdb'), 1, 'FLUSHDB ran once, never again on the new connection');
+        }
         const written = await seedDbs(server, [1]);
         await waitFor('a heartbeat saw the keys', () => run.m.state.kind === 'connected' && run.m.state.dbSize === written.get(1), 5000);
         await sleep(1000);
-        assert.equal((await commandStats(admin)).get('flushdb'), 1, 'FLUSHDB ran once, never again on the new connection');
         assert.equal(await admin.dbsize(), written.get(1), 'keys written after the reconnect survive');
       } finally {
         admin.disconnect();
