@@ -1,9 +1,9 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionManager, type ConnectionState } from '../../src/connection/connectionManager';
 import { parseRedisUrl } from '../../src/redis/url';
 import { NovaError } from '../../src/redis/errors';
-import { RedisServer, binaryAtLeast, waitFor, freePort, sleep } from '../support/redisServer';
+import { RedisServer, binaryAtLeast, binaryFlavor, waitFor, freePort, sleep } from '../support/redisServer';
 
 const PASSWORD = 'S3cr#t:p@ss/w%rd';
 /** `redis://LONE_USER@host`: a password whose colon was forgotten, parsed as a user name. */
@@ -21,11 +21,21 @@ class Recorder {
   }
 }
 
+const managers: ConnectionManager[] = [];
+
 function manager(rec: Recorder, overrides: Partial<ConstructorParameters<typeof ConnectionManager>[0]> = {}) {
   const m = new ConnectionManager({ connectTimeoutMs: 1000, commandTimeoutMs: 1000, heartbeatMs: 500, log: rec.log, ...overrides });
   m.onDidChangeState((s) => rec.states.push(s));
+  managers.push(m);
   return m;
 }
+
+// A failed assertion skips a test's own dispose(); a live manager's timers would keep the file from exiting.
+afterEach(() => {
+  for (const m of managers.splice(0)) {
+    m.dispose();
+  }
+});
 
 const allRecorders: Recorder[] = [];
 function recorder(): Recorder {
@@ -58,7 +68,7 @@ describe('connection manager against a real redis-server', () => {
     assert.equal(s.target.db, 1);
     assert.equal(s.dbSize, 1);
     assert.match(s.server.version, /^\d+\.\d+\.\d+/);
-    assert.equal(s.server.flavor, 'redis');
+    assert.equal(s.server.flavor, binaryFlavor());
     const pong = await m.ping();
     assert.ok(pong.rttMs >= 0);
     const seen = await m.run((c) => c.get('marker:db1'));

@@ -24,11 +24,22 @@ export function redisServerBinary(): string {
 }
 
 let cachedVersion: [number, number, number] | undefined;
+let versionOutput: string | undefined;
+
+function versionText(): string {
+  versionOutput ??= execFileSync(redisServerBinary(), ['--version'], { encoding: 'utf8' });
+  return versionOutput;
+}
+
+/** 'valkey' for Valkey's binary (its INFO says redis_version 7.2.4, so the version alone cannot tell). */
+export function binaryFlavor(): 'redis' | 'valkey' {
+  return /^Valkey server/i.test(versionText()) ? 'valkey' : 'redis';
+}
 
 /** The version of the binary under test, read from `redis-server --version`. */
 export function binaryVersion(): [number, number, number] {
   if (!cachedVersion) {
-    const out = execFileSync(redisServerBinary(), ['--version'], { encoding: 'utf8' });
+    const out = versionText();
     const m = /v=(\d+)\.(\d+)\.(\d+)/.exec(out);
     if (!m) {
       throw new Error(`cannot read the version of ${redisServerBinary()}: ${out}`);
