@@ -24,6 +24,8 @@ interface Language {
   /** The status bar text when connected to DB 1 with `count` keys. */
   connected(count: number): string;
   disconnected: string;
+  /** The status bar text while a connected server answers nothing; group 1 is the seconds. */
+  stalled: RegExp;
   /** The Ping notification: server label, address, DB and round trip. */
   pong(version: string, address: string): RegExp;
   /** Rows of the server info document (the DB row: its first two cells). */
@@ -75,6 +77,7 @@ const languages: Language[] = [
     serverInfo: 'NOVA: Show Server Info',
     connected: (count) => `DB 1 · ${count} keys`,
     disconnected: 'Redis: disconnected',
+    stalled: /^Redis: not answering for (\d+) s$/,
     pong: (version, address) => new RegExp(`^PONG from Redis ${escape(version)} at ${escape(address)}, DB 1 — ${RTT} ms$`),
     serverRow: (version) => `| Server | Redis ${version} |`,
     addressRow: (address) => `| Address | ${address}, DB 1 |`,
@@ -106,6 +109,8 @@ const languages: Language[] = [
     serverInfo: 'NOVA: Afficher les infos du serveur',
     connected: (count) => `DB 1 · ${count} clés`,
     disconnected: 'Redis : déconnecté',
+    // The status bar reads back the non-breaking space before ":" as a plain one.
+    stalled: /^Redis[\u00a0 ]: sans réponse depuis (\d+) s$/,
     pong: (version, address) => new RegExp(`^PONG de Redis ${escape(version)} à ${escape(address)}, DB 1 — ${RTT} ms$`),
     serverRow: (version) => `| Serveur | Redis ${version} |`,
     addressRow: (address) => `| Adresse | ${address}, DB 1 |`,
@@ -385,6 +390,26 @@ for (const l of languages) {
     });
 
     describe('Connection status', () => {
+      test('a frozen server: the status bar says Redis is not answering, counts the seconds, then shows the key count again', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const count = await f.dbSize();
+        await eventually('the status bar to show the key count', () => workbench.statusBarText(STATUS_ID), (t) => t === l.connected(count), 20_000);
+        const seconds = (text: string): number => Number(l.stalled.exec(text)?.[1] ?? Number.NaN);
+        f.server.pause();
+        try {
+          const first = await eventually('the status bar to say Redis is not answering', () => workbench.statusBarText(STATUS_ID), (t) => l.stalled.test(t), 10_000);
+          await eventually('the warning background', () => statusClasses(workbench), (c) => c.includes('warning-kind'), 5000);
+          assert.equal(await workbench.statusBarItem(STATUS_ID).locator('.codicon-warning').count(), 1, 'the stalled status has a warning icon');
+          await shot('status-stalled');
+          await eventually('the seconds to count up', () => workbench.statusBarText(STATUS_ID), (t) => seconds(t) > seconds(first), 5000);
+        } finally {
+          f.server.resume();
+        }
+        await eventually('the key count again', () => workbench.statusBarText(STATUS_ID), (t) => t === l.connected(count), 20_000);
+        assert.ok(!(await statusClasses(workbench)).includes('has-background-color'), 'no warning background once it answers');
+      });
+
       test('the status bar shows the key count of DB 1, then disconnected when redis-server dies, then connected again after a restart', async () => {
         const { workbench } = vscode();
         const f = fixture();
