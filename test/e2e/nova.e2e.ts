@@ -8,6 +8,8 @@
  *     node --import tsx --test --test-concurrency=1 test/e2e/nova.e2e.ts
  */
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { TreeByPath } from './lib/keysTree';
 import { useNovaFixture } from './lib/novaFixture';
@@ -26,6 +28,12 @@ interface Language {
   disconnected: string;
   /** The status bar text while a connected server answers nothing; group 1 is the seconds. */
   stalled: RegExp;
+  /** The status bar text when connected with a password the server does not need. */
+  unneededPassword(count: number): string;
+  failed: string;
+  /** The start of the Keys view's welcome text for `REDIS_URL=` and for a raw `#` in the password. */
+  emptyUrlWelcome: string;
+  hashWelcome: string;
   /** The Ping notification: server label, address, DB and round trip. */
   pong(version: string, address: string): RegExp;
   /** Rows of the server info document (the DB row: its first two cells). */
@@ -78,6 +86,10 @@ const languages: Language[] = [
     connected: (count) => `DB 1 · ${count} keys`,
     disconnected: 'Redis: disconnected',
     stalled: /^Redis: not answering for (\d+) s$/,
+    unneededPassword: (count) => `DB 1 · ${count} keys · unneeded password`,
+    failed: 'Redis: failed',
+    emptyUrlWelcome: 'REDIS_URL is empty in the .env file',
+    hashWelcome: 'The password in REDIS_URL contains a raw #',
     pong: (version, address) => new RegExp(`^PONG from Redis ${escape(version)} at ${escape(address)}, DB 1 — ${RTT} ms$`),
     serverRow: (version) => `| Server | Redis ${version} |`,
     addressRow: (address) => `| Address | ${address}, DB 1 |`,
@@ -111,6 +123,10 @@ const languages: Language[] = [
     disconnected: 'Redis : déconnecté',
     // The status bar reads back the non-breaking space before ":" as a plain one.
     stalled: /^Redis[\u00a0 ]: sans réponse depuis (\d+) s$/,
+    unneededPassword: (count) => `DB 1 · ${count} clés · mot de passe superflu`,
+    failed: 'Redis : échec',
+    emptyUrlWelcome: 'REDIS_URL est vide dans le fichier .env',
+    hashWelcome: 'Le mot de passe de REDIS_URL contient un # non encodé',
     pong: (version, address) => new RegExp(`^PONG de Redis ${escape(version)} à ${escape(address)}, DB 1 — ${RTT} ms$`),
     serverRow: (version) => `| Serveur | Redis ${version} |`,
     addressRow: (address) => `| Adresse | ${address}, DB 1 |`,
@@ -408,6 +424,39 @@ for (const l of languages) {
         }
         await eventually('the key count again', () => workbench.statusBarText(STATUS_ID), (t) => t === l.connected(count), 20_000);
         assert.ok(!(await statusClasses(workbench)).includes('has-background-color'), 'no warning background once it answers');
+      });
+
+      test('.env mistakes the backend would trip over are shown: an unneeded password, an empty REDIS_URL, a raw # in the password', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const count = await f.dbSize();
+        await eventually('the status bar to show the key count', () => workbench.statusBarText(STATUS_ID), (t) => t === l.connected(count), 20_000);
+        const envPath = path.join(f.workspace, '.env');
+        const original = readFileSync(envPath, 'utf8');
+        const writeUrl = (url: string): void => writeFileSync(envPath, original.replace(/^REDIS_URL=.*$/m, `REDIS_URL=${url}`));
+        const welcome = async (): Promise<string> => ((await workbench.view(l.keysView).locator('.welcome-view-content').textContent()) ?? '').replace(/\u00a0/g, ' ');
+        try {
+          writeUrl(f.server.url(1, 'unneeded-e2e-password'));
+          await eventually('the status bar to warn about the password', () => workbench.statusBarText(STATUS_ID), (t) => t === l.unneededPassword(count), 20_000);
+          await eventually('the warning background', () => statusClasses(workbench), (c) => c.includes('warning-kind'), 5000);
+          await shot('status-unneeded-password');
+
+          writeUrl('');
+          await eventually('the status bar to show failed', () => workbench.statusBarText(STATUS_ID), (t) => t === l.failed, 20_000);
+          await workbench.openActivityBarItem(l.container);
+          await eventually('the Keys view to say REDIS_URL is empty', welcome, (t) => t.includes(l.emptyUrlWelcome), 10_000);
+          await shot('welcome-empty-url');
+
+          writeUrl(`redis://:e2e#hashed-secret@${f.address}/1`);
+          await eventually('the Keys view to name the raw #', welcome, (t) => t.includes(l.hashWelcome) && !t.includes(l.emptyUrlWelcome), 20_000);
+          assert.equal(await workbench.statusBarText(STATUS_ID), l.failed);
+          assert.ok(!(await welcome()).includes('hashed-secret'), 'no piece of the password in the view');
+          await shot('welcome-hash-in-password');
+        } finally {
+          writeFileSync(envPath, original);
+        }
+        await eventually('the key count again', () => workbench.statusBarText(STATUS_ID), (t) => t === l.connected(count), 20_000);
+        assert.ok(!(await statusClasses(workbench)).includes('has-background-color'), 'no background once the .env is fixed');
       });
 
       test('the status bar shows the key count of DB 1, then disconnected when redis-server dies, then connected again after a restart', async () => {
