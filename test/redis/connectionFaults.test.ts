@@ -147,6 +147,32 @@ describe('passing faults during the handshake are retried', () => {
       await connectedOnDb1(run, server);
     }));
 
+  test('a script blocking the server (BUSY) during the handshake: retried, connected once it is killed', async () => {
+    const server = await RedisServer.start();
+    const admin = server.admin(0);
+    const blocker = server.admin(0);
+    blocker.on('error', () => undefined);
+    let run: Run | undefined;
+    try {
+      // Past lua-time-limit the server answers every other command with BUSY instead of nothing.
+      await admin.config('SET', 'lua-time-limit', '100');
+      const script = blocker.eval('while true do end', 0).catch((e: unknown) => e);
+      await sleep(300);
+      run = start(server.url(1));
+      await retried(run, 2, ['SERVER_BUSY', 'COMMAND_TIMEOUT']);
+      assert.ok(run.states.some((s) => errorCode(s) === 'SERVER_BUSY'), 'the busy server is named');
+      await admin.script('KILL');
+      await script;
+      await connectedOnDb1(run, server);
+    } finally {
+      run?.m.dispose();
+      await admin.script('KILL').catch(() => undefined);
+      admin.disconnect();
+      blocker.disconnect();
+      await server.stop();
+    }
+  });
+
   test('maxclients reached: retried, connected once a slot frees', async () => {
     // Two slots, both taken: one is freed for the manager, the other afterwards for the check.
     const server = await RedisServer.start({ args: ['--maxclients', '2'] });
