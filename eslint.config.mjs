@@ -26,6 +26,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console engine is tested in plain Node against real servers: it must never need VS Code.
+    files: ['src/console/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/console is vscode-free; put VS Code code in src/views/console.ts.' }] }] },
+  },
+  {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: { globals: { ...globals.node } },
   },

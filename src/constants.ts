@@ -22,6 +22,9 @@ export const Commands = {
   viewValueAs: 'nova.viewValueAs',
   loadMoreValue: 'nova.loadMoreValue',
   refreshValue: 'nova.refreshValue',
+  openConsole: 'nova.openConsole',
+  runSelectionInConsole: 'nova.runSelectionInConsole',
+  copyAsCommand: 'nova.copyAsCommand',
 } as const;
 
 export const Views = {
@@ -60,6 +63,12 @@ export const StateKeys = {
   activeFolder: 'nova.activeFolder',
   /** workspaceState: decoder chosen with "View Value As…", per key prefix. */
   decoderByPrefix: 'nova.decoderByPrefix',
+  /** workspaceState: the console's command history, oldest first. */
+  consoleHistory: 'nova.consoleHistory',
+} as const;
+
+export const LanguageIds = {
+  redis: 'redis',
 } as const;
 
 export const Schemes = {

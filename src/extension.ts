@@ -12,6 +12,8 @@ import { connectionCommands, SERVER_INFO_URI } from './commands/connectionComman
 import { explorerCommands } from './commands/explorerCommands';
 import { changeCommands } from './commands/changeCommands';
 import { valueCommands } from './commands/valueCommands';
+import { consoleCommands } from './commands/consoleCommands';
+import { Consoles } from './views/console';
 import { ValueDocuments } from './views/valueDocuments';
 import { ReadOnlyMode } from './connection/readOnly';
 import { createErrorReporter, registerCommands } from './commands/registry';
@@ -59,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
           },
         }),
         ...valueCommands(values, keys),
+        ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState))),
         ...connectionCommands({ connection, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
       reporter,

@@ -6,7 +6,7 @@
  */
 import type Redis from 'ioredis';
 import { NovaError, isNovaError, type ErrorCode } from '../redis/errors';
-import { openConnection, toNovaError, type ConnectOptions } from '../redis/connect';
+import { openConnection, toNovaError, type ConnectOptions, type OpenConnection } from '../redis/connect';
 import type { ServerInfo } from '../redis/capabilities';
 import { registerSecret } from '../redis/scrub';
 import type { RedisTarget } from '../redis/url';
@@ -169,6 +169,19 @@ export class ConnectionManager implements Disposable {
       throw new NovaError('NOT_CONNECTED', `state ${s.kind}`);
     }
     return { client: this.client, server: s.server, target: s.target, clientName: this.clientName };
+  }
+
+  /**
+   * A second connection to the same target and DB with the same handshake, owned by the caller
+   * (the console: its BLPOP or MONITOR must not stall the explorer). Only while connected.
+   */
+  async openDedicatedConnection(clientName: string): Promise<OpenConnection & { endpoint: Endpoint }> {
+    if (this.current.kind !== 'connected' || !this.target) {
+      throw new NovaError('NOT_CONNECTED', `state ${this.current.kind}`);
+    }
+    const target = this.target;
+    const opened = await openConnection(target, { connectTimeoutMs: this.options.connectTimeoutMs, commandTimeoutMs: this.options.commandTimeoutMs, clientName });
+    return { ...opened, endpoint: endpointOf(target) };
   }
 
   /** Runs an operation on the live client; low-level errors come back coded and scrubbed. */
