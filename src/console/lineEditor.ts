@@ -133,6 +133,15 @@ export class LineEditor {
     return this.render();
   }
 
+  /** Empties the line after Enter or Ctrl+C; the next prompt starts from nothing. */
+  private take(): string {
+    const line = this.line;
+    this.chars = [];
+    this.cursor = 0;
+    this.historyPos = this.history.length;
+    return line;
+  }
+
   /** Draws the current line again on a fresh row (after a list of completions was printed). */
   redraw(): string {
     this.cursorRow = 0;
@@ -173,11 +182,12 @@ export class LineEditor {
         const r = this.searchKey(c, key);
         if (r.submit) {
           output += this.finishLine();
-          events.push({ kind: 'submit', line: this.line });
+          events.push({ kind: 'submit', line: this.take() });
           continue;
         }
         if (r.interrupt) {
           output += this.finishLine('^C');
+          this.take();
           events.push({ kind: 'interrupt' });
           continue;
         }
@@ -192,9 +202,10 @@ export class LineEditor {
         this.pendingCR = c === '\r';
         output += (changed ? this.render() : '') + this.finishLine();
         changed = false;
-        events.push({ kind: 'submit', line: this.line });
+        events.push({ kind: 'submit', line: this.take() });
       } else if (c === '\x03') {
         output += this.finishLine('^C');
+        this.take();
         events.push({ kind: 'interrupt' });
       } else if (c === '\x04') {
         if (this.chars.length === 0) {

@@ -288,6 +288,10 @@ export class ConsoleSession {
       return;
     }
     const parsed = parseLine(line);
+    // A mistyped line is kept too, so that it can be fixed with up-arrow.
+    if (!parsed.ok || !isSecretLine(parsed.args)) {
+      this.o.history?.save(this.editor.remember(line));
+    }
     if (!parsed.ok) {
       this.print([this.o.text.invalidArguments(parsed.reason)]);
       return;
@@ -295,9 +299,6 @@ export class ConsoleSession {
     const args = parsed.args;
     if (args.length === 0) {
       return;
-    }
-    if (!isSecretLine(args)) {
-      this.o.history?.save(this.editor.remember(line));
     }
     const name = word(args[0]);
     const verdict = classify(args, this.tableValue, this.o.readOnly());

@@ -6,6 +6,7 @@ import { openConnection } from '../../src/redis/connect';
 import { parseRedisUrl } from '../../src/redis/url';
 import { ConsoleSession, type ConfirmAnswer, type ConfirmRequest, type ConsoleText } from '../../src/console/session';
 import type { RedisTarget } from '../../src/redis/url';
+import { Screen } from './terminal';
 
 export const englishText: ConsoleText = {
   banner: (server, where, db, ro) => `Connected to ${server} at ${where}, DB ${db}${ro ? ' (read-only)' : ''}.`,
@@ -28,20 +29,16 @@ export const englishText: ConsoleText = {
   arity: (exact, n) => `${exact ? '' : '>='}${n} args`,
 };
 
-/** Removes the escape sequences of colour and cursor movement, keeping the text a user reads. */
-export function screenText(raw: string): string {
-  // eslint-disable-next-line no-control-regex -- terminal escape sequences are control characters
-  return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
-}
-
 export interface ConsoleHarness {
   session: ConsoleSession;
-  /** Everything written so far, escapes removed. */
-  screen(): string;
-  /** Screen text written since the last call. */
-  take(): string;
-  /** Types a line and Enter, and waits until the console waits for input again. */
+  screen: Screen;
+  /** Types a line and Enter, waits until the console waits for input again, returns the rows printed in between. */
   run(line: string): Promise<string>;
+  /** Sends raw keys (no Enter added). */
+  keys(data: string): void;
+  /** Rows printed since `mark()`. */
+  since(mark: number): string;
+  mark(): number;
   confirmations: ConfirmRequest[];
   history: string[];
   dispose(): void;
@@ -53,6 +50,8 @@ export interface HarnessOptions {
   pageLines?: number;
   budgetBytes?: number;
   history?: string[];
+  cols?: number;
+  keyNames?: (prefix: string) => string[];
 }
 
 export async function startConsole(url: string | RedisTarget, options: HarnessOptions = {}): Promise<ConsoleHarness> {
@@ -60,8 +59,7 @@ export async function startConsole(url: string | RedisTarget, options: HarnessOp
   if (!('host' in target)) {
     throw new Error('bad url');
   }
-  let raw = '';
-  let mark = 0;
+  const screen = new Screen(options.cols ?? 200);
   const confirmations: ConfirmRequest[] = [];
   const history = [...(options.history ?? [])];
   let n = 0;
@@ -75,39 +73,33 @@ export async function startConsole(url: string | RedisTarget, options: HarnessOp
     },
     text: englishText,
     history: { load: () => history, save: (lines) => history.splice(0, history.length, ...lines) },
-    write: (d) => (raw += d),
+    write: (d) => screen.write(d),
     pageLines: options.pageLines,
     budgetBytes: options.budgetBytes,
+    keyNames: options.keyNames,
   });
+  session.columns = screen.cols;
   await session.start();
   await session.whenIdle();
-  const take = (): string => {
-    const out = screenText(raw.slice(mark));
-    mark = raw.length;
-    return out;
+  const since = (mark: number): string => {
+    const rows = screen.text().slice(mark);
+    return rows.join('\n');
   };
-  take();
   return {
     session,
-    screen: () => screenText(raw),
-    take,
+    screen,
     run: async (line) => {
+      const start = screen.row;
       session.input(`${line}\r`);
       await session.whenIdle();
-      return take();
+      const rows = screen.text().slice(start + 1, screen.row);
+      return rows.join('\n');
     },
+    keys: (data) => session.input(data),
+    since,
+    mark: () => screen.row,
     confirmations,
     history,
     dispose: () => session.dispose(),
   };
-}
-
-/** The reply part of a run: the lines after the echoed command, without the next prompt. */
-export function replyOf(out: string): string {
-  const lines = out.split('\n');
-  lines.shift();
-  if (lines.length > 0 && /> $/.test(lines[lines.length - 1] ?? '')) {
-    lines.pop();
-  }
-  return lines.join('\n');
 }
