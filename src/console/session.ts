@@ -549,7 +549,7 @@ export class ConsoleSession {
     const a = arityText(spec);
     const sub = spec.name.includes('|') ? 1 : 0;
     const count = a.count - sub;
-    const text = [count > 0 || !a.exact ? this.o.text.arity(a.exact, count) : '', spec.summary ?? ''].filter(Boolean).join(' · ');
+    const text = [count > 0 ? this.o.text.arity(a.exact, count) : '', spec.summary ?? ''].filter(Boolean).join(' · ');
     return text ? `${m[3] ? '' : ' '}${text}` : undefined;
   }
 }

@@ -12,6 +12,7 @@ import { formatReply, prettyJson } from '../../src/console/format';
 import { classify, CommandTable, isSecretLine } from '../../src/console/safety';
 import { LineEditor } from '../../src/console/lineEditor';
 import { Screen } from '../support/terminal';
+import { PARSE_CASES } from '../fixtures/consoleCases';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const args = (line: string): string[] => {
@@ -19,27 +20,6 @@ const args = (line: string): string[] => {
   assert.ok(r.ok, `${line} should parse`);
   return r.args.map((a) => a.toString('latin1'));
 };
-
-/** Lines and the words redis-cli's sdssplitargs gives for them (the same table is cross-checked in the redis tier). */
-export const PARSE_CASES: Array<[string, string[] | 'unbalanced' | 'after-quote']> = [
-  ['SET a b', ['SET', 'a', 'b']],
-  ['  set   a\tb  ', ['set', 'a', 'b']],
-  ['SET a "x y"', ['SET', 'a', 'x y']],
-  ['SET a "\\x41\\xff\\x00z"', ['SET', 'a', 'A\xff\x00z']],
-  ['SET a "\\n\\r\\t\\b\\a\\\\\\""', ['SET', 'a', '\n\r\t\b\x07\\"']],
-  ['SET a "\\q\\x4"', ['SET', 'a', 'qx4']],
-  ["SET a 'it\\'s'", ['SET', 'a', "it's"]],
-  ["SET a 'no \\n escape'", ['SET', 'a', 'no \\n escape']],
-  ['SET a ""', ['SET', 'a', '']],
-  ['SET ab"c d"', ['SET', 'abc d']],
-  ['SET a\\x41 b', ['SET', 'a\\x41', 'b']],
-  ['SET a "b"c', 'after-quote'],
-  ["SET a 'b'c", 'after-quote'],
-  ['SET a "b', 'unbalanced'],
-  ["SET a 'b", 'unbalanced'],
-  ['SET a "b\\"', 'unbalanced'],
-  ['', []],
-];
 
 describe('redis-cli line syntax', () => {
   for (const [line, expected] of PARSE_CASES) {
@@ -130,7 +110,7 @@ describe('reply printer', () => {
   });
 
   test('nested arrays are indented under their index, wider indexes right-aligned', () => {
-    const ten: Reply = { t: 'array', v: Array.from({ length: 10 }, (_, i) => ({ t: 'int', v: String(i) }) as Reply) };
+    const ten: Reply = { t: 'array', v: Array.from({ length: 10 }, (_, i) => ({ t: 'int', v: String(i) })) };
     const lines = formatReply({ t: 'array', v: [bulk('a'), { t: 'array', v: [{ t: 'array', v: [] }, bulk('b')] }, ten] });
     assert.deepEqual(lines.slice(0, 5), ['1) "a"', '2) 1) (empty array)', '   2) "b"', '3)  1) (integer) 0', '    2) (integer) 1']);
     assert.equal(lines[lines.length - 1], '   10) (integer) 9');
@@ -157,7 +137,7 @@ describe('reply printer', () => {
 function table30(): CommandTable {
   const entry = (name: string, arity: number, flags: string[], first = 0, last = 0, step = 0): Reply => ({
     t: 'array',
-    v: [{ t: 'bulk', v: b(name) }, { t: 'int', v: String(arity) }, { t: 'array', v: flags.map((f) => ({ t: 'status', v: f }) as Reply) }, { t: 'int', v: String(first) }, { t: 'int', v: String(last) }, { t: 'int', v: String(step) }],
+    v: [{ t: 'bulk', v: b(name) }, { t: 'int', v: String(arity) }, { t: 'array', v: flags.map((f) => ({ t: 'status', v: f })) }, { t: 'int', v: String(first) }, { t: 'int', v: String(last) }, { t: 'int', v: String(step) }],
   });
   return CommandTable.fromReply({
     t: 'array',
