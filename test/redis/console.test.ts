@@ -12,7 +12,7 @@ import { stopWithClients } from '../support/clients';
 import { commandCalls } from '../support/commandStats';
 import { startConsole, type ConsoleHarness, type HarnessOptions } from '../support/console';
 import { openConnection } from '../../src/redis/connect';
-import { parseRedisUrl, type RedisTarget } from '../../src/redis/url';
+import { parseRedisUrl } from '../../src/redis/url';
 import { recreateCommands } from '../../src/console/recreate';
 
 let server: RedisServer;
@@ -324,7 +324,7 @@ async function snapshot(keys: Buffer[]): Promise<{ values: unknown[]; ttls: numb
         values.push((await admin.smembers(k)).sort());
         break;
       default:
-        values.push(await admin.zrange(k, 0, -1, 'WITHSCORES'));
+        values.push(await admin.zrange(k, '0', '-1', 'WITHSCORES'));
     }
   }
   return { values, ttls };
