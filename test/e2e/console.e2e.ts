@@ -1,0 +1,212 @@
+/**
+ * The Redis console in a real VS Code (code-server + Chromium), in English and in French: opened from
+ * the Keys view's title button and from the palette, commands typed into the terminal and their
+ * replies read from the terminal's rows, history with up-arrow, Tab completion, a write refused in
+ * read-only mode, and "Run Selection in Redis Console" from a `.redis` editor's title button.
+ *
+ *   npm run package && node --import tsx --test --test-concurrency=1 test/e2e/console.e2e.ts
+ *   (NOVA_E2E_LOCALE=en or fr runs one language only)
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import type { Locator } from 'playwright-core';
+import { useNovaFixture } from './lib/novaFixture';
+import { novaVsix, useVSCode, type Workbench } from './lib/vscode';
+
+interface Language {
+  locale: 'en' | 'fr';
+  container: string;
+  openButton: string;
+  openCommand: string;
+  runSelectionButton: string;
+  banner(version: string, address: string): string;
+  refusedSet: string;
+  refusedConfigGet: string;
+}
+
+const languages: Language[] = [
+  {
+    locale: 'en',
+    container: 'NOVA Redis',
+    openButton: 'Open Redis Console',
+    openCommand: 'NOVA: Open Redis Console',
+    runSelectionButton: 'Run Selection in Redis Console',
+    banner: (version, address) => `Connected to Redis ${version} at ${address}, DB 1. Type :help for help.`,
+    refusedSet: '(refused) SET changes data or the server, and read-only mode is on (setting nova.readOnly). Nothing was sent.',
+    refusedConfigGet: '(refused) CONFIG changes data or the server',
+  },
+  {
+    locale: 'fr',
+    container: 'NOVA Redis',
+    openButton: 'Ouvrir la console Redis',
+    openCommand: 'NOVA: Ouvrir la console Redis',
+    runSelectionButton: 'Exécuter la sélection dans la console Redis',
+    banner: (version, address) => `Connecté à Redis ${version} sur ${address}, DB 1. Tapez :help pour l'aide.`,
+    refusedSet: "(refusé) SET modifie les données ou le serveur, et le mode lecture seule est actif (paramètre nova.readOnly). Rien n'a été envoyé.",
+    refusedConfigGet: '(refusé) CONFIG modifie les données ou le serveur',
+  },
+];
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The rows of the visible terminal as drawn (the DOM renderer: GPU acceleration is off for the session). */
+async function terminalRows(workbench: Workbench): Promise<string[]> {
+  const rows = workbench.page.locator('.terminal-wrapper.active .xterm-rows > div');
+  return (await rows.allTextContents()).map((r) => r.replace(/\u00a0/g, ' ').trimEnd());
+}
+
+/** Terminal text with the row breaks of wrapped lines and all blanks removed, for long messages. */
+const squeeze = (text: string): string => text.replace(/\s+/g, '');
+
+async function waitForRows(workbench: Workbench, what: string, ok: (rows: string[]) => boolean, timeoutMs = 15_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let rows: string[] = [];
+  for (;;) {
+    rows = await terminalRows(workbench);
+    if (ok(rows)) {
+      return rows;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not within ${timeoutMs} ms; the terminal shows:\n${rows.filter(Boolean).join('\n')}`);
+    }
+    await sleep(200);
+  }
+}
+
+/** The row the prompt is on: the last one that starts with the console's prompt. */
+function promptRow(rows: string[], address: string): string {
+  return [...rows].reverse().find((r) => r.startsWith(`${address}[1]>`)) ?? '';
+}
+
+/** Index of the last row that is exactly the prompt followed by `line`. */
+function lastEcho(rows: string[], address: string, line: string): number {
+  return rows.map((r) => r === `${address}[1]> ${line}`).lastIndexOf(true);
+}
+
+async function typeLine(workbench: Workbench, address: string, line: string, reply: string): Promise<string[]> {
+  const before = lastEcho(await terminalRows(workbench), address, line);
+  await workbench.page.keyboard.type(line);
+  await workbench.page.keyboard.press('Enter');
+  return waitForRows(workbench, `the reply to ${line}`, (rows) => {
+    const at = lastEcho(rows, address, line);
+    return at > before && rows[at + 1] === reply;
+  });
+}
+
+/** Types CONFIG GET port until the console refuses it (read-only mode has reached the extension). */
+async function eventuallyRefused(workbench: Workbench, refusal: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const before = (await terminalRows(workbench)).filter((r) => squeeze(r).includes(squeeze(refusal))).length;
+    await workbench.page.keyboard.type('CONFIG GET port');
+    await workbench.page.keyboard.press('Enter');
+    await sleep(1000);
+    const after = (await terminalRows(workbench)).filter((r) => squeeze(r).includes(squeeze(refusal))).length;
+    if (after > before) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error('read-only mode did not reach the console within 20 s');
+    }
+  }
+}
+
+/** A title button of the side bar's view: with a single view, VS Code draws its actions in the side bar's own title. */
+async function sideBarAction(workbench: Workbench, label: string): Promise<Locator> {
+  const bar = workbench.page.locator('.part.sidebar');
+  await bar.hover();
+  const action = bar.locator(`.action-label[aria-label=${JSON.stringify(label)}]`).first();
+  await action.waitFor({ state: 'visible', timeout: 15_000 });
+  return action;
+}
+
+for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale === process.env.NOVA_E2E_LOCALE)) {
+  describe(`Redis console end to end (${l.locale})`, () => {
+    const fixture = useNovaFixture(`console-${l.locale}`);
+    const vscode = useVSCode(() => ({
+      name: `console-${l.locale}`,
+      vsix: [novaVsix()],
+      locale: l.locale,
+      folder: fixture().workspace,
+      settings: { 'terminal.integrated.gpuAcceleration': 'off' },
+    }));
+    const shot = (step: string): Promise<string> => vscode().workbench.screenshot(`console-${l.locale}-${step}`);
+
+    test('the Keys view button opens a console named after the target; SET and GET show their replies', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      const version = await f.serverVersion();
+      await workbench.openActivityBarItem(l.container);
+      await (await sideBarAction(workbench, l.openButton)).click();
+      await waitForRows(workbench, 'the banner', (rows) => rows.some((r) => squeeze(r) === squeeze(l.banner(version, f.address))), 30_000);
+      const tab = workbench.page.locator('.terminal-tabs-entry, .single-terminal-tab, .panel .title-label').filter({ hasText: `NOVA Redis · ${f.address}/1` });
+      assert.ok((await tab.count()) > 0, 'the terminal is named NOVA Redis · host:port/db');
+      await typeLine(workbench, f.address, 'SET a "x y"', 'OK');
+      await typeLine(workbench, f.address, 'GET a', '"x y"');
+      assert.equal(await f.get('a'), 'x y');
+      await shot('set-get');
+    });
+
+    test('up-arrow brings back the last line; Tab completes a command name', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      await workbench.page.keyboard.press('ArrowUp');
+      await waitForRows(workbench, 'GET a from the history', (rows) => promptRow(rows, f.address) === `${f.address}[1]> GET a`);
+      await workbench.page.keyboard.press('Control+U');
+      await workbench.page.keyboard.type('HGETA');
+      await workbench.page.keyboard.press('Tab');
+      await waitForRows(workbench, 'HGETALL completed', (rows) => promptRow(rows, f.address).startsWith(`${f.address}[1]> HGETALL `));
+      await workbench.page.keyboard.type(f.hashKey);
+      await workbench.page.keyboard.press('Enter');
+      const rows = await waitForRows(workbench, 'the hash', (r) => r.includes('8) "pro"'));
+      assert.ok(rows.includes('1) "id"'), rows.join('\n'));
+      await shot('history-completion');
+    });
+
+    test('in read-only mode a write is refused before it is sent', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      const settings = path.join(f.workspace, '.vscode');
+      mkdirSync(settings, { recursive: true });
+      writeFileSync(path.join(settings, 'settings.json'), JSON.stringify({ 'nova.readOnly': 'on' }));
+      try {
+        // The workspace setting reaches the extension host a moment after the file changes: a harmless
+        // CONFIG GET (administrative, so refused in read-only mode) tells when it has arrived.
+        await eventuallyRefused(workbench, l.refusedConfigGet);
+        await workbench.page.keyboard.type('SET b 1');
+        await workbench.page.keyboard.press('Enter');
+        await waitForRows(workbench, 'the refusal', (rows) => squeeze(rows.join('')).includes(squeeze(l.refusedSet)));
+        assert.equal(await f.get('b'), null);
+        await shot('read-only');
+      } finally {
+        rmSync(settings, { recursive: true, force: true });
+      }
+    });
+
+    test('the palette opens a console; a .redis editor\'s title button runs its selected lines there', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      await workbench.page.keyboard.type('exit');
+      await workbench.page.keyboard.press('Enter');
+      await sleep(500);
+      writeFileSync(path.join(f.workspace, 'maintenance.redis'), '# checks\nECHO "from the editor"\nEXISTS a\n');
+      await workbench.runCommand(l.openCommand);
+      await waitForRows(workbench, 'the new console', (rows) => rows.some((r) => r.startsWith(`${f.address}[1]>`)), 30_000);
+      await workbench.page.keyboard.press('Control+P');
+      await workbench.page.keyboard.type('maintenance.redis');
+      await sleep(1000);
+      await workbench.page.keyboard.press('Enter');
+      await workbench.page.locator('.editor-group-container.active .monaco-editor').first().click();
+      await workbench.page.keyboard.press('Control+A');
+      const run = workbench.page.locator(`.editor-group-container.active .action-label[aria-label*=${JSON.stringify(l.runSelectionButton)}]`);
+      await run.first().click();
+      const rows = await waitForRows(workbench, 'the lines run in the console', (r) => r.includes('"from the editor"') && r.includes('(integer) 1'));
+      assert.ok(!rows.some((r) => r.includes('# checks')), 'comment lines are not sent');
+      await shot('run-selection');
+    });
+  });
+}
