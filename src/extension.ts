@@ -61,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
           },
         }),
         ...valueCommands(values, keys),
-        ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState))),
+        ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
         ...connectionCommands({ connection, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
       reporter,

@@ -27,6 +27,9 @@ import { fetchKeyMeta, fetchMemoryUsage, type KeyMeta, type KeyType } from './ke
 import { bytesId, displayName } from './keyName';
 import { DEFAULT_SCAN_COUNT, KeyScanner, cursorFraction, type ScanPage } from './scan';
 
+/** Folders walked at most for one completion: each walk is a pass over the index's columns. */
+const MAX_WALK = 32;
+
 export interface ExplorerOptions {
   /** Folder delimiter; null or '' shows a flat list. Default ':'. */
   delimiter?: string | null;
@@ -340,6 +343,35 @@ export class ExplorerModel {
   /** Bytes held by the index's arrays (the benchmark reports heap growth too). */
   indexBytes(): number {
     return this.index.byteSize();
+  }
+
+  /**
+   * Key names already in the index that start with `prefix`, at most `limit` (the console's Tab
+   * completion: no server call). Only the folders under the prefix are walked, at most `MAX_WALK`.
+   */
+  keyNamesStartingWith(prefix: Buffer, limit: number): Buffer[] {
+    const d = this.delimiter === null ? undefined : Buffer.from(this.delimiter);
+    const cut = d ? prefix.lastIndexOf(d) : -1;
+    const start = d && cut >= 0 ? this.index.folderByPrefix(prefix.subarray(0, cut + d.length)) : ROOT_FOLDER;
+    const out: Buffer[] = [];
+    const queue = start < 0 ? [] : [start];
+    const starts = (a: Buffer, b: Buffer): boolean => a.length >= b.length && a.subarray(0, b.length).equals(b);
+    for (let walked = 0; queue.length > 0 && out.length < limit && walked < MAX_WALK; walked++) {
+      const folder = queue.shift() ?? ROOT_FOLDER;
+      for (const id of this.index.liveKeysIn(folder)) {
+        const key = this.index.keyBytes(id);
+        if (starts(key, prefix) && out.push(key) >= limit) {
+          break;
+        }
+      }
+      for (const child of this.index.liveChildFolders(folder)) {
+        const p = this.index.folderPrefix(child);
+        if (starts(p, prefix) || starts(prefix, p)) {
+          queue.push(child);
+        }
+      }
+    }
+    return out;
   }
 
   dispose(): void {

@@ -15,7 +15,7 @@ import { recreateCommands, MAX_ELEMENTS } from '../console/recreate';
 import { DisposableBase } from '../util/event';
 import { describeError } from './messages';
 import { formatNumber } from './format';
-import { isKey } from './keysView';
+import { isKey, type KeysView } from './keysView';
 
 let clients = 0;
 const clientName = (): string => `nova-redis-console-${process.pid}-${++clients}`;
@@ -157,6 +157,7 @@ export class Consoles extends DisposableBase implements vscode.CompletionItemPro
     private readonly connection: ConnectionManager,
     private readonly readOnly: ReadOnlyMode,
     private readonly state: vscode.Memento,
+    private readonly keys: KeysView,
   ) {
     super();
     this.register(vscode.languages.registerCompletionItemProvider({ language: LanguageIds.redis }, this, ' '));
@@ -196,6 +197,7 @@ export class Consoles extends DisposableBase implements vscode.CompletionItemPro
           },
           write,
           exit,
+          keyNames: (prefix) => this.keyNames(prefix),
           color: true,
         }),
       (t) => {
@@ -258,6 +260,12 @@ export class Consoles extends DisposableBase implements vscode.CompletionItemPro
     }
     await vscode.env.clipboard.writeText(`${text.join('\n')}\n`);
     vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} command(s) that recreate {1}.', text.length, node.name), 4000);
+  }
+
+  /** Names the Keys view already knows, as typed text: binary names cannot be completed from bare typing. */
+  private keyNames(prefix: string): string[] {
+    const found = this.keys.currentModel?.keyNamesStartingWith(Buffer.from(prefix, 'utf8'), 200) ?? [];
+    return found.filter((k) => Buffer.from(k.toString('utf8'), 'utf8').equals(k)).map((k) => k.toString('utf8'));
   }
 
   /** The command table of the connected server: from an open console, else read once per connection. */

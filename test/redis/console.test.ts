@@ -14,6 +14,8 @@ import { startConsole, type ConsoleHarness, type HarnessOptions } from '../suppo
 import { openConnection } from '../../src/redis/connect';
 import { parseRedisUrl } from '../../src/redis/url';
 import { recreateCommands } from '../../src/console/recreate';
+import { ExplorerModel } from '../../src/redis/explorerModel';
+import { serverInfoFromInfo } from '../../src/redis/capabilities';
 
 let server: RedisServer;
 let admin: Redis;
@@ -265,6 +267,31 @@ describe('console: commands and modes', () => {
     assert.ok(h.screen.cursor.line.endsWith(`> hget${hint}`), h.screen.cursor.line);
     h.keys('all us\t');
     assert.match(h.screen.cursor.line, /> hgetall user:$/);
+  });
+});
+
+describe('key names for completion, from the explorer\'s index', () => {
+  test('names under a typed prefix, across folders, bounded, with no server call', async () => {
+    for (const k of ['nova:cache:user:1', 'nova:cache:user:2', 'nova:cache:api:x', 'nova:session:s', 'other']) {
+      await admin.set(k, 'v');
+    }
+    const reader = server.admin(1);
+    const info = serverInfoFromInfo(await reader.info('server'));
+    const model = new ExplorerModel(reader, info.caps);
+    try {
+      await model.scanAll();
+      await admin.config('RESETSTAT');
+      const names = (p: string, limit = 10) => model.keyNamesStartingWith(Buffer.from(p), limit).map(String).sort();
+      assert.deepEqual(names('nova:cache:u'), ['nova:cache:user:1', 'nova:cache:user:2']);
+      assert.deepEqual(names('nova:'), ['nova:cache:api:x', 'nova:cache:user:1', 'nova:cache:user:2', 'nova:session:s']);
+      assert.deepEqual(names('ot'), ['other']);
+      assert.deepEqual(names('nope:'), []);
+      assert.equal(names('', 3).length, 3);
+      assert.equal(await calls('scan'), 0);
+    } finally {
+      model.dispose();
+      reader.disconnect();
+    }
   });
 });
 
