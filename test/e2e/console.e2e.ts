@@ -12,6 +12,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { Locator } from 'playwright-core';
+import { parseLine } from '../../src/console/parse';
+import { TreeByPath } from './lib/keysTree';
 import { useNovaFixture } from './lib/novaFixture';
 import { novaVsix, useVSCode, type Workbench } from './lib/vscode';
 
@@ -20,6 +22,8 @@ interface Language {
   container: string;
   openButton: string;
   openCommand: string;
+  keysView: string;
+  copyAsCommand: string;
   runSelectionButton: string;
   banner(version: string, address: string): string;
   refusedSet: string;
@@ -32,6 +36,8 @@ const languages: Language[] = [
     container: 'NOVA Redis',
     openButton: 'Open Redis Console',
     openCommand: 'NOVA: Open Redis Console',
+    keysView: 'Keys',
+    copyAsCommand: 'Copy as Command',
     runSelectionButton: 'Run Selection in Redis Console',
     banner: (version, address) => `Connected to Redis ${version} at ${address}, DB 1. Type :help for help.`,
     refusedSet: '(refused) SET changes data or the server, and read-only mode is on (setting nova.readOnly). Nothing was sent.',
@@ -42,6 +48,8 @@ const languages: Language[] = [
     container: 'NOVA Redis',
     openButton: 'Ouvrir la console Redis',
     openCommand: 'NOVA: Ouvrir la console Redis',
+    keysView: 'Clés',
+    copyAsCommand: 'Copier comme commande',
     runSelectionButton: 'Exécuter la sélection dans la console Redis',
     banner: (version, address) => `Connecté à Redis ${version} sur ${address}, DB 1. Tapez :help pour l'aide.`,
     refusedSet: "(refusé) SET modifie les données ou le serveur, et le mode lecture seule est actif (paramètre nova.readOnly). Rien n'a été envoyé.",
@@ -95,6 +103,12 @@ async function typeLine(workbench: Workbench, address: string, line: string, rep
     const at = lastEcho(rows, address, line);
     return at > before && rows[at + 1] === reply;
   });
+}
+
+/** VS Code's own command (its UI is English in both sessions) gives the terminal the keyboard. */
+async function focusTerminal(workbench: Workbench): Promise<void> {
+  await workbench.runCommand('Terminal: Focus Terminal');
+  await workbench.page.locator('.terminal-wrapper.active .xterm.focus').waitFor({ state: 'visible', timeout: 10_000 });
 }
 
 /** Types CONFIG GET port until the console refuses it (read-only mode has reached the extension). */
@@ -167,9 +181,43 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       await shot('history-completion');
     });
 
+    test('Copy as Command on a key puts a SET … PX line on the clipboard; pasted into the console it runs', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      await workbench.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(workbench.page.url()).origin });
+      await workbench.openActivityBarItem(l.container);
+      const tree = new TreeByPath(workbench, l.keysView);
+      const path = ['nova', 'cache', 'user', f.jsonKey.slice('nova:cache:user:'.length)];
+      await tree.expand(path.slice(0, -1));
+      await (await tree.locator(path)).click({ button: 'right' });
+      await workbench.clickContextMenuItem(l.copyAsCommand);
+      let text = '';
+      const deadline = Date.now() + 10_000;
+      while (!text.startsWith('SET ') && Date.now() < deadline) {
+        await sleep(200);
+        text = String(await workbench.page.evaluate('navigator.clipboard.readText()'));
+      }
+      const parsed = parseLine(text.trim());
+      assert.ok(parsed.ok, text);
+      const [verb, key, value, px, ttl] = parsed.args.map(String);
+      assert.deepEqual([verb, key, value, px], ['SET', f.jsonKey, await f.get(f.jsonKey), 'PX']);
+      assert.ok(Number(ttl) > 0 && Number(ttl) <= (await f.pttl(f.jsonKey)) + 5000, ttl);
+      // The value's quotes are escaped so that the pasted line gives the server the same bytes.
+      await f.withAdmin(1, (c) => c.set(f.jsonKey, 'overwritten'));
+      await focusTerminal(workbench);
+      await workbench.runCommand('Terminal: Paste into Active Terminal');
+      await waitForRows(workbench, 'the pasted SET and its OK', (rows) => {
+        const at = rows.map((r) => r.startsWith(`${f.address}[1]> SET ${f.jsonKey} `)).lastIndexOf(true);
+        return at >= 0 && rows.slice(at + 1).includes('OK');
+      });
+      assert.equal(await f.get(f.jsonKey), value);
+      await shot('copy-as-command');
+    });
+
     test('in read-only mode a write is refused before it is sent', async () => {
       const { workbench } = vscode();
       const f = fixture();
+      await focusTerminal(workbench);
       const settings = path.join(f.workspace, '.vscode');
       mkdirSync(settings, { recursive: true });
       writeFileSync(path.join(settings, 'settings.json'), JSON.stringify({ 'nova.readOnly': 'on' }));
