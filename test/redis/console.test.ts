@@ -68,6 +68,12 @@ async function consoleClients(): Promise<Array<{ addr: string; cmd: string; db: 
     .map((l) => ({ addr: /addr=(\S+)/.exec(l)?.[1] ?? '', cmd: /cmd=(\S+)/.exec(l)?.[1] ?? '', db: /db=(\d+)/.exec(l)?.[1] ?? '' }));
 }
 
+/** The summary the server's own COMMAND DOCS gives (its wording changes between versions). */
+async function summaryOf(name: string): Promise<string> {
+  const [, fields] = (await admin.call('COMMAND', 'DOCS', name)) as [string, unknown[]];
+  return String(fields[fields.indexOf('summary') + 1]);
+}
+
 describe('console: bound to the DB, safe on production', () => {
   test('read-only mode refuses writes and admin commands before sending anything', async () => {
     const h = await consoleOn({ readOnly: true });
@@ -179,7 +185,8 @@ describe('console: commands and modes', () => {
     assert.deepEqual((await consoleClients()).map((c) => c.db), ['1']);
     await admin.rpush('queue', 'x');
     assert.equal(await admin.llen('queue'), 1, 'nobody is still waiting on the queue');
-    assert.equal(await calls('blpop'), 1);
+    // Redis 7.2+ counts a blocked command only when it completes, so an abandoned BLPOP may count 0.
+    assert.ok((await calls('blpop')) <= 1);
   });
 
   test('a connection killed mid-command: "outcome unknown", nothing re-sent, the next command works', async () => {
@@ -193,7 +200,7 @@ describe('console: commands and modes', () => {
     assert.match(h.since(mark), /\(error\) connection lost during BLPOP: outcome unknown/);
     await admin.rpush('jobs', 'j1');
     assert.equal(await admin.llen('jobs'), 1, 'BLPOP was not re-sent on the new connection');
-    assert.equal(await calls('blpop'), 1);
+    assert.ok((await calls('blpop')) <= 1, 'sent once at most (Redis 7.2+ does not count an abandoned BLPOP)');
     assert.equal(await h.run('LLEN jobs'), '(integer) 1');
   });
 
@@ -263,7 +270,7 @@ describe('console: commands and modes', () => {
     h.keys('hge');
     h.keys('\t');
     // The hint after a complete name: arity from COMMAND, and the summary where COMMAND DOCS exists (7.0).
-    const hint = binaryAtLeast(7, 0) ? ' 2 args · Get the value of a hash field' : ' 2 args';
+    const hint = binaryAtLeast(7, 0) ? ` 2 args · ${await summaryOf('hget')}` : ' 2 args';
     assert.ok(h.screen.cursor.line.endsWith(`> hget${hint}`), h.screen.cursor.line);
     h.keys('all us\t');
     assert.match(h.screen.cursor.line, /> hgetall user:$/);
