@@ -2,7 +2,8 @@
  * The Redis console in a real VS Code (code-server + Chromium), in English and in French: opened from
  * the Keys view's title button and from the palette, commands typed into the terminal and their
  * replies read from the terminal's rows, history with up-arrow, Tab completion, a write refused in
- * read-only mode, and "Run Selection in Redis Console" from a `.redis` editor's title button.
+ * read-only mode, Copy as Command from a key's context menu, and "Run Selection in Redis Console"
+ * from a `.redis` editor's title button, its context menu and Ctrl+Enter.
  *
  *   npm run package && node --import tsx --test --test-concurrency=1 test/e2e/console.e2e.ts
  *   (NOVA_E2E_LOCALE=en or fr runs one language only)
@@ -235,24 +236,47 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       }
     });
 
-    test('the palette opens a console; a .redis editor\'s title button runs its selected lines there', async () => {
+    test('the palette opens a console; a .redis editor sends lines by its title button, its context menu and Ctrl+Enter', async () => {
       const { workbench } = vscode();
       const f = fixture();
       await workbench.page.keyboard.type('exit');
       await workbench.page.keyboard.press('Enter');
       await sleep(500);
-      writeFileSync(path.join(f.workspace, 'maintenance.redis'), '# checks\nECHO "from the editor"\nEXISTS a\n');
+      writeFileSync(path.join(f.workspace, 'maintenance.redis'), '# checks\nECHO "title button"\nECHO "context menu"\nECHO "keyboard"\nEXISTS a\n');
       await workbench.runCommand(l.openCommand);
       await waitForRows(workbench, 'the new console', (rows) => rows.some((r) => r.startsWith(`${f.address}[1]>`)), 30_000);
       await workbench.page.keyboard.press('Control+P');
       await workbench.page.keyboard.type('maintenance.redis');
       await sleep(1000);
       await workbench.page.keyboard.press('Enter');
-      await workbench.page.locator('.editor-group-container.active .monaco-editor').first().click();
-      await workbench.page.keyboard.press('Control+A');
-      const run = workbench.page.locator(`.editor-group-container.active .action-label[aria-label*=${JSON.stringify(l.runSelectionButton)}]`);
+      const editor = workbench.page.locator('.editor-group-container.active .monaco-editor').first();
+      /** Puts the cursor on a 1-based line with nothing selected: the command then sends that line. */
+      const toLine = async (line: number): Promise<void> => {
+        await editor.click();
+        await workbench.page.keyboard.press('Control+Home');
+        for (let i = 1; i < line; i++) {
+          await workbench.page.keyboard.press('ArrowDown');
+        }
+      };
+      const run = workbench.page.locator(`.editor-group-container.active .title-actions .action-label[aria-label*=${JSON.stringify(l.runSelectionButton)}], .editor-group-container.active .editor-actions .action-label[aria-label*=${JSON.stringify(l.runSelectionButton)}]`);
+
+      await toLine(2);
       await run.first().click();
-      const rows = await waitForRows(workbench, 'the lines run in the console', (r) => r.includes('"from the editor"') && r.includes('(integer) 1'));
+      await waitForRows(workbench, 'the line sent by the title button', (r) => r.includes('"title button"'));
+
+      await toLine(3);
+      await workbench.page.locator('.editor-group-container.active .view-lines .view-line').nth(2).click({ button: 'right' });
+      await workbench.clickContextMenuItem(l.runSelectionButton);
+      await waitForRows(workbench, 'the line sent from the context menu', (r) => r.includes('"context menu"'));
+
+      await toLine(4);
+      await workbench.page.keyboard.press('Control+Enter');
+      await waitForRows(workbench, 'the line sent by Ctrl+Enter', (r) => r.includes('"keyboard"'));
+
+      await editor.click();
+      await workbench.page.keyboard.press('Control+A');
+      await run.first().click();
+      const rows = await waitForRows(workbench, 'the whole file run in the console', (r) => r.includes('(integer) 1'));
       assert.ok(!rows.some((r) => r.includes('# checks')), 'comment lines are not sent');
       await shot('run-selection');
     });
