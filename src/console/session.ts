@@ -253,6 +253,11 @@ export class ConsoleSession {
     this.wire?.close();
     this.wire = undefined;
     const opened = await this.o.open();
+    if (this.mode === 'closed') {
+      // The terminal was closed while the connection was being opened.
+      opened.client.disconnect();
+      return;
+    }
     // The console waits as long as the user wants (BLPOP 0, DEBUG SLEEP); Ctrl+C is its time-out.
     opened.client.options.commandTimeout = undefined;
     const wire = new Wire(opened.client, this.o.budgetBytes ?? DEFAULT_BUDGET);

@@ -111,6 +111,7 @@ class ConsoleTerminal implements vscode.Pseudoterminal {
   readonly started: Promise<void>;
   private resolveStarted: () => void = () => undefined;
   terminal: vscode.Terminal | undefined;
+  private closed = false;
 
   constructor(
     readonly session: (write: (d: string) => void, exit: () => void) => ConsoleSession,
@@ -119,7 +120,11 @@ class ConsoleTerminal implements vscode.Pseudoterminal {
     this.started = new Promise((resolve) => (this.resolveStarted = resolve));
     this.engine = session(
       (d) => this.writeEmitter.fire(d),
-      () => this.closeEmitter.fire(),
+      () => {
+        // exit / Ctrl+D: the connection goes with the terminal, whether or not VS Code calls close().
+        this.closeEmitter.fire();
+        this.close();
+      },
     );
   }
 
@@ -141,6 +146,10 @@ class ConsoleTerminal implements vscode.Pseudoterminal {
   }
 
   close(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
     this.engine.dispose();
     this.writeEmitter.dispose();
     this.closeEmitter.dispose();

@@ -10,7 +10,8 @@ import type Redis from 'ioredis';
 import { RedisServer, binaryAtLeast, waitFor } from '../support/redisServer';
 import { stopWithClients } from '../support/clients';
 import { commandCalls } from '../support/commandStats';
-import { startConsole, type ConsoleHarness, type HarnessOptions } from '../support/console';
+import { englishText, startConsole, type ConsoleHarness, type HarnessOptions } from '../support/console';
+import { ConsoleSession } from '../../src/console/session';
 import { openConnection } from '../../src/redis/connect';
 import { parseRedisUrl } from '../../src/redis/url';
 import { recreateCommands } from '../../src/console/recreate';
@@ -139,6 +140,22 @@ describe('console: bound to the DB, safe on production', () => {
 });
 
 describe('console: commands and modes', () => {
+  test('a console closed while it is still connecting leaves no connection behind', async () => {
+    const target = parseRedisUrl(server.url(1));
+    const session = new ConsoleSession({
+      open: () => openConnection(target, { connectTimeoutMs: 2000, commandTimeoutMs: 2000, clientName: 'nova-console-test-early-close' }),
+      endpoint: { host: target.host, port: target.port, db: target.db },
+      readOnly: () => false,
+      confirm: () => Promise.resolve('no'),
+      text: englishText,
+      write: () => undefined,
+    });
+    const started = session.start();
+    session.dispose();
+    await started;
+    await waitFor('no console connection', async () => !((await admin.client('LIST')) as string).includes('nova-console-test-early-close'));
+  });
+
   test('MULTI/EXEC: the prompt says (TX), commands are queued, EXEC runs them', async () => {
     const h = await consoleOn();
     assert.equal(await h.run('MULTI'), 'OK');
