@@ -3,7 +3,7 @@
  * the Keys view's title button and from the palette, commands typed into the terminal and their
  * replies read from the terminal's rows, history with up-arrow, Tab completion, a write refused in
  * read-only mode, Copy as Command from a key's context menu, and "Run Selection in Redis Console"
- * from a `.redis` editor's title button, its context menu and Ctrl+Enter.
+ * from a `.redis` editor's title button, its context menu and Ctrl+Enter, and command completion there.
  *
  *   npm run package && node --import tsx --test --test-concurrency=1 test/e2e/console.e2e.ts
  *   (NOVA_E2E_LOCALE=en or fr runs one language only)
@@ -272,6 +272,15 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       await toLine(4);
       await workbench.page.keyboard.press('Control+Enter');
       await waitForRows(workbench, 'the line sent by Ctrl+Enter', (r) => r.includes('"keyboard"'));
+
+      // The same command names complete in the editor, from the server's COMMAND table.
+      await toLine(6);
+      await workbench.page.keyboard.type('HGETA');
+      await workbench.page.keyboard.press('Control+Space');
+      const suggestion = workbench.page.locator('.editor-widget.suggest-widget .monaco-list-row', { hasText: 'HGETALL' });
+      await suggestion.first().waitFor({ state: 'visible', timeout: 15_000 });
+      await workbench.page.keyboard.press('Escape');
+      await workbench.page.keyboard.press('Control+Z');
 
       await editor.click();
       await workbench.page.keyboard.press('Control+A');
