@@ -37,29 +37,15 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   const keys = own(new KeysView(connection));
   const values = own(new ValueDocuments(connection, context.workspaceState));
   own(vscode.workspace.registerTextDocumentContentProvider(Schemes.value, values));
-  const readOnly = own(new ReadOnlyMode(connection));
+  own(new ReadOnlyMode(connection));
   const reporter = createErrorReporter(log, connection);
   own(
     registerCommands(
       {
         ...explorerCommands(keys),
-        ...changeCommands({
-          connection,
-          readOnly,
-          keys,
-          log,
-          onKeyChanged: (key) => {
-            keys.keyChanged(key);
-            values.refreshKey(key);
-          },
-          onManyChanged: () => {
-            keys.rebuild();
-            values.refreshAll();
-            void connection.refreshDbSize().catch(() => undefined);
-          },
-        }),
+        ...changeCommands({ connection, keys, log }),
         ...valueCommands(values, keys),
-        ...connectionCommands({ connection, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
+        ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
       reporter,
     ),

@@ -351,6 +351,15 @@ export async function flushDatabase(
   options: WriteOptions,
 ): Promise<FlushResult> {
   guardWrite(options.readOnly);
+  await verifyConnectionDb(client, expectedDb, clientName);
+  return flushVerified(client, expectedDb, options);
+}
+
+/**
+ * The check of `flushDatabase`, on its own: it only reads, so a failure here (a timeout, a dropped
+ * connection) means nothing was flushed, which a caller can say for sure.
+ */
+export async function verifyConnectionDb(client: Redis, expectedDb: number, clientName: string | undefined): Promise<void> {
   if (!Number.isSafeInteger(expectedDb) || expectedDb < 0) {
     throw new NovaError('DB_INVALID', `db ${String(expectedDb)}`);
   }
@@ -379,6 +388,11 @@ export async function flushDatabase(
   if (actual !== expectedDb) {
     throw new NovaError('WRONG_DB', `connection is on db ${lines[0].get('db') ?? '?'}`, { expected: expectedDb, actual });
   }
+}
+
+/** The flush of `flushDatabase`, for a connection `verifyConnectionDb` just checked. */
+export async function flushVerified(client: Redis, expectedDb: number, options: WriteOptions): Promise<FlushResult> {
+  guardWrite(options.readOnly);
   const [, keysBefore] = await exec(client.multi().select(expectedDb).dbsize().flushdb());
   return { db: expectedDb, keysBefore: Number(keysBefore) };
 }
