@@ -3,6 +3,7 @@
  * function that turns raw configuration values into typed, clamped settings. No `vscode` import:
  * the thin reader in settings.ts feeds it, and a unit test checks the table against package.json.
  */
+import { Settings } from '../constants';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../redis/deadline';
 
 type NumberSpec = { type: 'number'; key: string; default: number; min: number; max: number; integer?: boolean };
@@ -12,18 +13,18 @@ type EnumSpec<T extends string> = { type: 'enum'; key: string; default: T; value
 
 export type ReadOnlySetting = 'auto' | 'on' | 'off';
 
-/** Keys are relative to the `nova.` section, as package.json names them after the prefix. */
+/** Keys are relative to the `nova.` section; their ids live with the others in constants.ts. */
 export const SETTINGS = {
-  envFile: { type: 'string', key: 'envFile', default: '.env' } as StringSpec,
-  connectTimeoutMs: { type: 'number', key: 'connection.connectTimeoutMs', default: 5000, min: 500, max: 60_000 } as NumberSpec,
-  commandTimeoutMs: { type: 'number', key: 'connection.commandTimeoutMs', default: DEFAULT_COMMAND_TIMEOUT_MS, min: 500, max: 300_000 } as NumberSpec,
-  refreshIntervalSeconds: { type: 'number', key: 'statusBar.refreshIntervalSeconds', default: 10, min: 2, max: 3600 } as NumberSpec,
-  delimiter: { type: 'string', key: 'explorer.delimiter', default: ':', maxLength: 8 } as StringSpec,
-  flatList: { type: 'boolean', key: 'explorer.flatList', default: false } as BooleanSpec,
-  pageSize: { type: 'number', key: 'explorer.pageSize', default: 200, min: 20, max: 5000, integer: true } as NumberSpec,
-  scanCount: { type: 'number', key: 'explorer.scanCount', default: 1000, min: 10, max: 10_000, integer: true } as NumberSpec,
-  readOnly: { type: 'enum', key: 'readOnly', default: 'auto', values: ['auto', 'on', 'off'] } as EnumSpec<ReadOnlySetting>,
-  previewThresholdBytes: { type: 'number', key: 'values.previewThresholdBytes', default: 1024 * 1024, min: 1024, max: 512 * 1024 * 1024, integer: true } as NumberSpec,
+  envFile: { type: 'string', key: Settings.envFile, default: '.env' } as StringSpec,
+  connectTimeoutMs: { type: 'number', key: Settings.connectTimeoutMs, default: 5000, min: 500, max: 60_000 } as NumberSpec,
+  commandTimeoutMs: { type: 'number', key: Settings.commandTimeoutMs, default: DEFAULT_COMMAND_TIMEOUT_MS, min: 500, max: 300_000 } as NumberSpec,
+  refreshIntervalSeconds: { type: 'number', key: Settings.refreshIntervalSeconds, default: 10, min: 2, max: 3600 } as NumberSpec,
+  delimiter: { type: 'string', key: Settings.delimiter, default: ':', maxLength: 8 } as StringSpec,
+  flatList: { type: 'boolean', key: Settings.flat, default: false } as BooleanSpec,
+  pageSize: { type: 'number', key: Settings.pageSize, default: 200, min: 20, max: 5000, integer: true } as NumberSpec,
+  scanCount: { type: 'number', key: Settings.scanCount, default: 1000, min: 10, max: 10_000, integer: true } as NumberSpec,
+  readOnly: { type: 'enum', key: Settings.readOnly, default: 'auto', values: ['auto', 'on', 'off'] } as EnumSpec<ReadOnlySetting>,
+  previewThresholdBytes: { type: 'number', key: Settings.previewBytes, default: 1024 * 1024, min: 1024, max: 512 * 1024 * 1024, integer: true } as NumberSpec,
 } as const;
 
 type Spec = (typeof SETTINGS)[keyof typeof SETTINGS];
