@@ -108,10 +108,11 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     this.register(connection.onDidChangeKeys((e) => this.onKeysChanged(e)));
     this.register(
       connection.onDidChangeState(() => {
-        // A new connection: every tab reads again, on it or (another DB now) says it cannot.
-        const generation = this.connection.session?.generation ?? -1;
-        if (generation !== this.generation) {
-          this.generation = generation;
+        // A new connection: every tab reads again, on it or (another DB now) says it cannot. While
+        // disconnected the tabs keep what they show.
+        const session = this.connection.session;
+        if (session && session.generation !== this.generation) {
+          this.generation = session.generation;
           this.refreshAll();
         }
       }),

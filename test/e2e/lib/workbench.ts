@@ -514,6 +514,35 @@ export class Workbench {
     }
   }
 
+  private get editorActions(): Locator {
+    return this.page.locator('.editor-group-container.active .editor-actions .action-item a.action-label').filter({ visible: true });
+  }
+
+  /** Tooltips of the buttons in the active editor's title bar (a keybinding, if shown, is left out). */
+  async editorActionLabels(): Promise<string[]> {
+    const labels: string[] = [];
+    for (const action of await this.editorActions.all()) {
+      labels.push(normalize(await action.getAttribute('aria-label')).replace(/\s*\([^)]*\)$/, ''));
+    }
+    return labels;
+  }
+
+  /** Presses a button of the active editor's title bar by its tooltip. */
+  async clickEditorAction(label: string, timeoutMs = 15_000): Promise<void> {
+    const action = this.page
+      .locator(`.editor-group-container.active .editor-actions .action-item a.action-label[aria-label^="${label.replace(/"/g, '\\"')}"]`)
+      .filter({ visible: true })
+      .first();
+    await action.waitFor({ state: 'visible', timeout: timeoutMs });
+    await action.click();
+  }
+
+  /** Puts the cursor at the end of the active editor's document, which scrolls its last lines into view. */
+  async activeEditorGoToEnd(): Promise<void> {
+    await this.activeEditor.locator('.view-lines').click();
+    await this.page.keyboard.press('Control+End');
+  }
+
   /** The label of the active editor's tab. */
   async activeEditorTitle(timeoutMs = 15_000): Promise<string> {
     const tab = this.page.locator('.editor-group-container.active .tab.active .label-name').first();
