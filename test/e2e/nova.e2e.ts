@@ -71,6 +71,8 @@ interface Language {
   refreshValue: string;
   /** The start of the header line of a value that is only partly loaded. */
   partial: string;
+  /** What a value tab says once the connection uses another DB than the one it was opened on. */
+  staleTab(openedOn: number, now: number): string;
 }
 
 function escape(text: string): string {
@@ -123,6 +125,7 @@ const languages: Language[] = [
     loadMoreValue: 'Load More of Value',
     refreshValue: 'Refresh Value',
     partial: '// Partial: ',
+    staleTab: (openedOn, now) => `// This tab was opened on DB ${openedOn}; the connection now uses DB ${now}, so its content is not shown.`,
   },
   {
     locale: 'fr',
@@ -164,6 +167,7 @@ const languages: Language[] = [
     loadMoreValue: 'Charger plus de la valeur',
     refreshValue: 'Actualiser la valeur',
     partial: '// Partiel : ',
+    staleTab: (openedOn, now) => `// Cet onglet a été ouvert sur la base ${openedOn} ; la connexion utilise maintenant la base ${now}, son contenu n'est donc pas affiché.`,
   },
 ];
 
@@ -354,6 +358,38 @@ for (const l of languages) {
           // The next tests expect the fixture's tree.
           await workbench.runCommand(l.refreshKeys);
           await eventually('the tree without the sample', () => tree.find(path.slice(0, -1)), (row) => row === undefined, 15_000);
+        }
+      });
+
+      test('after the .env moves to DB 2, an open tab says so, and Refresh Value reopens the key on DB 2', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const envFile = path.join(f.workspace, '.env');
+        const original = readFileSync(envFile, 'utf8');
+        const inDb2 = { name: 'Ada Lovelace (DB 2)' };
+        await f.withAdmin(2, (c) => c.set(f.jsonKey, JSON.stringify(inDb2)));
+        try {
+          await workbench.openActivityBarItem(l.container);
+          const tree = new TreeByPath(workbench, l.keysView);
+          await tree.expand(USER_FOLDER);
+          await (await tree.locator(userKeyPath(f.jsonKey))).click();
+          const stored = JSON.parse((await f.get(f.jsonKey)) ?? 'null') as { name: string };
+          await eventually('the DB 1 value', () => workbench.activeEditorText(), (t) => t.includes(`"name": ${JSON.stringify(stored.name)}`), 15_000);
+
+          writeFileSync(envFile, original.replace(f.server.url(1), f.server.url(2)));
+          const stale = await eventually('the tab to say it belongs to DB 1', () => workbench.activeEditorText(), (t) => t.includes(l.staleTab(1, 2)), 20_000);
+          assert.ok(!stale.includes(stored.name) && !stale.includes(inDb2.name), `the tab shows neither DB's value: ${stale}`);
+          await shot('value-other-db');
+
+          await workbench.clickEditorAction(l.refreshValue);
+          await eventually('the DB 2 value', () => workbench.activeEditorText(), (t) => t.includes(`"name": ${JSON.stringify(inDb2.name)}`), 15_000);
+          assert.equal((await workbench.activeEditorText()).includes(l.staleTab(1, 2)), false);
+          await shot('value-reopened-db2');
+        } finally {
+          writeFileSync(envFile, original);
+          await eventually('DB 1 again in the status bar', () => workbench.statusBarText(STATUS_ID), (t) => t.startsWith('DB 1 '), 20_000);
+          await workbench.runCommand('View: Close All Editors');
+          await f.withAdmin(2, (c) => c.del(f.jsonKey));
         }
       });
     });

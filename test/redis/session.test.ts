@@ -32,8 +32,13 @@ const b = (t: string): Buffer => Buffer.from(t, 'utf8');
 /** A manager connected to DB 1; the heartbeat is slow so that only the test decides when connections end. */
 async function connected(options: Partial<ManagerOptions> = {}): Promise<ConnectionManager> {
   const m = new ConnectionManager({ connectTimeoutMs: 1000, commandTimeoutMs: 2000, heartbeatMs: 60_000, backoffMs: [100], ...options });
-  m.configure(parseRedisUrl(server.url(1)), { defaulted: false });
-  await waitFor('connected', () => m.state.kind === 'connected');
+  try {
+    m.configure(parseRedisUrl(server.url(1)), { defaulted: false });
+    await waitFor('connected', () => m.state.kind === 'connected');
+  } catch (err) {
+    m.dispose();
+    throw err;
+  }
   return m;
 }
 

@@ -89,13 +89,25 @@ export interface DialogState {
  * so their DOM order is not their order on screen; their `top` style is.
  */
 async function inRenderedOrder(rows: Locator, textOf?: string): Promise<string[]> {
-  const items: { top: number; text: string }[] = [];
-  for (const row of await rows.all()) {
-    const top = /top:\s*(-?[\d.]+)px/.exec((await row.getAttribute('style')) ?? '');
-    const text = textOf ? await row.locator(textOf).first().textContent() : await row.textContent();
-    items.push({ top: top ? Number(top[1]) : 0, text: text ?? '' });
-  }
+  // One read in the page: row by row, a document that shrinks meanwhile (a tab that is re-rendered)
+  // leaves a locator waiting for a row that is gone.
+  const read = await rows.evaluateAll(
+    (els: RenderedRow[], selector: string | undefined) =>
+      els.map((e) => ({ style: e.getAttribute('style'), text: (selector ? e.querySelector(selector)?.textContent : e.textContent) ?? '' })),
+    textOf,
+  );
+  const items = read.map(({ style, text }) => {
+    const top = /top:\s*(-?[\d.]+)px/.exec(style ?? '');
+    return { top: top ? Number(top[1]) : 0, text };
+  });
   return items.sort((a, b) => a.top - b.top).map((i) => i.text);
+}
+
+/** What `inRenderedOrder` reads of a row element (the test build has no DOM typings). */
+interface RenderedRow {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+  querySelector(selector: string): { textContent: string | null } | null;
 }
 
 export class Workbench {
