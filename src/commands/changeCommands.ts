@@ -16,7 +16,7 @@ import { hostPort } from '../redis/url';
 import { displayName, keyBytes } from '../redis/keyName';
 import { isFolder, isKey, type KeysView } from '../views/keysView';
 import { formatNumber, formatTtl } from '../views/format';
-import type { FolderNode, KeyNode } from '../redis/explorerModel';
+import { folderTarget, type FolderNode, type KeyNode } from '../redis/explorerModel';
 import type { HandlerTable } from './registry';
 
 export interface ChangeDeps {
@@ -201,8 +201,7 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
 async function deleteFolderFlow(d: ChangeDeps, session: RedisSession, folder: FolderNode): Promise<void> {
   const target = session.endpoint;
   // The folder's own delimiter: the setting may have changed since the tree was built.
-  const delimiter = folder.delimiter;
-  const path = folder.prefix.subarray(0, folder.prefix.length - Buffer.byteLength(delimiter));
+  const { path, delimiter } = folderTarget(folder);
   const pattern = `${displayName(folder.prefix)}*`;
   const counted = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Counting the keys under {0}', pattern), cancellable: true },

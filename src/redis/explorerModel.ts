@@ -92,6 +92,15 @@ export interface KeyNode {
   meta?: KeyMeta;
 }
 
+/**
+ * What a folder operation (count, delete) needs of a folder node: its path (the prefix without the
+ * trailing delimiter) and the delimiter the node was built under, never the current setting.
+ */
+export function folderTarget(folder: Pick<FolderNode, 'prefix' | 'delimiter'>): { path: Buffer; delimiter: string } {
+  const path = folder.prefix.subarray(0, folder.prefix.length - Buffer.byteLength(folder.delimiter, 'utf8'));
+  return { path, delimiter: folder.delimiter };
+}
+
 /** Sits at the end of a level that has more children than shown, or where more may still be found. */
 export interface MoreNode {
   kind: 'more';

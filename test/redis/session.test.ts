@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import type Redis from 'ioredis';
 import { ConnectionManager, type ManagerOptions, type SessionKeysChange } from '../../src/connection/connectionManager';
 import { readOnlyFor, type KeysChange, type RedisSession } from '../../src/connection/session';
+import { folderTarget, type FolderNode } from '../../src/redis/explorerModel';
 import { parseRedisUrl } from '../../src/redis/url';
 import { RedisServer, waitFor } from '../support/redisServer';
-import { coded, commandStats, changedCommands } from './mutations.helpers';
+import { allKeysHex, coded, commandStats, changedCommands, hex } from './mutations.helpers';
 import { setKeys } from './scanEngine.helpers';
 
 let server: RedisServer;
@@ -267,6 +268,26 @@ describe('the session checks the read-only policy and announces its writes', () 
 });
 
 describe('the explorer on a session', () => {
+  test('a folder delete uses the delimiter its node was built under, whatever the setting says now', async () => {
+    await admin.flushdb();
+    await setKeys(admin, ['a:1', 'a:2', 'a/1', 'a/2']);
+    const m = await connected();
+    try {
+      const session = m.requireSession();
+      const explorer = session.createExplorer({ delimiter: ':' });
+      const folder = (await explorer.children()).find((n): n is FolderNode => n.kind === 'folder' && n.label === 'a');
+      assert.ok(folder, 'the tree shows folder a under ":"');
+      assert.equal(folder.delimiter, ':');
+      // The setting is now "/": the command still passes the node's own delimiter and path.
+      const { path, delimiter } = folderTarget(folder);
+      assert.deepEqual(await session.countFolder(path, delimiter), { count: 2, cancelled: false });
+      assert.deepEqual(await session.deleteFolder(path, delimiter), { deleted: 2, cancelled: false });
+      assert.deepEqual(await allKeysHex(admin), hex('a/1', 'a/2'));
+    } finally {
+      m.dispose();
+    }
+  });
+
   test('after one SCAN timeout, the next Load more works once the server is healthy again', async (t) => {
     await admin.flushdb();
     await setKeys(admin, Array.from({ length: 3000 }, (_, i) => `s:${i}`));
