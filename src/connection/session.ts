@@ -190,10 +190,13 @@ export class RedisSession implements Disposable {
   }
 
   /** Deletes the keys under a folder; `delimiter` is the one the folder was listed with. */
-  deleteFolder(prefix: Buffer, delimiter: string, options: Omit<BulkOptions, 'readOnly'> = {}): Promise<BulkResult> {
+  deleteFolder(prefix: Buffer, delimiter: string, options: Omit<BulkOptions, 'readOnly' | 'onDelete'> = {}): Promise<BulkResult> {
+    // It scans before it deletes: a failure before the first DEL left everything in place.
+    let sent = false;
     return this.write(
-      (readOnly) => deleteFolder(this.client, this.caps, prefix, delimiter, { ...options, readOnly }),
+      (readOnly) => deleteFolder(this.client, this.caps, prefix, delimiter, { ...options, readOnly, onDelete: () => (sent = true) }),
       () => ({ kind: 'folder', prefix: Buffer.concat([prefix, Buffer.from(delimiter, 'utf8')]), delimiter }),
+      () => sent,
     );
   }
 
@@ -252,16 +255,16 @@ export class RedisSession implements Disposable {
   /**
    * Runs a write: refused before anything is sent when the session ended or read-only mode is on;
    * announces the change afterwards, also when the reply never came (the views then re-read instead
-   * of assuming), in which case the caller gets OUTCOME_UNKNOWN.
+   * of assuming), in which case the caller gets OUTCOME_UNKNOWN, unless `sent` says no write went out.
    */
-  private async write<T>(op: (readOnly: boolean) => Promise<T>, change: (result: T | undefined) => KeysChange): Promise<T> {
+  private async write<T>(op: (readOnly: boolean) => Promise<T>, change: (result: T | undefined) => KeysChange, sent: () => boolean = () => true): Promise<T> {
     const readOnly = this.refuseWrite();
     let result: T;
     try {
       result = await op(readOnly);
     } catch (err) {
       const e = isNovaError(err) ? err : toNovaError(err, 'command');
-      if (unconfirmed(e)) {
+      if (unconfirmed(e) && sent()) {
         this.announce(change(undefined));
         throw new NovaError('OUTCOME_UNKNOWN', `${e.code}: ${e.detail}`);
       }

@@ -32,6 +32,8 @@ export interface Progress {
 export interface BulkOptions extends WriteOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Called right before each DEL/UNLINK is sent: until then a failure has deleted nothing. */
+  onDelete?: () => void;
 }
 
 export interface BulkResult {
@@ -247,6 +249,7 @@ export async function deleteFolder(
   const finished = await scanFolder(client, prefix, d, options.signal, async (keys, returned) => {
     scanned += returned;
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      options.onDelete?.();
       deleted += await deleteBatch(client, caps, keys.slice(i, i + DELETE_BATCH));
     }
     options.onProgress?.({ done: deleted, scanned });

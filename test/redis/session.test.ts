@@ -267,6 +267,34 @@ describe('the session checks the read-only policy and announces its writes', () 
   });
 });
 
+describe('a write whose reply never came', () => {
+  test('is OUTCOME_UNKNOWN once sent, and says so only then: a folder delete stalled in its scan sent nothing', async () => {
+    await admin.flushdb();
+    await setKeys(admin, ['k', 'f:1', 'f:2']);
+    const m = await connected({ commandTimeoutMs: 500 });
+    const sleeper = server.admin(1);
+    try {
+      const session = m.requireSession();
+      const changes = recordChanges(m);
+      // DEBUG SLEEP stalls the server (the heartbeat is too slow here to call the connection dead),
+      // long enough for both requests to time out while it sleeps.
+      const slept = sleeper.call('DEBUG', 'SLEEP', '3');
+      await new Promise((r) => setTimeout(r, 100));
+      await assert.rejects(session.deleteFolder(b('f'), ':'), coded('COMMAND_TIMEOUT'));
+      await assert.rejects(session.deleteKeys([b('k')]), coded('OUTCOME_UNKNOWN'));
+      await slept;
+      // The DEL was on the wire: the server ran it when it woke up. The folder's keys were never touched.
+      await waitFor('the DEL to run', async () => (await admin.exists('k')) === 0);
+      assert.deepEqual(await allKeysHex(admin), hex('f:1', 'f:2'));
+      // The tree is told to re-check the key, not that it is gone.
+      assert.deepEqual(changes.map((c) => c.change), [{ kind: 'keys', keys: [b('k')], deleted: false }]);
+    } finally {
+      sleeper.disconnect();
+      m.dispose();
+    }
+  });
+});
+
 describe('the explorer on a session', () => {
   test('a folder delete uses the delimiter its node was built under, whatever the setting says now', async () => {
     await admin.flushdb();
