@@ -74,7 +74,8 @@ export class RedisSession implements Disposable {
   private readonly changes = new Emitter<KeysChange>();
   readonly onDidChangeKeys = this.changes.event;
   private readonly client: Redis;
-  private readonly explorers = new Set<ExplorerModel>();
+  /** Weak: a view that let its explorer go (refresh, new filter) must not have it kept alive here. */
+  private explorers = new Set<WeakRef<ExplorerModel>>();
   private readonly values = new WeakSet<ValueSession>();
   private ended = false;
 
@@ -116,7 +117,8 @@ export class RedisSession implements Disposable {
   createExplorer(options: Omit<ExplorerOptions, 'timeoutMs'> = {}): ExplorerModel {
     this.live();
     const model = new ExplorerModel(this.client, this.caps, { ...options, timeoutMs: this.commandTimeoutMs });
-    this.explorers.add(model);
+    this.explorers = new Set([...this.explorers].filter((ref) => ref.deref() !== undefined));
+    this.explorers.add(new WeakRef(model));
     return model;
   }
 
@@ -216,8 +218,8 @@ export class RedisSession implements Disposable {
       return;
     }
     this.ended = true;
-    for (const model of this.explorers) {
-      model.dispose();
+    for (const ref of this.explorers) {
+      ref.deref()?.dispose();
     }
     this.explorers.clear();
     this.changes.dispose();
