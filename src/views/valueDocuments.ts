@@ -162,9 +162,12 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
   async refreshUri(uri: vscode.Uri): Promise<void> {
     const session = this.connection.session;
     if (session && !sameBinding(bindingOfUri(uri), bindingOf(session))) {
-      const stale = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
       await this.open(keyOfUri(uri));
-      await vscode.window.tabGroups.close(stale);
+      // A preview tab was replaced by the new one already; a pinned one is closed here.
+      const stale = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+      if (stale.length > 0) {
+        await vscode.window.tabGroups.close(stale);
+      }
       return;
     }
     this.reread(uri);

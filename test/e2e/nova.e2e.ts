@@ -381,9 +381,11 @@ for (const l of languages) {
           assert.ok(!stale.includes(stored.name) && !stale.includes(inDb2.name), `the tab shows neither DB's value: ${stale}`);
           await shot('value-other-db');
 
+          await workbench.clearNotifications();
           await workbench.clickEditorAction(l.refreshValue);
           await eventually('the DB 2 value', () => workbench.activeEditorText(), (t) => t.includes(`"name": ${JSON.stringify(inDb2.name)}`), 15_000);
           assert.equal((await workbench.activeEditorText()).includes(l.staleTab(1, 2)), false);
+          assert.deepEqual(await workbench.notifications(), [], 'no error while reopening');
           await shot('value-reopened-db2');
         } finally {
           writeFileSync(envFile, original);
