@@ -32,6 +32,7 @@ export default tseslint.config(
       'src/redis/**/*.ts',
       'src/util/**/*.ts',
       'src/config/dotenvParse.ts',
+      'src/config/envTarget.ts',
       'src/config/settingsSchema.ts',
       'src/connection/connectionManager.ts',
       'src/connection/session.ts',
