@@ -92,6 +92,10 @@ describe('no automatic re-send of destructive commands', () => {
       const admin = own.admin(1);
       const flushesAtReconnect = (await commandStats(admin)).get('flushdb') ?? 0;
       assert.equal(flushesAtReconnect, 0, 'a flush whose check was not answered is never sent');
+      // The data says the same on every version (Redis 4.0 files FLUSHDB inside MULTI under exec in
+      // commandstats): DB 1 lost at most the key of the DEL that was on the wire.
+      const left = (await dbSizes(own, [1])).get(1) ?? 0;
+      assert.ok(left >= (seeded.get(1) ?? 0) - 1, `DB 1 kept ${left} of ${seeded.get(1)} keys`);
       const written = await seedDbs(own, [1]);
       await quietPeriod(m, written.get(1)!);
       const stats = await commandStats(admin);
