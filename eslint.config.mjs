@@ -26,9 +26,24 @@ export default tseslint.config(
     },
   },
   {
-    // The console engine is tested in plain Node against real servers: it must never need VS Code.
-    files: ['src/console/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/console is vscode-free; put VS Code code in src/views/console.ts.' }] }] },
+    // The core runs in plain Node against a real redis-server (the redis test tier): it must never
+    // depend on the extension host.
+    files: [
+      'src/redis/**/*.ts',
+      'src/util/**/*.ts',
+      'src/config/dotenvParse.ts',
+      'src/config/envTarget.ts',
+      'src/config/settingsSchema.ts',
+      'src/connection/connectionManager.ts',
+      'src/connection/session.ts',
+      'src/console/**/*.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'vscode', message: 'The core is vscode-free: pass what it needs in from src/views, src/commands or src/config/settings.ts.' }] },
+      ],
+    },
   },
   {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],

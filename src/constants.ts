@@ -42,6 +42,8 @@ export const ContextKeys = {
   keysFiltered: 'nova.keysFiltered',
   keysScanning: 'nova.keysScanning',
   readOnly: 'nova.readOnly',
+  /** The active value tab has more to load (Load More of Value is offered only then). */
+  valueCanLoadMore: 'nova.valueCanLoadMore',
 } as const;
 
 export const Settings = {

@@ -45,24 +45,10 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
     registerCommands(
       {
         ...explorerCommands(keys),
-        ...changeCommands({
-          connection,
-          readOnly,
-          keys,
-          log,
-          onKeyChanged: (key) => {
-            keys.keyChanged(key);
-            values.refreshKey(key);
-          },
-          onManyChanged: () => {
-            keys.rebuild();
-            values.refreshAll();
-            void connection.refreshDbSize().catch(() => undefined);
-          },
-        }),
+        ...changeCommands({ connection, keys, log }),
         ...valueCommands(values, keys),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
-        ...connectionCommands({ connection, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
+        ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
       reporter,
     ),

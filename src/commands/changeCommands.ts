@@ -1,31 +1,28 @@
 /**
  * The commands that change data: Edit TTL, Delete Key(s) / Folder, Flush Database. Each asks first
- * in a modal that names exactly what will be lost, and each is refused by the core in read-only mode.
+ * in a modal that names exactly what will be lost, and each is refused by the session in read-only
+ * mode. Each takes the session when it starts and uses that one after its dialogs: if the connection
+ * changed meanwhile, the command fails with SESSION_ENDED and nothing is sent to the new one. The
+ * views refresh from what the session announces after the write.
  */
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
 import type { ConnectionManager } from '../connection/connectionManager';
-import type { ReadOnlyMode } from '../connection/readOnly';
+import type { RedisSession } from '../connection/session';
 import type { Logger } from '../log';
-import { NovaError, isNovaError } from '../redis/errors';
-import { countFolder, deleteFolder, deleteKeys, flushDatabase, persist, setTtl } from '../redis/mutations';
+import { NovaError } from '../redis/errors';
 import { parseTtlInput, ttlInputText, MAX_TTL_SECONDS, type TtlInputError } from '../redis/ttl';
 import { hostPort } from '../redis/url';
 import { displayName, keyBytes } from '../redis/keyName';
 import { isFolder, isKey, type KeysView } from '../views/keysView';
 import { formatNumber, formatTtl } from '../views/format';
-import type { FolderNode, KeyNode } from '../redis/explorerModel';
+import { folderTarget, type FolderNode, type KeyNode } from '../redis/explorerModel';
 import type { HandlerTable } from './registry';
 
 export interface ChangeDeps {
   connection: ConnectionManager;
-  readOnly: ReadOnlyMode;
   keys: KeysView;
   log: Logger;
-  /** Called after a key changed, so open value tabs can refresh. */
-  onKeyChanged(key: Buffer): void;
-  /** Called after many keys may have changed (flush, folder delete). */
-  onManyChanged(): void;
 }
 
 const NAMES_IN_MODAL = 10;
@@ -45,13 +42,19 @@ function ttlError(error: TtlInputError): string {
   }
 }
 
-/** What a destructive command whose reply never came may have done: say so instead of guessing. */
-function uncertain(err: unknown): boolean {
-  return isNovaError(err) && (err.code === 'COMMAND_TIMEOUT' || err.code === 'CONNECTION_LOST');
+/**
+ * The session a changing command works on, refused early in read-only mode: the session refuses too,
+ * but asking questions whose answer cannot be acted on helps nobody.
+ */
+function writableSession(d: ChangeDeps): RedisSession {
+  const session = d.connection.requireSession();
+  if (session.readOnly) {
+    throw new NovaError('READ_ONLY');
+  }
+  return session;
 }
 
 export function changeCommands(d: ChangeDeps): HandlerTable {
-  const writeOptions = () => ({ readOnly: d.readOnly.value });
 
   /** The key nodes a command applies to: the clicked one, the selection, or one the user names. */
   async function targetKeys(node: unknown, selection: unknown): Promise<(KeyNode | { key: Buffer; name: string })[]> {
@@ -69,21 +72,14 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
     return name ? [{ key: keyBytes(name), name }] : [];
   }
 
-  const refreshAfter = (keys: Buffer[]) => {
-    for (const k of keys) {
-      d.onKeyChanged(k);
-    }
-  };
-
   return {
     [Commands.editTtl]: async (node?: unknown) => {
-      guardEarly(d);
+      const session = writableSession(d);
       const [target] = await targetKeys(node, undefined);
       if (!target) {
         return;
       }
-      const { client } = d.connection.getClient();
-      const pttl = await d.connection.run((c) => c.pttl(target.key));
+      const pttl = await session.pttl(target.key);
       if (pttl === -2) {
         throw new NovaError('KEY_NOT_FOUND');
       }
@@ -125,29 +121,28 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
         result = parsed;
       }
       if ('persist' in result) {
-        await d.connection.run(() => persist(client, target.key, writeOptions()));
+        await session.persist(target.key);
         d.log.info(`PERSIST ${target.name}`);
         vscode.window.setStatusBarMessage(vscode.l10n.t('{0} no longer expires.', target.name), 4000);
       } else {
         const seconds = result.seconds;
-        const newPttl = await d.connection.run(() => setTtl(client, target.key, seconds, writeOptions()));
+        const newPttl = await session.setTtl(target.key, seconds);
         d.log.info(`EXPIRE ${target.name} ${seconds}`);
         vscode.window.setStatusBarMessage(vscode.l10n.t('{0} now expires in {1}.', target.name, formatTtl(newPttl)), 4000);
       }
-      refreshAfter([target.key]);
     },
 
     [Commands.deleteKeys]: async (node?: unknown, selection?: unknown) => {
-      guardEarly(d);
+      const session = writableSession(d);
       if (isFolder(node) && !(Array.isArray(selection) && selection.length > 1)) {
-        await deleteFolderFlow(d, node);
+        await deleteFolderFlow(d, session, node);
         return;
       }
       const targets = await targetKeys(node, selection);
       if (targets.length === 0) {
         return;
       }
-      const { client, server, target } = d.connection.getClient();
+      const target = session.endpoint;
       const names = targets.slice(0, NAMES_IN_MODAL).map((t) => `• ${t.name}`);
       if (targets.length > NAMES_IN_MODAL) {
         names.push(vscode.l10n.t('… and {0} more', formatNumber(targets.length - NAMES_IN_MODAL)));
@@ -166,25 +161,15 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
         return;
       }
       const keys = targets.map((t) => t.key);
-      try {
-        const result = await d.connection.run(() => deleteKeys(client, server.caps, keys, writeOptions()));
-        d.log.info(`Deleted ${result.deleted} of ${keys.length} key(s) in DB ${target.db} at ${hostPort(target)}`);
-        vscode.window.setStatusBarMessage(vscode.l10n.t('Deleted {0} key(s).', formatNumber(result.deleted)), 4000);
-      } catch (err) {
-        throw uncertain(err) ? new NovaError('OUTCOME_UNKNOWN', 'delete outcome unknown') : err;
-      } finally {
-        for (const k of keys) {
-          d.keys.currentModel?.noteDeleted(k);
-        }
-        refreshAfter(keys);
-        void d.connection.refreshDbSize().catch(() => undefined);
-      }
+      const result = await session.deleteKeys(keys);
+      d.log.info(`Deleted ${result.deleted} of ${keys.length} key(s) in DB ${target.db} at ${hostPort(target)}`);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('Deleted {0} key(s).', formatNumber(result.deleted)), 4000);
     },
 
     [Commands.flushDatabase]: async () => {
-      guardEarly(d);
-      const { client, server, target, clientName } = d.connection.getClient();
-      const count = await d.connection.run((c) => c.dbsize());
+      const session = writableSession(d);
+      const target = session.endpoint;
+      const count = await session.dbsize();
       const where = hostPort(target);
       const proceed = vscode.l10n.t('Flush DB {0}…', target.db);
       const answer = await vscode.window.showWarningMessage(
@@ -206,30 +191,17 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
       if (typed?.trim() !== String(target.db)) {
         return;
       }
-      try {
-        const result = await d.connection.run(() => flushDatabase(client, server.caps, target.db, clientName, writeOptions()));
-        d.log.warn(`FLUSHDB on ${where} DB ${result.db}: ${result.keysBefore} key(s) removed`);
-        void vscode.window.showInformationMessage(vscode.l10n.t('DB {0} on {1} was flushed ({2} keys removed).', result.db, where, formatNumber(result.keysBefore)));
-      } catch (err) {
-        throw uncertain(err) ? new NovaError('OUTCOME_UNKNOWN', 'flush outcome unknown') : err;
-      } finally {
-        d.onManyChanged();
-      }
+      const result = await session.flush();
+      d.log.warn(`FLUSHDB on ${where} DB ${result.db}: ${result.keysBefore} key(s) removed`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('DB {0} on {1} was flushed ({2} keys removed).', result.db, where, formatNumber(result.keysBefore)));
     },
   };
 }
 
-function guardEarly(d: ChangeDeps): void {
-  // The core refuses too; refusing here first avoids asking questions whose answer cannot be acted on.
-  if (d.readOnly.value) {
-    throw new NovaError('READ_ONLY');
-  }
-}
-
-async function deleteFolderFlow(d: ChangeDeps, folder: FolderNode): Promise<void> {
-  const { client, server, target } = d.connection.getClient();
-  const delimiter = d.keys.currentModel?.filter.delimiter ?? ':';
-  const path = folder.prefix.subarray(0, folder.prefix.length - Buffer.byteLength(delimiter));
+async function deleteFolderFlow(d: ChangeDeps, session: RedisSession, folder: FolderNode): Promise<void> {
+  const target = session.endpoint;
+  // The folder's own delimiter: the setting may have changed since the tree was built.
+  const { path, delimiter } = folderTarget(folder);
   const pattern = `${displayName(folder.prefix)}*`;
   const counted = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Counting the keys under {0}', pattern), cancellable: true },
@@ -237,7 +209,7 @@ async function deleteFolderFlow(d: ChangeDeps, folder: FolderNode): Promise<void
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());
       try {
-        return await d.connection.run(() => countFolder(client, path, delimiter, { signal: abort.signal }));
+        return await session.countFolder(path, delimiter, { signal: abort.signal });
       } finally {
         sub.dispose();
       }
@@ -259,39 +231,30 @@ async function deleteFolderFlow(d: ChangeDeps, folder: FolderNode): Promise<void
   if (answer !== confirm) {
     return;
   }
-  try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Deleting the keys under {0}', pattern), cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        const sub = token.onCancellationRequested(() => abort.abort());
-        let last = 0;
-        try {
-          return await d.connection.run(() =>
-            deleteFolder(client, server.caps, path, delimiter, {
-              readOnly: d.readOnly.value,
-              signal: abort.signal,
-              onProgress: (p) => {
-                const pct = Math.min(100, Math.floor((p.done / counted.count) * 100));
-                progress.report({ increment: pct - last, message: vscode.l10n.t('{0} of {1}', formatNumber(p.done), formatNumber(counted.count)) });
-                last = pct;
-              },
-            }),
-          );
-        } finally {
-          sub.dispose();
-        }
-      },
-    );
-    d.log.info(`Deleted ${result.deleted} key(s) under ${pattern} in DB ${target.db}${result.cancelled ? ' (cancelled part-way)' : ''}`);
-    void vscode.window.showInformationMessage(
-      result.cancelled
-        ? vscode.l10n.t('Stopped: {0} keys under {1} were deleted before the cancel.', formatNumber(result.deleted), pattern)
-        : vscode.l10n.t('Deleted {0} keys under {1}.', formatNumber(result.deleted), pattern),
-    );
-  } catch (err) {
-    throw uncertain(err) ? new NovaError('OUTCOME_UNKNOWN', 'delete outcome unknown') : err;
-  } finally {
-    d.onManyChanged();
-  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Deleting the keys under {0}', pattern), cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      let last = 0;
+      try {
+        return await session.deleteFolder(path, delimiter, {
+          signal: abort.signal,
+          onProgress: (p) => {
+            const pct = Math.min(100, Math.floor((p.done / counted.count) * 100));
+            progress.report({ increment: pct - last, message: vscode.l10n.t('{0} of {1}', formatNumber(p.done), formatNumber(counted.count)) });
+            last = pct;
+          },
+        });
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+  d.log.info(`Deleted ${result.deleted} key(s) under ${pattern} in DB ${target.db}${result.cancelled ? ' (cancelled part-way)' : ''}`);
+  void vscode.window.showInformationMessage(
+    result.cancelled
+      ? vscode.l10n.t('Stopped: {0} keys under {1} were deleted before the cancel.', formatNumber(result.deleted), pattern)
+      : vscode.l10n.t('Deleted {0} keys under {1}.', formatNumber(result.deleted), pattern),
+  );
 }

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { Commands, Schemes } from '../constants';
 import type { ConnectionManager } from '../connection/connectionManager';
+import type { ConnectionController } from '../connection/connectionController';
 import type { EnvSource } from '../config/envSource';
 import type { Logger } from '../log';
 import { NovaError } from '../redis/errors';
@@ -12,6 +13,7 @@ import { formatMs } from '../views/format';
 
 export interface ConnectionCommandDeps {
   connection: ConnectionManager;
+  controller: ConnectionController;
   env: EnvSource;
   log: Logger;
   serverInfoUri: vscode.Uri;
@@ -37,12 +39,9 @@ export function connectionCommands(d: ConnectionCommandDeps): HandlerTable {
         vscode.l10n.t('PONG from {0} at {1}, DB {2} — {3} ms', label, hostPort(target), target.db, formatMs(rttMs)),
       );
     },
-    [Commands.reconnect]: async () => {
-      const resolution = await d.env.resolve();
-      d.connection.configure(resolution.target, resolution.source);
-    },
+    [Commands.reconnect]: () => d.controller.reconnect(),
     [Commands.showServerInfo]: async () => {
-      d.connection.getClient();
+      d.connection.requireSession();
       d.refreshServerInfo();
       const doc = await vscode.workspace.openTextDocument(d.serverInfoUri);
       await vscode.languages.setTextDocumentLanguage(doc, 'markdown');

@@ -58,7 +58,7 @@ export function valueCommands(values: ValueDocuments, keys: KeysView): HandlerTa
         return;
       }
       const key = keyOfUri(uri);
-      const applicable = new Set(values.session(uri)?.applicableDecoders() ?? DECODER_IDS);
+      const applicable = new Set(values.value(uri)?.applicableDecoders() ?? DECODER_IDS);
       const current = values.decoderFor(key);
       type Item = vscode.QuickPickItem & { decoder?: DecoderId };
       const items: Item[] = [
@@ -80,10 +80,10 @@ export function valueCommands(values: ValueDocuments, keys: KeysView): HandlerTa
         await values.loadMore(uri);
       }
     },
-    [Commands.refreshValue]: (arg?: unknown) => {
+    [Commands.refreshValue]: async (arg?: unknown) => {
       const uri = activeValueUri(arg);
       if (uri) {
-        values.refreshUri(uri);
+        await values.refreshUri(uri);
       }
     },
   };

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { Settings, StateKeys } from '../constants';
 import { targetFromEnv, type EnvTarget } from './envTarget';
 import { DisposableBase, Emitter } from '../util/event';
+import { readSettings } from './settings';
 
 export interface EnvResolution extends EnvTarget {
   folder?: vscode.WorkspaceFolder;
@@ -65,7 +66,7 @@ export class EnvSource extends DisposableBase {
     if (!folder) {
       return undefined;
     }
-    const configured = vscode.workspace.getConfiguration(Settings.section, folder.uri).get<string>(Settings.envFile) || '.env';
+    const configured = readSettings(folder.uri).envFile || '.env';
     return isAbsolutePath(configured) ? vscode.Uri.file(configured) : vscode.Uri.joinPath(folder.uri, configured);
   }
 

@@ -1,9 +1,11 @@
 /**
  * Connects the connection owner to the workspace: the .env and its changes, Workspace Trust,
- * settings, and the context keys menus and welcome views depend on.
+ * settings, and the context keys menus and welcome views depend on. Every (re)configuration goes
+ * through here, the Reconnect command included.
  */
 import * as vscode from 'vscode';
-import { ContextKeys, Settings } from '../constants';
+import { ContextKeys } from '../constants';
+import { affects, readSettings } from '../config/settings';
 import type { EnvSource } from '../config/envSource';
 import type { DotenvWarning } from '../config/dotenvParse';
 import type { Logger } from '../log';
@@ -13,16 +15,14 @@ import { DisposableBase } from '../util/event';
 import type { ConnectionManager, ConnectionState, ManagerOptions } from './connectionManager';
 
 export function managerOptionsFromSettings(): Omit<ManagerOptions, 'log'> {
-  const c = vscode.workspace.getConfiguration(Settings.section);
+  const s = readSettings();
   return {
-    connectTimeoutMs: clamp(c.get<number>(Settings.connectTimeoutMs, 5000), 500, 60_000),
-    commandTimeoutMs: clamp(c.get<number>(Settings.commandTimeoutMs, 5000), 500, 300_000),
-    heartbeatMs: clamp(c.get<number>(Settings.refreshIntervalSeconds, 10), 2, 3600) * 1000,
+    connectTimeoutMs: s.connectTimeoutMs,
+    commandTimeoutMs: s.commandTimeoutMs,
+    heartbeatMs: s.refreshIntervalSeconds * 1000,
+    // Read at each write, so that turning read-only mode on takes effect at once.
+    readOnly: () => readSettings().readOnly,
   };
-}
-
-function clamp(n: number, lo: number, hi: number): number {
-  return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : lo;
 }
 
 /** English on purpose: the log is what users paste into bug reports. */
@@ -67,7 +67,7 @@ export class ConnectionController extends DisposableBase {
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.configureFromEnv('the workspace is now trusted')));
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${Settings.section}.connection`) || e.affectsConfiguration(`${Settings.section}.statusBar`)) {
+        if (affects(e, 'connection') || affects(e, 'statusBar')) {
           this.connection.setOptions(managerOptionsFromSettings());
         }
       }),
@@ -79,7 +79,18 @@ export class ConnectionController extends DisposableBase {
         void vscode.commands.executeCommand('setContext', ContextKeys.problem, problemOf(s));
       }),
     );
+    // The .env source reconfigures on a folder change; only the menus' multi-root key is kept here.
+    this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.publishMultiRoot()));
+    this.publishMultiRoot();
+  }
+
+  private publishMultiRoot(): void {
     void vscode.commands.executeCommand('setContext', ContextKeys.multiRoot, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+  }
+
+  /** "NOVA: Reconnect": reads the .env again and connects, in an untrusted workspace too (the user asked). */
+  async reconnect(): Promise<void> {
+    await this.configureFromEnv('reconnect requested', true);
   }
 
   /** Startup: connect unless the workspace is untrusted, where a .env could point anywhere. */
@@ -91,8 +102,8 @@ export class ConnectionController extends DisposableBase {
     await this.configureFromEnv('startup');
   }
 
-  async configureFromEnv(reason: string): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
+  async configureFromEnv(reason: string, asked = false): Promise<void> {
+    if (!vscode.workspace.isTrusted && !asked) {
       return;
     }
     try {
@@ -110,6 +121,9 @@ export class ConnectionController extends DisposableBase {
       this.connection.configure(r.target, r.source);
     } catch (err) {
       this.log.error('Reading the .env failed', err);
+      if (asked) {
+        throw err;
+      }
     }
   }
 }

@@ -1,16 +1,19 @@
 /**
  * The one owner of the Redis client. It holds the connection state machine, re-runs the whole
  * handshake on every reconnect (so the DB is selected again or the connection fails), retries with
- * bounded backoff, and stops retrying on errors that retrying cannot fix. No `vscode` import:
- * the redis test tier drives it against real servers.
+ * bounded backoff, and stops retrying on errors that retrying cannot fix. Each connected generation
+ * is published as one `RedisSession`, the only way to the client. No `vscode` import: the redis
+ * test tier drives it against real servers.
  */
 import type Redis from 'ioredis';
-import { NovaError, isNovaError, type ErrorCode } from '../redis/errors';
+import { NovaError, type ErrorCode } from '../redis/errors';
 import { openConnection, toNovaError, type ConnectOptions, type OpenConnection } from '../redis/connect';
 import type { ServerInfo } from '../redis/capabilities';
 import { registerSecret } from '../redis/scrub';
 import type { RedisTarget } from '../redis/url';
 import { Emitter, type Disposable } from '../util/event';
+import type { ReadOnlySetting } from '../config/settingsSchema';
+import { RedisSession, type KeysChange } from './session';
 
 /** Where the target came from, for the tooltip and the log. */
 export interface TargetSource {
@@ -72,6 +75,14 @@ export interface ManagerOptions extends Omit<ConnectOptions, 'clientName'> {
   /** Backoff delays; the last one repeats. Short enough that a restarted server is seen within seconds. */
   backoffMs?: number[];
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** The read-only setting, read by each session at every write. Default `auto`. */
+  readOnly?: () => ReadOnlySetting;
+}
+
+/** A change announced by the live session, and which session made it. */
+export interface SessionKeysChange {
+  session: RedisSession;
+  change: KeysChange;
 }
 
 /** Errors that another attempt with the same settings cannot fix: wait for the user or the .env. */
@@ -100,13 +111,16 @@ let clientCounter = 0;
 export class ConnectionManager implements Disposable {
   private readonly stateEmitter = new Emitter<ConnectionState>();
   readonly onDidChangeState = this.stateEmitter.event;
+  private readonly keysEmitter = new Emitter<SessionKeysChange>();
+  /** What the live session's writes changed: views subscribe once here instead of per session. */
+  readonly onDidChangeKeys = this.keysEmitter.event;
 
   private current: ConnectionState = { kind: 'idle' };
   private target: RedisTarget | undefined;
   private source: TargetSource = { defaulted: false };
   private client: Redis | undefined;
-  /** CLIENT SETNAME of the live connection: lets a flush check it is really on the configured DB. */
-  private clientName: string | undefined;
+  /** The session of the connected generation; disposed as soon as that generation ends. */
+  private live: RedisSession | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
@@ -162,13 +176,9 @@ export class ConnectionManager implements Disposable {
     this.setState({ kind: 'idle' });
   }
 
-  /** The live client, or NOT_CONNECTED at once: nothing waits in an offline queue. */
-  getClient(): { client: Redis; server: ServerInfo; target: Endpoint; clientName: string | undefined } {
-    const s = this.current;
-    if (s.kind !== 'connected' || !this.client) {
-      throw new NovaError('NOT_CONNECTED', `state ${s.kind}`);
-    }
-    return { client: this.client, server: s.server, target: s.target, clientName: this.clientName };
+  /** The session of the connected generation, if connected. */
+  get session(): RedisSession | undefined {
+    return this.live;
   }
 
   /**
@@ -184,33 +194,61 @@ export class ConnectionManager implements Disposable {
     return { ...opened, endpoint: endpointOf(target) };
   }
 
-  /** Runs an operation on the live client; low-level errors come back coded and scrubbed. */
-  async run<T>(operation: (client: Redis, server: ServerInfo, target: Endpoint) => Promise<T>): Promise<T> {
-    const { client, server, target } = this.getClient();
-    try {
-      return await operation(client, server, target);
-    } catch (err) {
-      throw isNovaError(err) ? err : toNovaError(err, 'command');
+  /** The live session, or NOT_CONNECTED at once: nothing waits in an offline queue. */
+  requireSession(): RedisSession {
+    const session = this.live;
+    if (this.current.kind !== 'connected' || !session) {
+      throw new NovaError('NOT_CONNECTED', `state ${this.current.kind}`);
     }
+    return session;
   }
 
   /** Reads DBSIZE now (after a change made from the extension) instead of at the next heartbeat. */
   async refreshDbSize(): Promise<void> {
-    const dbSize = await this.run((client) => client.dbsize());
-    this.updateConnected({ dbSize });
+    const session = this.requireSession();
+    const dbSize = await session.dbsize();
+    if (session === this.live) {
+      this.updateConnected({ dbSize });
+    }
   }
 
   /** PING with its round-trip time; also refreshes DBSIZE for the status bar. */
   async ping(): Promise<{ rttMs: number; server: ServerInfo; target: Endpoint }> {
-    return this.run(async (client, server, target) => {
-      const start = process.hrtime.bigint();
-      await client.ping();
-      const rttMs = Number(process.hrtime.bigint() - start) / 1e6;
-      const dbSize = await client.dbsize();
+    const session = this.requireSession();
+    const rttMs = await session.ping();
+    const dbSize = await session.dbsize();
+    if (session === this.live) {
       this.markAnswering();
       this.updateConnected({ rttMs, dbSize });
-      return { rttMs, server, target };
+    }
+    return { rttMs, server: session.server, target: session.endpoint };
+  }
+
+  private startSession(client: Redis, clientName: string, target: RedisTarget, server: ServerInfo): RedisSession {
+    this.endSession();
+    const session = new RedisSession({
+      client,
+      clientName,
+      endpoint: endpointOf(target),
+      server,
+      generation: this.generation,
+      commandTimeoutMs: this.options.commandTimeoutMs,
+      readOnly: () => this.options.readOnly?.() ?? 'auto',
     });
+    session.onDidChangeKeys((change) => {
+      this.keysEmitter.fire({ session, change });
+      // The status bar's count follows the write instead of waiting for the next heartbeat.
+      void this.refreshDbSize().catch(() => undefined);
+    });
+    this.live = session;
+    return session;
+  }
+
+  /** Every later call on the ended generation's session fails at once with SESSION_ENDED. */
+  private endSession(): void {
+    const session = this.live;
+    this.live = undefined;
+    session?.dispose();
   }
 
   private async tryConnect(epoch: number): Promise<void> {
@@ -236,7 +274,6 @@ export class ConnectionManager implements Disposable {
         return;
       }
       this.client = opened.client;
-      this.clientName = clientName;
       opened.client.once('close', () => this.onClose(opened.client));
       let dbSize: number | undefined;
       let rttMs = 0;
@@ -254,6 +291,7 @@ export class ConnectionManager implements Disposable {
       this.generation += 1;
       this.missedHeartbeats = 0;
       this.lastDbSizeAt = Date.now();
+      this.startSession(opened.client, clientName, target, opened.server);
       if (opened.authNotNeeded) {
         this.log('warn', 'A password is set in REDIS_URL but the server does not require one.');
       }
@@ -298,6 +336,7 @@ export class ConnectionManager implements Disposable {
       return;
     }
     this.client = undefined;
+    this.endSession();
     this.stopHeartbeat();
     const target = this.target;
     if (!target) {
@@ -371,6 +410,7 @@ export class ConnectionManager implements Disposable {
       if (error.code === 'COMMAND_TIMEOUT' && this.missedHeartbeats >= MAX_MISSED_HEARTBEATS) {
         // A stalled server keeps the socket open; drop it so the state says what the user sees.
         this.client = undefined;
+        this.endSession();
         client.disconnect();
         this.attempt = 1;
         if (this.target) {
@@ -419,6 +459,7 @@ export class ConnectionManager implements Disposable {
     this.stopHeartbeat();
     const client = this.client;
     this.client = undefined;
+    this.endSession();
     client?.disconnect();
   }
 
@@ -440,5 +481,6 @@ export class ConnectionManager implements Disposable {
     this.disposed = true;
     this.teardown();
     this.stateEmitter.dispose();
+    this.keysEmitter.dispose();
   }
 }

@@ -1,18 +1,14 @@
 /**
- * Read-only mode: on by default when the server is not on this machine, so that a production or
- * shared Redis is never changed by accident. The core refuses writes on this flag; the context key
- * only hides the commands.
+ * Read-only mode in the UI: publishes the context key that hides the changing commands. The policy
+ * itself (on by default when the server is not on this machine, so that a production or shared
+ * Redis is never changed by accident) is the session's, which refuses every write on it.
  */
 import * as vscode from 'vscode';
-import { ContextKeys, Settings } from '../constants';
+import { ContextKeys } from '../constants';
+import { affects, readSettings } from '../config/settings';
 import type { ConnectionManager } from './connectionManager';
+import { readOnlyFor } from './session';
 import { DisposableBase } from '../util/event';
-
-export type ReadOnlySetting = 'auto' | 'on' | 'off';
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '0:0:0:0:0:0:0:1';
-}
 
 export class ReadOnlyMode extends DisposableBase {
   constructor(private readonly connection: ConnectionManager) {
@@ -20,7 +16,7 @@ export class ReadOnlyMode extends DisposableBase {
     this.register(connection.onDidChangeState(() => this.publish()));
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${Settings.section}.${Settings.readOnly}`)) {
+        if (affects(e, 'readOnly')) {
           this.publish();
         }
       }),
@@ -28,19 +24,14 @@ export class ReadOnlyMode extends DisposableBase {
     this.publish();
   }
 
-  get setting(): ReadOnlySetting {
-    const v = vscode.workspace.getConfiguration(Settings.section).get<string>(Settings.readOnly, 'auto');
-    return v === 'on' || v === 'off' ? v : 'auto';
-  }
-
-  /** Whether changing commands are refused right now. */
+  /** Whether changing commands are refused right now: the session's verdict, or what it would be. */
   get value(): boolean {
-    const setting = this.setting;
-    if (setting !== 'auto') {
-      return setting === 'on';
+    const session = this.connection.session;
+    if (session) {
+      return session.readOnly;
     }
     const s = this.connection.state;
-    return s.kind === 'idle' ? false : !isLoopback(s.target?.host ?? 'localhost');
+    return s.kind === 'idle' ? false : readOnlyFor(readSettings().readOnly, s.target?.host ?? 'localhost');
   }
 
   private publish(): void {

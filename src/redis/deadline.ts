@@ -6,7 +6,8 @@
 import { NovaError } from './errors';
 import { toNovaError } from './connect';
 
-export const DEFAULT_COMMAND_TIMEOUT_MS = 15_000;
+/** The `nova.connection.commandTimeoutMs` default; sessions pass the configured value explicitly. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 
 /**
  * Waits for a reply, but not forever (COMMAND_TIMEOUT) and not past a cancellation (CANCELLED).

@@ -36,6 +36,8 @@ export type ErrorCode =
   /** A command did not get a reply in time (stalled server). */
   | 'COMMAND_TIMEOUT'
   | 'NOT_CONNECTED'
+  /** The connection an operation started on was replaced (reconnect, .env change): nothing was sent; retry. */
+  | 'SESSION_ENDED'
   | 'CONNECTION_LOST'
   | 'KEY_NOT_FOUND'
   | 'WRONG_TYPE'

@@ -71,6 +71,8 @@ export interface FolderNode {
   emptyName: boolean;
   /** Every key below starts with these bytes: the path plus the delimiter. */
   prefix: Buffer;
+  /** The delimiter this folder was built under: a folder operation uses it, whatever the setting says now. */
+  delimiter: string;
   /** Keys below, at any depth. A lower bound while `partial`. */
   count: number;
   /** True until the scan has visited the whole keyspace (the UI shows e.g. `37+`). */
@@ -91,6 +93,15 @@ export interface KeyNode {
   name: string;
   /** Type, TTL (`expiresAt`), size; absent only if the metadata request failed. */
   meta?: KeyMeta;
+}
+
+/**
+ * What a folder operation (count, delete) needs of a folder node: its path (the prefix without the
+ * trailing delimiter) and the delimiter the node was built under, never the current setting.
+ */
+export function folderTarget(folder: Pick<FolderNode, 'prefix' | 'delimiter'>): { path: Buffer; delimiter: string } {
+  const path = folder.prefix.subarray(0, folder.prefix.length - Buffer.byteLength(folder.delimiter, 'utf8'));
+  return { path, delimiter: folder.delimiter };
 }
 
 /** Sits at the end of a level that has more children than shown, or where more may still be found. */
@@ -217,6 +228,7 @@ export class ExplorerModel {
    * Throws a NovaError when the server cannot be read (the UI shows an error item with a retry).
    */
   async children(parent?: FolderNode): Promise<ExplorerNode[]> {
+    this.checkOpen();
     const started = this.generation;
     try {
       await this.ensureStarted();
@@ -247,6 +259,7 @@ export class ExplorerModel {
 
   /** Shows one more page of a level, scanning further (within a time budget) if the scan is incomplete. */
   async loadMore(parent?: FolderNode): Promise<void> {
+    this.checkOpen();
     const key = this.limitKey(parent);
     const limit = this.limitOf(parent) + this.opts.pageSize;
     this.limits.set(key, limit);
@@ -265,6 +278,9 @@ export class ExplorerModel {
    * keeps what it found and can be continued). Joins a full scan that is already running.
    */
   scanAll(options: { signal?: AbortSignal; onProgress?: (p: ScanProgress) => void } = {}): Promise<void> {
+    if (this.disposed) {
+      return Promise.reject(this.endedError());
+    }
     if (this.complete) {
       return Promise.resolve();
     }
@@ -379,6 +395,17 @@ export class ExplorerModel {
     this.generation++;
     this.fullAbort?.abort();
     this.listeners.clear();
+  }
+
+  /** A disposed model belongs to a connection that ended (or a view that let it go): nothing is sent. */
+  private checkOpen(): void {
+    if (this.disposed) {
+      throw this.endedError();
+    }
+  }
+
+  private endedError(): NovaError {
+    return new NovaError('SESSION_ENDED', 'the explorer was disposed');
   }
 
   private newScanner(): KeyScanner {
@@ -607,6 +634,7 @@ export class ExplorerModel {
         label: displayName(name),
         emptyName: name.length === 0,
         prefix,
+        delimiter: this.delimiter ?? '',
         count: this.index.folderTotal(f),
         partial,
         depth,

@@ -32,6 +32,8 @@ export interface Progress {
 export interface BulkOptions extends WriteOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Called right before each DEL/UNLINK is sent: until then a failure has deleted nothing. */
+  onDelete?: () => void;
 }
 
 export interface BulkResult {
@@ -247,6 +249,7 @@ export async function deleteFolder(
   const finished = await scanFolder(client, prefix, d, options.signal, async (keys, returned) => {
     scanned += returned;
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      options.onDelete?.();
       deleted += await deleteBatch(client, caps, keys.slice(i, i + DELETE_BATCH));
     }
     options.onProgress?.({ done: deleted, scanned });
@@ -351,6 +354,15 @@ export async function flushDatabase(
   options: WriteOptions,
 ): Promise<FlushResult> {
   guardWrite(options.readOnly);
+  await verifyConnectionDb(client, expectedDb, clientName);
+  return flushVerified(client, expectedDb, options);
+}
+
+/**
+ * The check of `flushDatabase`, on its own: it only reads, so a failure here (a timeout, a dropped
+ * connection) means nothing was flushed, which a caller can say for sure.
+ */
+export async function verifyConnectionDb(client: Redis, expectedDb: number, clientName: string | undefined): Promise<void> {
   if (!Number.isSafeInteger(expectedDb) || expectedDb < 0) {
     throw new NovaError('DB_INVALID', `db ${String(expectedDb)}`);
   }
@@ -379,6 +391,11 @@ export async function flushDatabase(
   if (actual !== expectedDb) {
     throw new NovaError('WRONG_DB', `connection is on db ${lines[0].get('db') ?? '?'}`, { expected: expectedDb, actual });
   }
+}
+
+/** The flush of `flushDatabase`, for a connection `verifyConnectionDb` just checked. */
+export async function flushVerified(client: Redis, expectedDb: number, options: WriteOptions): Promise<FlushResult> {
+  guardWrite(options.readOnly);
   const [, keysBefore] = await exec(client.multi().select(expectedDb).dbsize().flushdb());
   return { db: expectedDb, keysBefore: Number(keysBefore) };
 }

@@ -7,7 +7,8 @@
  * - Duplicates are not removed here: the index does that without a per-key JS object.
  * - One request is in flight at most. A page that was asked for but not consumed (prefetch, timeout,
  *   cancellation) stays attached to its cursor and is used by the next call, so a retry never skips
- *   keys and never piles requests up on a stalled server.
+ *   keys and never piles requests up on a stalled server. A request the client itself gave up on
+ *   (its own command timeout) is dead: the next call sends the page again from the same cursor.
  * - Failures surface as `NovaError` codes; the cursor only advances on success, so calling `next`
  *   again after an error resumes where the scan stopped.
  */
@@ -43,6 +44,11 @@ export interface ScanPage {
 
 interface Flight {
   promise: Promise<[Buffer, Buffer[]]>;
+  /**
+   * The request itself failed: the client timed it out (its command timeout can equal our deadline)
+   * or lost the connection. Such a flight is never waited on again; the page is asked for anew.
+   */
+  failed: boolean;
 }
 
 /** Redis' names for the types a SCAN TYPE filter can ask for. */
@@ -120,7 +126,7 @@ export class KeyScanner {
     if (this.unchecked) {
       return this.typeFiltered(this.unchecked.keys, this.unchecked.done, opts.signal);
     }
-    if (!this.flight) {
+    if (!this.flight || this.flight.failed) {
       this.send(this.cursor, opts.count);
     }
     const flight = this.flight as Flight;
@@ -128,8 +134,8 @@ export class KeyScanner {
     try {
       reply = await this.settle(flight.promise, opts.signal);
     } catch (err) {
-      // A connection error kills the request; a timeout or a cancel leaves it to finish later.
-      if (this.flight === flight && !isNovaError(err, 'COMMAND_TIMEOUT') && !isNovaError(err, 'CANCELLED')) {
+      // A failed request is dead; our own deadline or a cancel leaves a live one to finish later.
+      if (this.flight === flight && (flight.failed || (!isNovaError(err, 'COMMAND_TIMEOUT') && !isNovaError(err, 'CANCELLED')))) {
         this.flight = undefined;
       }
       throw err;
@@ -180,10 +186,13 @@ export class KeyScanner {
   private send(cursor: string, count?: number): void {
     const args = count === undefined ? this.args : scanArguments(this.caps, { ...this.options, count });
     const promise = this.client.callBuffer('SCAN', cursor, ...args) as Promise<[Buffer, Buffer[]]>;
-    // The outcome is read by `next`; this handler only keeps an abandoned request from becoming an
-    // unhandled rejection.
-    promise.catch(() => undefined);
-    this.flight = { promise };
+    const flight: Flight = { promise, failed: false };
+    // The outcome is read by `next`; this handler marks a dead request (it runs before `next` sees the
+    // rejection) and keeps an abandoned one from becoming an unhandled rejection.
+    promise.catch(() => {
+      flight.failed = true;
+    });
+    this.flight = flight;
   }
 
   private async typeFiltered(keys: Buffer[], done: boolean, signal: AbortSignal | undefined): Promise<ScanPage> {

@@ -3,9 +3,11 @@
  * plain data with ids derived from the key bytes; no node holds the client.
  */
 import * as vscode from 'vscode';
-import { Commands, ContextKeys, Settings, Views } from '../constants';
-import type { ConnectionManager, ConnectionState } from '../connection/connectionManager';
-import { ExplorerModel, type ExplorerNode, type FolderNode, type KeyNode, type ExplorerOptions } from '../redis/explorerModel';
+import { Commands, ContextKeys, Views } from '../constants';
+import type { ConnectionManager, ConnectionState, SessionKeysChange } from '../connection/connectionManager';
+import type { ExplorerModel, ExplorerNode, FolderNode, KeyNode } from '../redis/explorerModel';
+import { affects, readSettings } from '../config/settings';
+import { explorerDelimiter } from '../config/settingsSchema';
 import type { KeyType } from '../redis/keyMeta';
 import { NovaError, isNovaError } from '../redis/errors';
 import { DisposableBase, Emitter } from '../util/event';
@@ -73,9 +75,10 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
     super();
     this.view = this.register(vscode.window.createTreeView(Views.keys, { treeDataProvider: this, showCollapseAll: true, canSelectMany: true }));
     this.register(connection.onDidChangeState((s) => this.onState(s)));
+    this.register(connection.onDidChangeKeys((e) => this.onKeysChanged(e)));
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${Settings.section}.explorer`)) {
+        if (affects(e, 'explorer')) {
           this.rebuild();
         }
       }),
@@ -96,11 +99,29 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
     return this.filter;
   }
 
-  /** A key's TTL or value changed from the extension: show fresh metadata for it. */
-  keyChanged(key: Buffer): void {
-    // Re-adding a known key drops its cached metadata, so the next listing reads it again.
-    this.model?.noteCreated(key, this.filter?.type);
-    this.changed.fire(undefined);
+  /** A write of the session this tree lists: show what it did, without a rescan where possible. */
+  private onKeysChanged({ session, change }: SessionKeysChange): void {
+    if (session.generation !== this.generation || !this.model) {
+      return;
+    }
+    switch (change.kind) {
+      case 'keys':
+        for (const key of change.keys) {
+          if (change.deleted) {
+            this.model.noteDeleted(key);
+          } else {
+            // Re-adding a known key drops its cached metadata, so the next listing reads it again
+            // (and drops it then if it is gone).
+            this.model.noteCreated(key, this.filter?.type);
+          }
+        }
+        this.changed.fire(undefined);
+        return;
+      case 'folder':
+      case 'db':
+        this.rebuild();
+        return;
+    }
   }
 
   setFilter(filter: KeyFilter | undefined): void {
@@ -130,20 +151,19 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       // The database was empty when scanned and has keys now (written by the backend): scan again.
       this.model.refresh();
     }
-    if (state.generation !== this.generation || !this.model) {
+    const session = this.connection.session;
+    if (session && (session.generation !== this.generation || !this.model)) {
       this.dropModel();
-      this.generation = state.generation;
-      const { client, server } = this.connection.getClient();
-      const c = vscode.workspace.getConfiguration(Settings.section);
-      const options: ExplorerOptions = {
-        delimiter: c.get<boolean>(Settings.flat, false) ? null : c.get<string>(Settings.delimiter, ':'),
-        pageSize: c.get<number>(Settings.pageSize, 200),
-        scanCount: c.get<number>(Settings.scanCount, 1000),
-        timeoutMs: c.get<number>(Settings.commandTimeoutMs, 5000),
+      this.generation = session.generation;
+      const settings = readSettings();
+      // The request deadline is the session's: the same as the connection's command timeout.
+      this.model = session.createExplorer({
+        delimiter: explorerDelimiter(settings),
+        pageSize: settings.pageSize,
+        scanCount: settings.scanCount,
         match: this.filter?.match,
         type: this.filter?.type,
-      };
-      this.model = new ExplorerModel(client, server.caps, options);
+      });
       const model = this.model;
       this.modelListener = model.onDidChange(() => {
         if (this.model === model) {

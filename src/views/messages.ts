@@ -129,6 +129,11 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         message: vscode.l10n.t('Not connected to Redis.'),
         hint: vscode.l10n.t('Wait for the connection, or run "NOVA: Reconnect".'),
       };
+    case 'SESSION_ENDED':
+      return {
+        message: vscode.l10n.t('The connection changed before the operation was sent: nothing was changed.'),
+        hint: vscode.l10n.t('Please try again.'),
+      };
     case 'CONNECTION_LOST':
       return {
         message: vscode.l10n.t('The connection to Redis at {0} was lost.', where),

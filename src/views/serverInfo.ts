@@ -23,54 +23,54 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
 
   async provideTextDocumentContent(): Promise<string> {
     try {
-      return await this.connection.run(async (client, server, target) => {
-        // Plain INFO (no section argument) is what every version since 2.x answers.
-        const info = parseInfo(await client.info());
-        const state = this.connection.state;
-        const label = state.kind === 'connected' ? serverLabel(state) : server.version;
-        const lastSave = Number(info.get('rdb_last_save_time'));
-        const rows: [string, string][] = [
-          [vscode.l10n.t('Server'), label],
-          [vscode.l10n.t('Address'), `${hostPort(target)}, DB ${target.db}`],
-          [vscode.l10n.t('Operating system'), info.get('os') ?? '—'],
-          [vscode.l10n.t('Mode'), info.get('redis_mode') ?? server.mode],
-          [vscode.l10n.t('Uptime'), info.has('uptime_in_seconds') ? formatTtl(Number(info.get('uptime_in_seconds')) * 1000) : '—'],
-          [vscode.l10n.t('Memory used'), info.get('used_memory_human') ?? '—'],
-          [vscode.l10n.t('Peak memory'), info.get('used_memory_peak_human') ?? '—'],
-          // maxmemory 0 means no limit; Redis 7 still reports it as "0B".
-          [vscode.l10n.t('Max memory'), info.get('maxmemory') === '0' ? vscode.l10n.t('no limit') : (info.get('maxmemory_human') ?? info.get('maxmemory') ?? '—')],
-          [vscode.l10n.t('Connected clients'), info.get('connected_clients') ?? '—'],
-          [
-            vscode.l10n.t('Last RDB save'),
-            Number.isFinite(lastSave) && lastSave > 0
-              ? `${new Date(lastSave * 1000).toLocaleString(vscode.env.language)} (${info.get('rdb_last_bgsave_status') ?? '?'})`
-              : '—',
-          ],
-          [vscode.l10n.t('Changes since last save'), info.get('rdb_changes_since_last_save') ?? '—'],
-        ];
-        const lines = [`# ${vscode.l10n.t('Redis server')}`, '', `| ${vscode.l10n.t('Property')} | ${vscode.l10n.t('Value')} |`, `|---|---|`];
-        for (const [k, v] of rows) {
-          lines.push(`| ${k} | ${v.replace(/\|/g, '\\|')} |`);
+      const session = this.connection.requireSession();
+      const { server, endpoint: target } = session;
+      // Plain INFO (no section argument) is what every version since 2.x answers.
+      const info = parseInfo(await session.info());
+      const state = this.connection.state;
+      const label = state.kind === 'connected' ? serverLabel(state) : server.version;
+      const lastSave = Number(info.get('rdb_last_save_time'));
+      const rows: [string, string][] = [
+        [vscode.l10n.t('Server'), label],
+        [vscode.l10n.t('Address'), `${hostPort(target)}, DB ${target.db}`],
+        [vscode.l10n.t('Operating system'), info.get('os') ?? '—'],
+        [vscode.l10n.t('Mode'), info.get('redis_mode') ?? server.mode],
+        [vscode.l10n.t('Uptime'), info.has('uptime_in_seconds') ? formatTtl(Number(info.get('uptime_in_seconds')) * 1000) : '—'],
+        [vscode.l10n.t('Memory used'), info.get('used_memory_human') ?? '—'],
+        [vscode.l10n.t('Peak memory'), info.get('used_memory_peak_human') ?? '—'],
+        // maxmemory 0 means no limit; Redis 7 still reports it as "0B".
+        [vscode.l10n.t('Max memory'), info.get('maxmemory') === '0' ? vscode.l10n.t('no limit') : (info.get('maxmemory_human') ?? info.get('maxmemory') ?? '—')],
+        [vscode.l10n.t('Connected clients'), info.get('connected_clients') ?? '—'],
+        [
+          vscode.l10n.t('Last RDB save'),
+          Number.isFinite(lastSave) && lastSave > 0
+            ? `${new Date(lastSave * 1000).toLocaleString(vscode.env.language)} (${info.get('rdb_last_bgsave_status') ?? '?'})`
+            : '—',
+        ],
+        [vscode.l10n.t('Changes since last save'), info.get('rdb_changes_since_last_save') ?? '—'],
+      ];
+      const lines = [`# ${vscode.l10n.t('Redis server')}`, '', `| ${vscode.l10n.t('Property')} | ${vscode.l10n.t('Value')} |`, `|---|---|`];
+      for (const [k, v] of rows) {
+        lines.push(`| ${k} | ${v.replace(/\|/g, '\\|')} |`);
+      }
+      lines.push('', `## ${vscode.l10n.t('Keys per database')}`, '', `| DB | ${vscode.l10n.t('Keys')} | ${vscode.l10n.t('With expiry')} | ${vscode.l10n.t('Average TTL')} |`, '|---|---|---|---|');
+      let any = false;
+      for (const [name, value] of info) {
+        const m = /^db(\d+)$/.exec(name);
+        if (!m) {
+          continue;
         }
-        lines.push('', `## ${vscode.l10n.t('Keys per database')}`, '', `| DB | ${vscode.l10n.t('Keys')} | ${vscode.l10n.t('With expiry')} | ${vscode.l10n.t('Average TTL')} |`, '|---|---|---|---|');
-        let any = false;
-        for (const [name, value] of info) {
-          const m = /^db(\d+)$/.exec(name);
-          if (!m) {
-            continue;
-          }
-          any = true;
-          const fields = new Map(value.split(',').map((kv) => kv.split('=') as [string, string]));
-          const avgMs = Number(fields.get('avg_ttl') ?? 0);
-          const marker = Number(m[1]) === target.db ? ` ← ${vscode.l10n.t('configured')}` : '';
-          lines.push(`| ${m[1]}${marker} | ${fields.get('keys') ?? '0'} | ${fields.get('expires') ?? '0'} | ${avgMs > 0 ? formatTtl(avgMs) : '—'} |`);
-        }
-        if (!any) {
-          lines.push(`| — | 0 | 0 | — |`);
-        }
-        lines.push('', `_${vscode.l10n.t('Read-only summary of INFO, taken {0}.', new Date().toLocaleTimeString(vscode.env.language))}_`, '');
-        return lines.join('\n');
-      });
+        any = true;
+        const fields = new Map(value.split(',').map((kv) => kv.split('=') as [string, string]));
+        const avgMs = Number(fields.get('avg_ttl') ?? 0);
+        const marker = Number(m[1]) === target.db ? ` ← ${vscode.l10n.t('configured')}` : '';
+        lines.push(`| ${m[1]}${marker} | ${fields.get('keys') ?? '0'} | ${fields.get('expires') ?? '0'} | ${avgMs > 0 ? formatTtl(avgMs) : '—'} |`);
+      }
+      if (!any) {
+        lines.push(`| — | 0 | 0 | — |`);
+      }
+      lines.push('', `_${vscode.l10n.t('Read-only summary of INFO, taken {0}.', new Date().toLocaleTimeString(vscode.env.language))}_`, '');
+      return lines.join('\n');
     } catch (err) {
       const text = isNovaError(err) ? describeError(err) : { message: vscode.l10n.t('Redis reported an error.'), hint: '' };
       return `# ${vscode.l10n.t('Redis server')}\n\n${text.message}\n\n${text.hint}\n`;

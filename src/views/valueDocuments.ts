@@ -1,28 +1,44 @@
 /**
  * Values open as read-only virtual documents (not webviews): VS Code's own editor gives search,
  * folding, syntax highlighting and never freezes on a preview. The URI carries the key's bytes, so
- * binary names reach exactly their key; the path is only the tab title.
+ * binary names reach exactly their key, and the server and DB it was opened on, so a tab never shows
+ * another DB's key after the .env changed; the path is only the tab title.
+ *
+ * What a tab has loaded (its `ValueSession`, paged by Load More) is kept per URI for as long as a
+ * tab shows that URI. It does not follow the document's open/close events: VS Code closes and
+ * reopens the document when its language changes (to JSON, say), and the loaded pages must survive.
  */
 import * as vscode from 'vscode';
-import { Schemes, Settings, StateKeys } from '../constants';
-import type { ConnectionManager } from '../connection/connectionManager';
-import { ValueSession, type ValueView } from '../redis/values';
+import { ContextKeys, Schemes, StateKeys } from '../constants';
+import type { ConnectionManager, SessionKeysChange } from '../connection/connectionManager';
+import type { RedisSession } from '../connection/session';
+import type { ValueSession, ValueView } from '../redis/values';
 import type { DecoderId, Note } from '../redis/decoders';
 import { bytesFromId, bytesId, displayName } from '../redis/keyName';
 import { NovaError, isNovaError } from '../redis/errors';
+import { hostPort } from '../redis/url';
+import { readSettings } from '../config/settings';
 import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
 import { formatBytes, formatNumber, formatTtl } from './format';
 
 interface Entry {
-  session?: ValueSession;
-  generation: number;
+  /** The session the value was read on: Load More continues on it, or fails if it ended. */
+  session: RedisSession;
+  value: ValueSession;
 }
 
-export function valueUri(key: Buffer, db: number): vscode.Uri {
+/** The server and DB a value tab belongs to. */
+export interface ValueBinding {
+  server: string;
+  db: number;
+}
+
+export function valueUri(key: Buffer, binding: ValueBinding): vscode.Uri {
   // U+2215 keeps a "/" in a key name from splitting the tab title.
   const title = displayName(key).replace(/\//g, '\u2215') || '""';
-  return vscode.Uri.from({ scheme: Schemes.value, path: `/${title}`, query: `db=${db}&key=${bytesId(key)}` });
+  const query = new URLSearchParams({ server: binding.server, db: String(binding.db), key: bytesId(key) });
+  return vscode.Uri.from({ scheme: Schemes.value, path: `/${title}`, query: query.toString() });
 }
 
 export function keyOfUri(uri: vscode.Uri): Buffer {
@@ -33,6 +49,19 @@ export function keyOfUri(uri: vscode.Uri): Buffer {
   return bytesFromId(id);
 }
 
+export function bindingOfUri(uri: vscode.Uri): ValueBinding {
+  const q = new URLSearchParams(uri.query);
+  return { server: q.get('server') ?? '', db: Number(q.get('db')) };
+}
+
+export function bindingOf(session: RedisSession): ValueBinding {
+  return { server: hostPort(session.endpoint), db: session.db };
+}
+
+function sameBinding(a: ValueBinding, b: ValueBinding): boolean {
+  return a.server === b.server && a.db === b.db;
+}
+
 /** Decoder choices are remembered per key prefix: keys of one namespace are usually written alike. */
 export function prefixOf(key: Buffer, delimiter: string): string {
   const name = displayName(key);
@@ -40,10 +69,28 @@ export function prefixOf(key: Buffer, delimiter: string): string {
   return at > 0 ? name.slice(0, at + delimiter.length) : name;
 }
 
+function isValueUri(uri: vscode.Uri | undefined): uri is vscode.Uri {
+  return uri?.scheme === Schemes.value;
+}
+
+/** The URIs of the value tabs open in any editor group. */
+function openValueTabs(): vscode.Uri[] {
+  const out: vscode.Uri[] = [];
+  for (const group of vscode.window.tabGroups.all) {
+    for (const tab of group.tabs) {
+      if (tab.input instanceof vscode.TabInputText && isValueUri(tab.input.uri)) {
+        out.push(tab.input.uri);
+      }
+    }
+  }
+  return out;
+}
+
 export class ValueDocuments extends DisposableBase implements vscode.TextDocumentContentProvider {
   private readonly changed = this.register(new Emitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
   private readonly entries = new Map<string, Entry>();
+  private generation = -1;
 
   constructor(
     private readonly connection: ConnectionManager,
@@ -51,38 +98,49 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
   ) {
     super();
     this.register(
-      vscode.workspace.onDidCloseTextDocument((doc) => {
-        if (doc.uri.scheme === Schemes.value) {
-          this.entries.delete(doc.uri.toString());
+      vscode.window.tabGroups.onDidChangeTabs((e) => {
+        if (e.closed.length > 0) {
+          this.forgetClosedTabs();
         }
       }),
     );
-  }
-
-  private delimiter(): string {
-    return vscode.workspace.getConfiguration(Settings.section).get<string>(Settings.delimiter, ':');
+    this.register(vscode.window.onDidChangeActiveTextEditor(() => this.updateContext()));
+    this.register(connection.onDidChangeKeys((e) => this.onKeysChanged(e)));
+    this.register(
+      connection.onDidChangeState(() => {
+        // A new connection: every tab reads again, on it or (another DB now) says it cannot. While
+        // disconnected the tabs keep what they show.
+        const session = this.connection.session;
+        if (session && session.generation !== this.generation) {
+          this.generation = session.generation;
+          this.refreshAll();
+        }
+      }),
+    );
+    this.updateContext();
   }
 
   decoderFor(key: Buffer): DecoderId | undefined {
     const map = this.state.get<Record<string, DecoderId>>(StateKeys.decoderByPrefix, {});
-    return map[prefixOf(key, this.delimiter())];
+    return map[prefixOf(key, readSettings().delimiter)];
   }
 
   async rememberDecoder(key: Buffer, decoder: DecoderId | undefined): Promise<void> {
     const map = { ...this.state.get<Record<string, DecoderId>>(StateKeys.decoderByPrefix, {}) };
-    const prefix = prefixOf(key, this.delimiter());
+    const prefix = prefixOf(key, readSettings().delimiter);
     if (decoder) {
       map[prefix] = decoder;
     } else {
       delete map[prefix];
     }
     await this.state.update(StateKeys.decoderByPrefix, map);
-    this.refreshKey(key, false);
+    for (const uri of this.openUris((k) => k.equals(key))) {
+      this.changed.fire(uri);
+    }
   }
 
   async open(key: Buffer): Promise<void> {
-    const { target } = this.connection.getClient();
-    const uri = valueUri(key, target.db);
+    const uri = valueUri(key, bindingOf(this.connection.requireSession()));
     // Reopening means "show me what it is now".
     this.entries.delete(uri.toString());
     const doc = await vscode.workspace.openTextDocument(uri);
@@ -90,83 +148,159 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     await this.applyLanguage(doc);
   }
 
-  /** Drops the cached reads of a key's open tabs, so they show the server's current value. */
-  refreshKey(key: Buffer, reread = true): void {
-    for (const doc of vscode.workspace.textDocuments) {
-      if (doc.uri.scheme === Schemes.value && keyOfUri(doc.uri).equals(key)) {
-        if (reread) {
-          this.entries.delete(doc.uri.toString());
-        }
-        this.changed.fire(doc.uri);
-      }
-    }
-  }
-
-  /** After a flush or a folder delete: every open value tab reads its key again. */
+  /** After a flush or a new connection: every open value tab reads its key again. */
   refreshAll(): void {
-    for (const doc of vscode.workspace.textDocuments) {
-      if (doc.uri.scheme === Schemes.value) {
-        this.refreshUri(doc.uri);
-      }
+    for (const uri of this.openUris(() => true)) {
+      this.reread(uri);
     }
   }
 
-  refreshUri(uri: vscode.Uri): void {
-    this.entries.delete(uri.toString());
-    this.changed.fire(uri);
+  /**
+   * "Refresh Value": reads the key again. A tab opened on another DB or server than the connection's
+   * is replaced by the same key on the current one.
+   */
+  async refreshUri(uri: vscode.Uri): Promise<void> {
+    const session = this.connection.session;
+    if (session && !sameBinding(bindingOfUri(uri), bindingOf(session))) {
+      await this.open(keyOfUri(uri));
+      // A preview tab was replaced by the new one already; a pinned one is closed here.
+      const stale = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+      if (stale.length > 0) {
+        await vscode.window.tabGroups.close(stale);
+      }
+      return;
+    }
+    this.reread(uri);
   }
 
-  session(uri: vscode.Uri): ValueSession | undefined {
-    return this.entries.get(uri.toString())?.session;
+  value(uri: vscode.Uri): ValueSession | undefined {
+    return this.entries.get(uri.toString())?.value;
   }
 
   async loadMore(uri: vscode.Uri): Promise<void> {
-    const session = this.session(uri);
-    if (!session?.canLoadMore) {
+    const entry = this.entries.get(uri.toString());
+    if (!entry?.value.canLoadMore) {
       return;
     }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading the rest of the value…') }, () =>
-      this.connection.run((client) => session.loadMore(client)),
-    );
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading the rest of the value…') }, () =>
+        entry.session.loadMoreValue(entry.value),
+      );
+    } catch (err) {
+      if (isNovaError(err, 'SESSION_ENDED')) {
+        // Read the tab again on the new connection, so that trying again works.
+        this.reread(uri);
+      }
+      throw err;
+    }
     this.changed.fire(uri);
+    this.updateContext();
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const key = keyOfUri(uri);
     try {
-      const state = this.connection.state;
-      const generation = state.kind === 'connected' ? state.generation : -1;
+      const session = this.connection.requireSession();
+      const binding = bindingOfUri(uri);
+      const now = bindingOf(session);
+      if (!sameBinding(binding, now)) {
+        this.entries.delete(uri.toString());
+        return staleText(key, binding, now);
+      }
       let entry = this.entries.get(uri.toString());
-      if (!entry?.session || entry.generation !== generation) {
-        const session = await this.connection.run((client, server) =>
-          ValueSession.open(client, server.caps, key, {
-            previewThreshold: vscode.workspace.getConfiguration(Settings.section).get<number>(Settings.previewBytes, 1024 * 1024),
-          }),
-        );
-        entry = { session, generation };
+      if (!entry || entry.session !== session) {
+        const value = await session.openValue(key, { previewThreshold: readSettings().previewThresholdBytes });
+        entry = { session, value };
         this.entries.set(uri.toString(), entry);
       }
-      const view = entry.session!.render(this.decoderFor(key));
+      const view = entry.value.render(this.decoderFor(key));
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       if (doc) {
         void this.applyLanguage(doc, view);
       }
       return `${header(view)}${view.body}${view.body.endsWith('\n') ? '' : '\n'}`;
     } catch (err) {
+      this.entries.delete(uri.toString());
       const error = isNovaError(err) ? err : new NovaError('UNKNOWN', String(err));
       const text = describeError(error);
       return `// ${displayName(key)}\n// ${text.message}\n// ${text.hint}\n`;
+    } finally {
+      this.updateContext();
     }
   }
 
+  private reread(uri: vscode.Uri): void {
+    this.entries.delete(uri.toString());
+    this.changed.fire(uri);
+  }
+
+  /** Open value tabs whose key passes `test`. */
+  private openUris(test: (key: Buffer) => boolean): vscode.Uri[] {
+    const seen = new Set<string>();
+    const out: vscode.Uri[] = [];
+    for (const uri of [...openValueTabs(), ...vscode.workspace.textDocuments.map((d) => d.uri).filter(isValueUri)]) {
+      if (!seen.has(uri.toString()) && test(keyOfUri(uri))) {
+        seen.add(uri.toString());
+        out.push(uri);
+      }
+    }
+    return out;
+  }
+
+  /** A write on the session a tab was read on: that tab reads its key again. */
+  private onKeysChanged({ session, change }: SessionKeysChange): void {
+    const touched = (key: Buffer): boolean => {
+      switch (change.kind) {
+        case 'keys':
+          return change.keys.some((k) => k.equals(key));
+        case 'folder':
+          return key.length > change.prefix.length && key.subarray(0, change.prefix.length).equals(change.prefix);
+        case 'db':
+          return true;
+      }
+    };
+    for (const uri of this.openUris(touched)) {
+      if (sameBinding(bindingOfUri(uri), bindingOf(session))) {
+        this.reread(uri);
+      }
+    }
+  }
+
+  private forgetClosedTabs(): void {
+    const open = new Set(openValueTabs().map((u) => u.toString()));
+    for (const uri of [...this.entries.keys()]) {
+      if (!open.has(uri)) {
+        this.entries.delete(uri);
+      }
+    }
+  }
+
+  /** Load More of Value is offered only on a tab whose value has more to load. */
+  private updateContext(): void {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const entry = isValueUri(uri) ? this.entries.get(uri.toString()) : undefined;
+    void vscode.commands.executeCommand('setContext', ContextKeys.valueCanLoadMore, entry?.value.canLoadMore ?? false);
+  }
+
   private async applyLanguage(doc: vscode.TextDocument, view?: ValueView): Promise<void> {
-    const v = view ?? this.session(doc.uri)?.render(this.decoderFor(keyOfUri(doc.uri)));
+    const v = view ?? this.value(doc.uri)?.render(this.decoderFor(keyOfUri(doc.uri)));
     // jsonc, not json: the header lines are comments, which plain JSON highlighting marks as errors.
     const language = v?.header.language === 'json' ? 'jsonc' : 'plaintext';
     if (doc.languageId !== language) {
       await vscode.languages.setTextDocumentLanguage(doc, language);
     }
   }
+}
+
+function staleText(key: Buffer, binding: ValueBinding, now: ValueBinding): string {
+  const lines = [
+    displayName(key),
+    binding.server === now.server
+      ? vscode.l10n.t('This tab was opened on DB {0}; the connection now uses DB {1}, so its content is not shown.', binding.db, now.db)
+      : vscode.l10n.t('This tab was opened on {0}, DB {1}; the connection now uses {2}, DB {3}, so its content is not shown.', binding.server, binding.db, now.server, now.db),
+    vscode.l10n.t('Run "NOVA: Refresh Value" to open this key on DB {0} instead.', now.db),
+  ];
+  return lines.map((l) => `// ${l}\n`).join('');
 }
 
 function header(view: ValueView): string {

@@ -14,6 +14,7 @@ import { describe, test } from 'node:test';
 import { TreeByPath } from './lib/keysTree';
 import { useNovaFixture } from './lib/novaFixture';
 import { novaVsix, useVSCode, type Workbench } from './lib/vscode';
+import { BIG_KEY, bigExportValue } from '../../scripts/start/sample';
 
 const STATUS_ID = 'nova.redis.status';
 
@@ -64,6 +65,14 @@ interface Language {
   flushed(address: string, keys: number): string;
   /** The Keys view's welcome text when DB 1 is empty. */
   emptyDatabase: string;
+  refreshKeys: string;
+  /** Editor title buttons of a value tab (their tooltips: the command title without the category). */
+  loadMoreValue: string;
+  refreshValue: string;
+  /** The start of the header line of a value that is only partly loaded. */
+  partial: string;
+  /** What a value tab says once the connection uses another DB than the one it was opened on. */
+  staleTab(openedOn: number, now: number): string;
 }
 
 function escape(text: string): string {
@@ -112,6 +121,11 @@ const languages: Language[] = [
     flushWrongIndex: 'Type 1 to confirm, or press Escape to cancel.',
     flushed: (address, keys) => `DB 1 on ${address} was flushed (${keys} keys removed).`,
     emptyDatabase: 'Connected. The database has no keys to show.',
+    refreshKeys: 'NOVA: Refresh Keys',
+    loadMoreValue: 'Load More of Value',
+    refreshValue: 'Refresh Value',
+    partial: '// Partial: ',
+    staleTab: (openedOn, now) => `// This tab was opened on DB ${openedOn}; the connection now uses DB ${now}, so its content is not shown.`,
   },
   {
     locale: 'fr',
@@ -149,6 +163,11 @@ const languages: Language[] = [
     flushWrongIndex: 'Tapez 1 pour confirmer, ou Échap pour annuler.',
     flushed: (address, keys) => `La base 1 sur ${address} a été vidée (${keys} clés supprimées).`,
     emptyDatabase: 'Connecté. La base ne contient aucune clé à afficher.',
+    refreshKeys: 'NOVA: Actualiser les clés',
+    loadMoreValue: 'Charger plus de la valeur',
+    refreshValue: 'Actualiser la valeur',
+    partial: '// Partiel : ',
+    staleTab: (openedOn, now) => `// Cet onglet a été ouvert sur la base ${openedOn} ; la connexion utilise maintenant la base ${now}, son contenu n'est donc pas affiché.`,
   },
 ];
 
@@ -295,7 +314,85 @@ for (const l of languages) {
         // JSON with Comments, so that the header lines are not flagged as errors.
         assert.equal(await workbench.statusBarText('status.editor.mode'), 'JSON with Comments');
         await shot('value-json');
+        // The whole value is loaded: the tab offers Refresh Value, and no Load More.
+        const actions = await eventually('the value tab\'s buttons', () => workbench.editorActionLabels(), (a) => a.includes(l.refreshValue), 10_000);
+        assert.ok(!actions.includes(l.loadMoreValue), `buttons of a complete value: ${actions.join(', ')}`);
         await workbench.runCommand('View: Close All Editors');
+      });
+
+      test('Load More of Value on the 2 MB JSON sample: the tab then holds the whole value, and the button goes', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const value = bigExportValue();
+        const products = (JSON.parse(value) as { products: { sku: string }[] }).products;
+        const lastSku = products.at(-1)?.sku ?? '';
+        const path = ['nova', 'cache', 'export', 'products'];
+        await f.withAdmin(1, (c) => c.set(BIG_KEY, value));
+        const tree = new TreeByPath(workbench, l.keysView);
+        try {
+          await workbench.openActivityBarItem(l.container);
+          await workbench.runCommand(l.refreshKeys);
+          await tree.expand(path.slice(0, -1));
+          await (await tree.locator(path)).click();
+          await eventually('the value tab', () => workbench.activeEditorTitle(), (t) => t === BIG_KEY || t === path.at(-1), 15_000);
+          // Above the 1 MB preview threshold: a preview first, laid out as JSON (the tab's language switches).
+          const partial = await eventually('the preview', () => workbench.activeEditorText(), (t) => t.split('\n').some((line) => line.startsWith(l.partial)), 15_000);
+          assert.ok(partial.includes('"generated_at"'), partial.slice(0, 400));
+          assert.equal(await workbench.statusBarText('status.editor.mode'), 'JSON with Comments');
+          const offered = await eventually('the Load More button', () => workbench.editorActionLabels(), (a) => a.includes(l.loadMoreValue), 10_000);
+          assert.ok(offered.includes(l.loadMoreValue), offered.join(', '));
+          await shot('value-partial');
+
+          await workbench.clickEditorAction(l.loadMoreValue);
+          await eventually('the whole value', () => workbench.activeEditorText(), (t) => t.startsWith(`// ${BIG_KEY} · `) && !t.split('\n').some((line) => line.startsWith(l.partial)), 30_000);
+          await workbench.activeEditorGoToEnd();
+          const end = await eventually('the end of the document', () => workbench.activeEditorText(), (t) => t.includes(`"sku": "${lastSku}"`), 15_000);
+          const lastLines = end.trimEnd().split('\n').slice(-3).map((line) => line.trim());
+          assert.deepEqual(lastLines, ['}', ']', '}'], `the document ends with the last record, the array and the object: ${end.slice(-300)}`);
+          const after = await eventually('no Load More button', () => workbench.editorActionLabels(), (a) => a.includes(l.refreshValue) && !a.includes(l.loadMoreValue), 10_000);
+          assert.ok(!after.includes(l.loadMoreValue), after.join(', '));
+          await shot('value-loaded');
+        } finally {
+          await workbench.runCommand('View: Close All Editors');
+          await f.withAdmin(1, (c) => c.del(BIG_KEY));
+          // The next tests expect the fixture's tree.
+          await workbench.runCommand(l.refreshKeys);
+          await eventually('the tree without the sample', () => tree.find(path.slice(0, -1)), (row) => row === undefined, 15_000);
+        }
+      });
+
+      test('after the .env moves to DB 2, an open tab says so, and Refresh Value reopens the key on DB 2', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const envFile = path.join(f.workspace, '.env');
+        const original = readFileSync(envFile, 'utf8');
+        const inDb2 = { name: 'Ada Lovelace (DB 2)' };
+        await f.withAdmin(2, (c) => c.set(f.jsonKey, JSON.stringify(inDb2)));
+        try {
+          await workbench.openActivityBarItem(l.container);
+          const tree = new TreeByPath(workbench, l.keysView);
+          await tree.expand(USER_FOLDER);
+          await (await tree.locator(userKeyPath(f.jsonKey))).click();
+          const stored = JSON.parse((await f.get(f.jsonKey)) ?? 'null') as { name: string };
+          await eventually('the DB 1 value', () => workbench.activeEditorText(), (t) => t.includes(`"name": ${JSON.stringify(stored.name)}`), 15_000);
+
+          writeFileSync(envFile, original.replace(f.server.url(1), f.server.url(2)));
+          const stale = await eventually('the tab to say it belongs to DB 1', () => workbench.activeEditorText(), (t) => t.includes(l.staleTab(1, 2)), 20_000);
+          assert.ok(!stale.includes(stored.name) && !stale.includes(inDb2.name), `the tab shows neither DB's value: ${stale}`);
+          await shot('value-other-db');
+
+          await workbench.clearNotifications();
+          await workbench.clickEditorAction(l.refreshValue);
+          await eventually('the DB 2 value', () => workbench.activeEditorText(), (t) => t.includes(`"name": ${JSON.stringify(inDb2.name)}`), 15_000);
+          assert.equal((await workbench.activeEditorText()).includes(l.staleTab(1, 2)), false);
+          assert.deepEqual(await workbench.notifications(), [], 'no error while reopening');
+          await shot('value-reopened-db2');
+        } finally {
+          writeFileSync(envFile, original);
+          await eventually('DB 1 again in the status bar', () => workbench.statusBarText(STATUS_ID), (t) => t.startsWith('DB 1 '), 20_000);
+          await workbench.runCommand('View: Close All Editors');
+          await f.withAdmin(2, (c) => c.del(f.jsonKey));
+        }
       });
     });
 

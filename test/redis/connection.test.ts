@@ -71,8 +71,8 @@ describe('connection manager against a real redis-server', () => {
     assert.equal(s.server.flavor, binaryFlavor());
     const pong = await m.ping();
     assert.ok(pong.rttMs >= 0);
-    const seen = await m.run((c) => c.get('marker:db1'));
-    assert.equal(seen, 'x');
+    // The session is on DB 1, where the marker is (PTTL -1: exists, no expiry; -2 would be missing).
+    assert.equal(await m.requireSession().pttl(Buffer.from('marker:db1')), -1);
     m.dispose();
     await admin.del('marker:db1');
     admin.disconnect();
@@ -103,7 +103,7 @@ describe('connection manager against a real redis-server', () => {
     const m = manager(recorder());
     m.configure(parseRedisUrl(secured.url(1, PASSWORD)), { defaulted: false });
     await waitFor('connected', () => m.state.kind === 'connected');
-    assert.equal((await m.run((c) => c.ping())), 'PONG');
+    assert.ok((await m.requireSession().ping()) >= 0);
     m.dispose();
   });
 
@@ -135,8 +135,8 @@ describe('connection manager against a real redis-server', () => {
     await waitFor('failed', () => m.state.kind === 'failed');
     const s = m.state;
     assert.equal(s.kind === 'failed' && s.error.code, 'DB_OUT_OF_RANGE');
-    assert.throws(() => m.getClient(), (e: unknown) => e instanceof NovaError && e.code === 'NOT_CONNECTED');
-    await assert.rejects(m.run((c) => c.set('should-not-exist', '1')), (e: unknown) => e instanceof NovaError && e.code === 'NOT_CONNECTED');
+    assert.equal(m.session, undefined);
+    assert.throws(() => m.requireSession(), (e: unknown) => e instanceof NovaError && e.code === 'NOT_CONNECTED');
     assert.equal(await admin.dbsize(), before0);
     m.dispose();
     admin.disconnect();
@@ -194,10 +194,10 @@ describe('connection manager against a real redis-server', () => {
       const s = m.state;
       assert.ok(s.kind === 'connected' && s.generation > firstGeneration);
       // The new connection selected DB 1 again.
-      await m.run((c) => c.set('after-restart', '1'));
       const admin = own.admin(1);
-      assert.equal(await admin.get('after-restart'), '1');
+      await admin.set('after-restart', '1');
       admin.disconnect();
+      assert.equal(await m.requireSession().pttl(Buffer.from('after-restart')), -1);
     } finally {
       m.dispose();
       await own.stop();

@@ -380,8 +380,7 @@ describe('flushing the configured DB', () => {
   test('through the connection manager: DB 0 and DB 2 survive, also after a reconnect and a server restart', async () => {
     const own = await RedisServer.start();
     const m = new ConnectionManager({ connectTimeoutMs: 1000, commandTimeoutMs: 2000, heartbeatMs: 500 });
-    const flush = (): Promise<unknown> =>
-      m.run((client, info, target) => flushDatabase(client, info.caps, target.db, undefined, W));
+    const flush = (): Promise<unknown> => m.requireSession().flush();
     const generation = (): number => (m.state.kind === 'connected' ? m.state.generation : -1);
     try {
       m.configure(parseRedisUrl(own.url(1)), { defaulted: false });
@@ -416,10 +415,7 @@ describe('flushing the configured DB', () => {
       m.configure(parseRedisUrl(server.url(16)), { defaulted: false });
       await waitFor('failed', () => m.state.kind === 'failed');
       assert.equal(m.state.kind === 'failed' && m.state.error.code, 'DB_OUT_OF_RANGE');
-      await assert.rejects(
-        m.run((client, info) => flushDatabase(client, info.caps, 16, undefined, W)),
-        coded('NOT_CONNECTED'),
-      );
+      await assert.rejects(async () => m.requireSession().flush(), coded('NOT_CONNECTED'));
     } finally {
       m.dispose();
     }

@@ -1,20 +1,20 @@
 /**
- * The Redis 3.0 path of the changing operations: run with NOVA's production capabilities through the
- * connection manager, against a server where the commands 3.0 lacks are disabled, watched by MONITOR
- * (arguments) and INFO commandstats (counts).
+ * The Redis 3.0 path of the changing operations: run through a session that has Redis 3.0's
+ * capabilities, on a connection made as the connection manager makes it, against a server where the
+ * commands 3.0 lacks are disabled, watched by MONITOR (arguments) and INFO commandstats (counts).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Redis from 'ioredis';
 import { REDIS_3_0_CAPS } from '../../src/redis/capabilities';
-import { ConnectionManager } from '../../src/connection/connectionManager';
-import { countFolder, deleteFolder, deleteKeys, flushDatabase, persist, setTtl } from '../../src/redis/mutations';
+import { endpointOf } from '../../src/connection/connectionManager';
+import { RedisSession } from '../../src/connection/session';
 import { parseRedisUrl } from '../../src/redis/url';
 import { RedisServer, binaryAtLeast, waitFor } from '../support/redisServer';
 import { stopWithClients } from '../support/clients';
-import { coded, commandStats } from './mutations.helpers';
+import { coded, commandStats, ownerConnection } from './mutations.helpers';
 
-/** What these operations, the manager's handshake and heartbeat, and the test's own seeding may send. */
+/** What these operations, the connection's handshake, and the test's own seeding may send. */
 const REDIS_3_0_COMMANDS = new Set(['set', 'select', 'info', 'client', 'dbsize', 'ping', 'multi', 'exec', 'expire', 'pttl', 'persist', 'del', 'scan', 'flushdb', 'config', 'exists']);
 
 function disabledCommands(): string[] {
@@ -24,7 +24,8 @@ function disabledCommands(): string[] {
 let server: RedisServer;
 let admin: Redis;
 let monitor: Redis;
-let m: ConnectionManager;
+let session: RedisSession | undefined;
+let sessionClient: Redis | undefined;
 const seen: string[][] = [];
 
 before(async () => {
@@ -35,17 +36,23 @@ before(async () => {
   monitor.on('monitor', (_time: string, args: string[]) => {
     seen.push(args);
   });
-  m = new ConnectionManager({ connectTimeoutMs: 1000, commandTimeoutMs: 3000, heartbeatMs: 500 });
-  m.configure(parseRedisUrl(server.url(1)), { defaulted: false });
-  await waitFor('connected', () => m.state.kind === 'connected');
+  const conn = await ownerConnection(server, 1);
+  sessionClient = conn.client;
+  session = new RedisSession({
+    client: conn.client,
+    clientName: conn.name,
+    endpoint: endpointOf(parseRedisUrl(server.url(1))),
+    server: { ...conn.server, caps: REDIS_3_0_CAPS },
+    generation: 1,
+    commandTimeoutMs: 3000,
+    readOnly: () => 'off',
+  });
 });
 
 after(async () => {
-  m?.dispose();
-  await stopWithClients(server, monitor, admin);
+  session?.dispose();
+  await stopWithClients(server, monitor, admin, sessionClient);
 });
-
-const W = { readOnly: false };
 const b = (t: string): Buffer => Buffer.from(t, 'utf8');
 
 describe('changing operations under Redis 3.0 capabilities', () => {
@@ -59,27 +66,30 @@ describe('changing operations under Redis 3.0 capabilities', () => {
     await admin.set('f', 'v');
     await admin.set('f2:x', 'v');
 
-    const pttl = await m.run((c) => setTtl(c, b('k:ttl'), 3600, W));
+    const s = session!;
+    const pttl = await s.setTtl(b('k:ttl'), 3600);
     assert.ok(pttl > 3_590_000 && pttl <= 3_600_000);
-    assert.equal(await m.run((c) => persist(c, b('k:vol'), W)), 'persisted');
-    assert.equal(await m.run((c) => persist(c, b('k:vol'), W)), 'was-persistent');
-    await assert.rejects(
-      m.run((c) => persist(c, b('k:none'), W)),
-      coded('KEY_NOT_FOUND'),
-    );
-    await assert.rejects(
-      m.run((c) => setTtl(c, b('k:none'), 10, W)),
-      coded('KEY_NOT_FOUND'),
-    );
-    assert.deepEqual(await m.run((c) => deleteKeys(c, REDIS_3_0_CAPS, [b('k:del')], W)), { deleted: 1, cancelled: false });
-    assert.deepEqual(await m.run((c) => countFolder(c, b('f'), ':')), { count: 50, cancelled: false });
-    assert.deepEqual(await m.run((c) => deleteFolder(c, REDIS_3_0_CAPS, b('f'), ':', W)), { deleted: 50, cancelled: false });
+    assert.equal(await s.persist(b('k:vol')), 'persisted');
+    assert.equal(await s.persist(b('k:vol')), 'was-persistent');
+    await assert.rejects(s.persist(b('k:none')), coded('KEY_NOT_FOUND'));
+    await assert.rejects(s.setTtl(b('k:none'), 10), coded('KEY_NOT_FOUND'));
+    assert.deepEqual(await s.deleteKeys([b('k:del')]), { deleted: 1, cancelled: false });
+    assert.deepEqual(await s.countFolder(b('f'), ':'), { count: 50, cancelled: false });
+    assert.deepEqual(await s.deleteFolder(b('f'), ':'), { deleted: 50, cancelled: false });
     assert.equal(await admin.exists('f', 'f2:x'), 2);
-    await assert.rejects(
-      m.run((c) => flushDatabase(c, REDIS_3_0_CAPS, 0, undefined, W)),
-      coded('WRONG_DB'),
-    );
-    const flushed = await m.run((c) => flushDatabase(c, REDIS_3_0_CAPS, 1, undefined, W));
+    // A session whose connection is not on its DB (here: a session claiming DB 0) flushes nothing.
+    const elsewhere = new RedisSession({
+      client: sessionClient!,
+      clientName: s.clientName,
+      endpoint: { ...s.endpoint, db: 0 },
+      server: s.server,
+      generation: 2,
+      commandTimeoutMs: 3000,
+      readOnly: () => 'off',
+    });
+    await assert.rejects(elsewhere.flush(), coded('WRONG_DB'));
+    elsewhere.dispose();
+    const flushed = await s.flush();
     assert.equal(flushed.db, 1);
     assert.equal(await admin.dbsize(), 0);
 

@@ -124,13 +124,24 @@ export class TreeByPath {
       if (row.expanded === undefined) {
         throw new Error(`${at.join(' › ')} is not a folder`);
       }
+      let clickedAt = 0;
       if (!row.expanded) {
         await (await this.locator(at, timeoutMs)).click();
+        clickedAt = Date.now();
       }
       const deadline = Date.now() + timeoutMs;
-      while ((await this.find(at))?.expanded !== true || (await this.children(at)).length === 0) {
+      for (;;) {
+        const now = await this.find(at);
+        if (now?.expanded === true && (await this.children(at)).length > 0) {
+          break;
+        }
         if (Date.now() > deadline) {
           throw new Error(`${at.join(' › ')} did not expand within ${timeoutMs} ms; rendered: ${JSON.stringify(await this.rows())}`);
+        }
+        // A click that landed while the tree was redrawing (a refresh just before) is lost: click again.
+        if (now?.expanded === false && Date.now() - clickedAt > 2000) {
+          await (await this.locator(at, timeoutMs)).click();
+          clickedAt = Date.now();
         }
         await sleep(100);
       }

@@ -89,13 +89,25 @@ export interface DialogState {
  * so their DOM order is not their order on screen; their `top` style is.
  */
 async function inRenderedOrder(rows: Locator, textOf?: string): Promise<string[]> {
-  const items: { top: number; text: string }[] = [];
-  for (const row of await rows.all()) {
-    const top = /top:\s*(-?[\d.]+)px/.exec((await row.getAttribute('style')) ?? '');
-    const text = textOf ? await row.locator(textOf).first().textContent() : await row.textContent();
-    items.push({ top: top ? Number(top[1]) : 0, text: text ?? '' });
-  }
+  // One read in the page: row by row, a document that shrinks meanwhile (a tab that is re-rendered)
+  // leaves a locator waiting for a row that is gone.
+  const read = await rows.evaluateAll(
+    (els: RenderedRow[], selector: string | undefined) =>
+      els.map((e) => ({ style: e.getAttribute('style'), text: (selector ? e.querySelector(selector)?.textContent : e.textContent) ?? '' })),
+    textOf,
+  );
+  const items = read.map(({ style, text }) => {
+    const top = /top:\s*(-?[\d.]+)px/.exec(style ?? '');
+    return { top: top ? Number(top[1]) : 0, text };
+  });
   return items.sort((a, b) => a.top - b.top).map((i) => i.text);
+}
+
+/** What `inRenderedOrder` reads of a row element (the test build has no DOM typings). */
+interface RenderedRow {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+  querySelector(selector: string): { textContent: string | null } | null;
 }
 
 export class Workbench {
@@ -512,6 +524,35 @@ export class Workbench {
       }
       last = next;
     }
+  }
+
+  private get editorActions(): Locator {
+    return this.page.locator('.editor-group-container.active .editor-actions .action-item a.action-label').filter({ visible: true });
+  }
+
+  /** Tooltips of the buttons in the active editor's title bar (a keybinding, if shown, is left out). */
+  async editorActionLabels(): Promise<string[]> {
+    const labels: string[] = [];
+    for (const action of await this.editorActions.all()) {
+      labels.push(normalize(await action.getAttribute('aria-label')).replace(/\s*\([^)]*\)$/, ''));
+    }
+    return labels;
+  }
+
+  /** Presses a button of the active editor's title bar by its tooltip. */
+  async clickEditorAction(label: string, timeoutMs = 15_000): Promise<void> {
+    const action = this.page
+      .locator(`.editor-group-container.active .editor-actions .action-item a.action-label[aria-label^="${label.replace(/"/g, '\\"')}"]`)
+      .filter({ visible: true })
+      .first();
+    await action.waitFor({ state: 'visible', timeout: timeoutMs });
+    await action.click();
+  }
+
+  /** Puts the cursor at the end of the active editor's document, which scrolls its last lines into view. */
+  async activeEditorGoToEnd(): Promise<void> {
+    await this.activeEditor.locator('.view-lines').click();
+    await this.page.keyboard.press('Control+End');
   }
 
   /** The label of the active editor's tab. */

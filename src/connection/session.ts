@@ -1,0 +1,284 @@
+/**
+ * One connected generation of the connection: the only holder of its client. Every read and write
+ * of the extension goes through a session, so each operation stays bound to the server and DB it
+ * started on. No `vscode` import: the redis test tier drives it against real servers.
+ *
+ * - Writes check the read-only policy here, before a byte is sent.
+ * - After a write the session announces what changed (`onDidChangeKeys`): views refresh from that.
+ * - When its generation ends (reconnect, .env change, lost connection) the manager disposes it, and
+ *   every later call fails at once with SESSION_ENDED: nothing was sent, the caller may retry on the
+ *   new session. A write that was sent but not answered is OUTCOME_UNKNOWN, and only then.
+ */
+import type Redis from 'ioredis';
+import type { ServerInfo, Capabilities } from '../redis/capabilities';
+import { toNovaError } from '../redis/connect';
+import { NovaError, isNovaError } from '../redis/errors';
+import { ExplorerModel, type ExplorerOptions } from '../redis/explorerModel';
+import {
+  countFolder,
+  deleteFolder,
+  deleteKeys,
+  flushVerified,
+  persist,
+  setTtl,
+  type BulkOptions,
+  type BulkResult,
+  type CountResult,
+  type FlushResult,
+  type PersistResult,
+  type Progress,
+  verifyConnectionDb,
+} from '../redis/mutations';
+import { ValueSession, type ValueReadOptions } from '../redis/values';
+import type { ReadOnlySetting } from '../config/settingsSchema';
+import { Emitter, type Disposable } from '../util/event';
+import type { Endpoint } from './connectionManager';
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '0:0:0:0:0:0:0:1';
+}
+
+/** `auto` protects any server that is not on this machine: a production or shared Redis. */
+export function readOnlyFor(setting: ReadOnlySetting, host: string): boolean {
+  return setting === 'auto' ? !isLoopback(host) : setting === 'on';
+}
+
+/** What a write changed, so that the tree, the value tabs and the status bar refresh themselves. */
+export type KeysChange =
+  /** `deleted`: the keys are gone. Otherwise they changed, or may have (an unconfirmed write): re-read them. */
+  | { kind: 'keys'; keys: readonly Buffer[]; deleted: boolean }
+  /** Keys under `prefix` (path + delimiter) were deleted, or may have been. */
+  | { kind: 'folder'; prefix: Buffer; delimiter: string }
+  /** The whole DB changed (FLUSHDB). */
+  | { kind: 'db' };
+
+export interface SessionOptions {
+  client: Redis;
+  /** CLIENT SETNAME of the connection: a flush checks on the server that it is really on the DB. */
+  clientName: string;
+  endpoint: Endpoint;
+  server: ServerInfo;
+  generation: number;
+  /** Deadline of the engine's requests: the same value the client's own command timeout uses. */
+  commandTimeoutMs: number;
+  /** Read at every write, so a settings change applies at once. */
+  readOnly: () => ReadOnlySetting;
+}
+
+/** Why a failed write might still have run: its request was sent and no reply came. */
+function unconfirmed(err: NovaError): boolean {
+  return err.code === 'COMMAND_TIMEOUT' || err.code === 'CONNECTION_LOST';
+}
+
+export class RedisSession implements Disposable {
+  private readonly changes = new Emitter<KeysChange>();
+  readonly onDidChangeKeys = this.changes.event;
+  private readonly client: Redis;
+  /** Weak: a view that let its explorer go (refresh, new filter) must not have it kept alive here. */
+  private explorers = new Set<WeakRef<ExplorerModel>>();
+  private readonly values = new WeakSet<ValueSession>();
+  private ended = false;
+
+  readonly clientName: string;
+  readonly endpoint: Endpoint;
+  readonly server: ServerInfo;
+  readonly generation: number;
+  readonly commandTimeoutMs: number;
+
+  constructor(private readonly options: SessionOptions) {
+    this.client = options.client;
+    this.clientName = options.clientName;
+    this.endpoint = options.endpoint;
+    this.server = options.server;
+    this.generation = options.generation;
+    this.commandTimeoutMs = options.commandTimeoutMs;
+  }
+
+  get caps(): Capabilities {
+    return this.server.caps;
+  }
+
+  get db(): number {
+    return this.endpoint.db;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Whether writes are refused right now (the setting, and for `auto` where the server is). */
+  get readOnly(): boolean {
+    return readOnlyFor(this.options.readOnly(), this.endpoint.host);
+  }
+
+  // Reads
+
+  /** A key explorer on this session; it is disposed with the session. */
+  createExplorer(options: Omit<ExplorerOptions, 'timeoutMs'> = {}): ExplorerModel {
+    this.live();
+    const model = new ExplorerModel(this.client, this.caps, { ...options, timeoutMs: this.commandTimeoutMs });
+    this.explorers = new Set([...this.explorers].filter((ref) => ref.deref() !== undefined));
+    this.explorers.add(new WeakRef(model));
+    return model;
+  }
+
+  /** Opens a value (first page or preview). Its later pages are read through `loadMoreValue` on this session. */
+  async openValue(key: Buffer, options: ValueReadOptions = {}): Promise<ValueSession> {
+    const value = await this.read(() => ValueSession.open(this.client, this.caps, key, options));
+    this.values.add(value);
+    return value;
+  }
+
+  /** The next page of a value this session opened; SESSION_ENDED for one opened on another connection. */
+  async loadMoreValue(value: ValueSession): Promise<void> {
+    this.live();
+    if (!this.values.has(value)) {
+      throw new NovaError('SESSION_ENDED', 'the value was opened on another connection');
+    }
+    await this.read(() => value.loadMore(this.client));
+  }
+
+  /** INFO, whole (no section: what every version since 2.x answers) or one section. */
+  info(section?: string): Promise<string> {
+    return this.read(() => (section === undefined ? this.client.info() : this.client.info(section)));
+  }
+
+  /** PING; resolves to the round trip in milliseconds. */
+  ping(): Promise<number> {
+    return this.read(async () => {
+      const start = process.hrtime.bigint();
+      await this.client.ping();
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    });
+  }
+
+  dbsize(): Promise<number> {
+    return this.read(() => this.client.dbsize());
+  }
+
+  /** PTTL in ms: -1 without expiry, -2 when the key does not exist. */
+  pttl(key: Buffer): Promise<number> {
+    return this.read(() => this.client.pttl(key));
+  }
+
+  /** How many keys `deleteFolder` would delete, for its confirmation. */
+  countFolder(prefix: Buffer, delimiter: string, options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<CountResult> {
+    return this.read(() => countFolder(this.client, prefix, delimiter, options));
+  }
+
+  // Writes
+
+  /** Sets the TTL in seconds; resolves to the new PTTL. */
+  setTtl(key: Buffer, seconds: number): Promise<number> {
+    return this.write(
+      (readOnly) => setTtl(this.client, key, seconds, { readOnly }),
+      () => ({ kind: 'keys', keys: [key], deleted: false }),
+    );
+  }
+
+  persist(key: Buffer): Promise<PersistResult> {
+    return this.write(
+      (readOnly) => persist(this.client, key, { readOnly }),
+      () => ({ kind: 'keys', keys: [key], deleted: false }),
+    );
+  }
+
+  deleteKeys(keys: readonly Buffer[], options: Omit<BulkOptions, 'readOnly'> = {}): Promise<BulkResult> {
+    const copy = [...keys];
+    return this.write(
+      (readOnly) => deleteKeys(this.client, this.caps, copy, { ...options, readOnly }),
+      (confirmed) => ({ kind: 'keys', keys: copy, deleted: confirmed !== undefined && !confirmed.cancelled }),
+    );
+  }
+
+  /** Deletes the keys under a folder; `delimiter` is the one the folder was listed with. */
+  deleteFolder(prefix: Buffer, delimiter: string, options: Omit<BulkOptions, 'readOnly' | 'onDelete'> = {}): Promise<BulkResult> {
+    // It scans before it deletes: a failure before the first DEL left everything in place.
+    let sent = false;
+    return this.write(
+      (readOnly) => deleteFolder(this.client, this.caps, prefix, delimiter, { ...options, readOnly, onDelete: () => (sent = true) }),
+      () => ({ kind: 'folder', prefix: Buffer.concat([prefix, Buffer.from(delimiter, 'utf8')]), delimiter }),
+      () => sent,
+    );
+  }
+
+  /** FLUSHDB of this session's DB, after checking on the server that the connection is on it. */
+  async flush(): Promise<FlushResult> {
+    this.refuseWrite();
+    // The check only reads: if it fails, nothing was flushed and the caller hears so, not "unknown".
+    await this.read(() => verifyConnectionDb(this.client, this.db, this.clientName));
+    return this.write(
+      (readOnly) => flushVerified(this.client, this.db, { readOnly }),
+      () => ({ kind: 'db' }),
+    );
+  }
+
+  dispose(): void {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    for (const ref of this.explorers) {
+      ref.deref()?.dispose();
+    }
+    this.explorers.clear();
+    this.changes.dispose();
+  }
+
+  /** SESSION_ENDED once disposed, or once the client can no longer send (its close is being handled). */
+  private live(): void {
+    if (this.ended) {
+      throw new NovaError('SESSION_ENDED', `generation ${this.generation} ended`);
+    }
+    if (this.client.status !== 'ready') {
+      throw new NovaError('SESSION_ENDED', `client ${this.client.status}`);
+    }
+  }
+
+  /** Throws SESSION_ENDED or READ_ONLY before anything is sent; returns the (false) read-only flag. */
+  private refuseWrite(): boolean {
+    this.live();
+    const readOnly = this.readOnly;
+    if (readOnly) {
+      throw new NovaError('READ_ONLY', 'read-only mode is on', { reason: 'setting' });
+    }
+    return readOnly;
+  }
+
+  private async read<T>(op: () => Promise<T>): Promise<T> {
+    this.live();
+    try {
+      return await op();
+    } catch (err) {
+      throw isNovaError(err) ? err : toNovaError(err, 'command');
+    }
+  }
+
+  /**
+   * Runs a write: refused before anything is sent when the session ended or read-only mode is on;
+   * announces the change afterwards, also when the reply never came (the views then re-read instead
+   * of assuming), in which case the caller gets OUTCOME_UNKNOWN, unless `sent` says no write went out.
+   */
+  private async write<T>(op: (readOnly: boolean) => Promise<T>, change: (result: T | undefined) => KeysChange, sent: () => boolean = () => true): Promise<T> {
+    const readOnly = this.refuseWrite();
+    let result: T;
+    try {
+      result = await op(readOnly);
+    } catch (err) {
+      const e = isNovaError(err) ? err : toNovaError(err, 'command');
+      if (unconfirmed(e) && sent()) {
+        this.announce(change(undefined));
+        throw new NovaError('OUTCOME_UNKNOWN', `${e.code}: ${e.detail}`);
+      }
+      throw e;
+    }
+    this.announce(change(result));
+    return result;
+  }
+
+  private announce(change: KeysChange): void {
+    if (!this.ended) {
+      this.changes.fire(change);
+    }
+  }
+}
