@@ -17,6 +17,7 @@ export const Commands = {
   copyKeyName: 'nova.copyKeyName',
   editTtl: 'nova.editTtl',
   deleteKeys: 'nova.deleteKeys',
+  deleteFolder: 'nova.deleteFolder',
   flushDatabase: 'nova.flushDatabase',
   openValue: 'nova.openValue',
   viewValueAs: 'nova.viewValueAs',

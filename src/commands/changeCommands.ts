@@ -1,5 +1,5 @@
 /**
- * The commands that change data: Edit TTL, Delete Key(s) / Folder, Flush Database. Each asks first
+ * The commands that change data: Edit TTL, Delete Key / Delete Folder, Flush Database. Each asks first
  * in a modal that names exactly what will be lost, and each is refused by the session in read-only
  * mode. Each takes the session when it starts and uses that one after its dialogs: if the connection
  * changed meanwhile, the command fails with SESSION_ENDED and nothing is sent to the new one. The
@@ -15,7 +15,7 @@ import { parseTtlInput, ttlInputText, MAX_TTL_SECONDS, type TtlInputError } from
 import { hostPort } from '../redis/url';
 import { displayName, keyBytes } from '../redis/keyName';
 import { isFolder, isKey, type KeysView } from '../views/keysView';
-import { formatNumber, formatTtl } from '../views/format';
+import { formatNumber, formatTtl, plural } from '../views/format';
 import { folderTarget, type FolderNode, type KeyNode } from '../redis/explorerModel';
 import type { HandlerTable } from './registry';
 
@@ -143,7 +143,8 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
         return;
       }
       const target = session.endpoint;
-      const names = targets.slice(0, NAMES_IN_MODAL).map((t) => `• ${t.name}`);
+      // One key is named in the question itself; a list would only repeat it.
+      const names = targets.length === 1 ? [] : targets.slice(0, NAMES_IN_MODAL).map((t) => `• ${t.name}`);
       if (targets.length > NAMES_IN_MODAL) {
         names.push(vscode.l10n.t('… and {0} more', formatNumber(targets.length - NAMES_IN_MODAL)));
       }
@@ -154,7 +155,7 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
       const confirm = targets.length === 1 ? vscode.l10n.t('Delete Key') : vscode.l10n.t('Delete {0} Keys', formatNumber(targets.length));
       const answer = await vscode.window.showWarningMessage(
         message,
-        { modal: true, detail: `${names.join('\n')}\n\n${vscode.l10n.t('This cannot be undone.')}` },
+        { modal: true, detail: [...names, ...(names.length > 0 ? [''] : []), vscode.l10n.t('This cannot be undone.')].join('\n') },
         confirm,
       );
       if (answer !== confirm) {
@@ -162,8 +163,17 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
       }
       const keys = targets.map((t) => t.key);
       const result = await session.deleteKeys(keys);
-      d.log.info(`Deleted ${result.deleted} of ${keys.length} key(s) in DB ${target.db} at ${hostPort(target)}`);
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Deleted {0} key(s).', formatNumber(result.deleted)), 4000);
+      d.log.info(`Deleted keys: ${result.deleted} of ${keys.length}, in DB ${target.db} at ${hostPort(target)}`);
+      const deleted = plural(result.deleted, vscode.l10n.t('Deleted {0} key.', formatNumber(result.deleted)), vscode.l10n.t('Deleted {0} keys.', formatNumber(result.deleted)));
+      vscode.window.setStatusBarMessage(deleted, 4000);
+    },
+
+    // The folder's own menu entry, so that it reads "Delete Folder…"; a multi-selection goes to deleteKeys.
+    [Commands.deleteFolder]: async (node?: unknown) => {
+      const session = writableSession(d);
+      if (isFolder(node)) {
+        await deleteFolderFlow(d, session, node);
+      }
     },
 
     [Commands.flushDatabase]: async () => {
@@ -173,7 +183,11 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
       const where = hostPort(target);
       const proceed = vscode.l10n.t('Flush DB {0}…', target.db);
       const answer = await vscode.window.showWarningMessage(
-        vscode.l10n.t('Delete all {0} keys of DB {1} on {2}?', formatNumber(count), target.db, where),
+        plural(
+          count,
+          vscode.l10n.t('Delete the {0} key of DB {1} on {2}?', formatNumber(count), target.db, where),
+          vscode.l10n.t('Delete all {0} keys of DB {1} on {2}?', formatNumber(count), target.db, where),
+        ),
         {
           modal: true,
           detail: vscode.l10n.t('FLUSHDB empties database {0} only; other databases on this server are not touched. This cannot be undone.', target.db),
@@ -192,8 +206,14 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
         return;
       }
       const result = await session.flush();
-      d.log.warn(`FLUSHDB on ${where} DB ${result.db}: ${result.keysBefore} key(s) removed`);
-      void vscode.window.showInformationMessage(vscode.l10n.t('DB {0} on {1} was flushed ({2} keys removed).', result.db, where, formatNumber(result.keysBefore)));
+      d.log.warn(`FLUSHDB on ${where} DB ${result.db}: keys removed: ${result.keysBefore}`);
+      void vscode.window.showInformationMessage(
+        plural(
+          result.keysBefore,
+          vscode.l10n.t('DB {0} on {1} was flushed ({2} key removed).', result.db, where, formatNumber(result.keysBefore)),
+          vscode.l10n.t('DB {0} on {1} was flushed ({2} keys removed).', result.db, where, formatNumber(result.keysBefore)),
+        ),
+      );
     },
   };
 }
@@ -222,9 +242,10 @@ async function deleteFolderFlow(d: ChangeDeps, session: RedisSession, folder: Fo
     void vscode.window.showInformationMessage(vscode.l10n.t('No keys under {0}.', pattern));
     return;
   }
-  const confirm = vscode.l10n.t('Delete {0} Keys', formatNumber(counted.count));
+  const n = formatNumber(counted.count);
+  const confirm = plural(counted.count, vscode.l10n.t('Delete {0} Key', n), vscode.l10n.t('Delete {0} Keys', n));
   const answer = await vscode.window.showWarningMessage(
-    vscode.l10n.t('Delete the {0} keys under {1} from DB {2}?', formatNumber(counted.count), pattern, target.db),
+    plural(counted.count, vscode.l10n.t('Delete the {0} key under {1} from DB {2}?', n, pattern, target.db), vscode.l10n.t('Delete the {0} keys under {1} from DB {2}?', n, pattern, target.db)),
     { modal: true, detail: vscode.l10n.t('Every key whose name starts with {0} is deleted; keys that only share the beginning of the name are kept. This cannot be undone.', displayName(folder.prefix)) },
     confirm,
   );
@@ -251,10 +272,18 @@ async function deleteFolderFlow(d: ChangeDeps, session: RedisSession, folder: Fo
       }
     },
   );
-  d.log.info(`Deleted ${result.deleted} key(s) under ${pattern} in DB ${target.db}${result.cancelled ? ' (cancelled part-way)' : ''}`);
+  d.log.info(`Deleted keys under ${pattern} in DB ${target.db}: ${result.deleted}${result.cancelled ? ' (cancelled part-way)' : ''}`);
   void vscode.window.showInformationMessage(
     result.cancelled
-      ? vscode.l10n.t('Stopped: {0} keys under {1} were deleted before the cancel.', formatNumber(result.deleted), pattern)
-      : vscode.l10n.t('Deleted {0} keys under {1}.', formatNumber(result.deleted), pattern),
+      ? plural(
+          result.deleted,
+          vscode.l10n.t('Stopped: {0} key under {1} was deleted before the cancel.', formatNumber(result.deleted), pattern),
+          vscode.l10n.t('Stopped: {0} keys under {1} were deleted before the cancel.', formatNumber(result.deleted), pattern),
+        )
+      : plural(
+          result.deleted,
+          vscode.l10n.t('Deleted {0} key under {1}.', formatNumber(result.deleted), pattern),
+          vscode.l10n.t('Deleted {0} keys under {1}.', formatNumber(result.deleted), pattern),
+        ),
   );
 }

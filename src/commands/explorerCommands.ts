@@ -6,7 +6,7 @@ import { KEY_TYPES, type KeyType } from '../redis/keyMeta';
 import type { MoreNode } from '../redis/explorerModel';
 import { NovaError } from '../redis/errors';
 import { isKey, typeLabel, type KeysView } from '../views/keysView';
-import { formatNumber } from '../views/format';
+import { formatNumber, keyCount, plural } from '../views/format';
 import type { HandlerTable } from './registry';
 
 export function explorerCommands(keys: KeysView): HandlerTable {
@@ -80,8 +80,12 @@ export function explorerCommands(keys: KeysView): HandlerTable {
                     increment,
                     message:
                       p.total !== undefined
-                        ? vscode.l10n.t('{0} of about {1} keys', formatNumber(p.keys), formatNumber(p.total))
-                        : vscode.l10n.t('{0} keys', formatNumber(p.keys)),
+                        ? plural(
+                            p.total,
+                            vscode.l10n.t('{0} of about {1} key', formatNumber(p.keys), formatNumber(p.total)),
+                            vscode.l10n.t('{0} of about {1} keys', formatNumber(p.keys), formatNumber(p.total)),
+                          )
+                        : keyCount(p.keys),
                   });
                 },
               }),
@@ -106,7 +110,8 @@ export function explorerCommands(keys: KeysView): HandlerTable {
         return;
       }
       await vscode.env.clipboard.writeText(nodes.map((n) => n.name).join('\n'));
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} key name(s).', nodes.length), 3000);
+      const copied = plural(nodes.length, vscode.l10n.t('Copied {0} key name.', nodes.length), vscode.l10n.t('Copied {0} key names.', nodes.length));
+      vscode.window.setStatusBarMessage(copied, 3000);
     },
   };
 }

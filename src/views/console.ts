@@ -14,7 +14,7 @@ import { arityText, type CommandTable } from '../console/safety';
 import { recreateCommands, MAX_ELEMENTS } from '../console/recreate';
 import { DisposableBase } from '../util/event';
 import { describeError } from './messages';
-import { formatNumber } from './format';
+import { formatNumber, plural } from './format';
 import { isKey, type KeysView } from './keysView';
 
 let clients = 0;
@@ -49,8 +49,8 @@ function consoleText(): ConsoleText {
     cancelled: () => vscode.l10n.t('(cancelled) Nothing was sent.'),
     invalidArguments: (reason) =>
       reason === 'unbalanced'
-        ? vscode.l10n.t('Invalid argument(s): a quote is not closed. Nothing was sent.')
-        : vscode.l10n.t('Invalid argument(s): a closing quote must be followed by a space. Nothing was sent.'),
+        ? vscode.l10n.t('Invalid arguments: a quote is not closed. Nothing was sent.')
+        : vscode.l10n.t('Invalid arguments: a closing quote must be followed by a space. Nothing was sent.'),
     lost: (command, write) =>
       write
         ? vscode.l10n.t('(error) The connection was lost before the reply to {0} came: outcome unknown. It may or may not have run; check before running it again. Nothing was re-sent.', command)
@@ -70,8 +70,14 @@ function consoleText(): ConsoleText {
     cutBytes: (shown, total) => vscode.l10n.t('(value cut at the byte budget: {0} of {1} bytes shown; use GETRANGE or open it from the Keys view)', formatNumber(shown), formatNumber(total)),
     jsonMode: (on) => (on ? vscode.l10n.t('JSON values are now pretty-printed.') : vscode.l10n.t('JSON values are now printed as redis-cli prints them.')),
     scanned: (keys, calls) => vscode.l10n.t('(SCAN instead of KEYS: {0} keys in {1} calls, the server never blocked)', formatNumber(keys), formatNumber(calls)),
-    arity: (exact, count) => (exact ? vscode.l10n.t('{0} argument(s)', count) : vscode.l10n.t('at least {0} argument(s)', count)),
+    arity: arityLabel,
   };
+}
+
+function arityLabel(exact: boolean, count: number): string {
+  return exact
+    ? plural(count, vscode.l10n.t('{0} argument', count), vscode.l10n.t('{0} arguments', count))
+    : plural(count, vscode.l10n.t('at least {0} argument', count), vscode.l10n.t('at least {0} arguments', count));
 }
 
 async function confirmModal(r: ConfirmRequest): Promise<ConfirmAnswer> {
@@ -268,7 +274,12 @@ export class Consoles extends DisposableBase implements vscode.CompletionItemPro
       opened.client.disconnect();
     }
     await vscode.env.clipboard.writeText(`${text.join('\n')}\n`);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0} command(s) that recreate {1}.', text.length, node.name), 4000);
+    const copied = plural(
+      text.length,
+      vscode.l10n.t('Copied {0} command that recreates {1}.', text.length, node.name),
+      vscode.l10n.t('Copied {0} commands that recreate {1}.', text.length, node.name),
+    );
+    vscode.window.setStatusBarMessage(copied, 4000);
   }
 
   /** Names the Keys view already knows, as typed text: binary names cannot be completed from bare typing. */
@@ -318,7 +329,7 @@ export class Consoles extends DisposableBase implements vscode.CompletionItemPro
         if (spec) {
           const a = arityText(spec);
           const count = a.count - (first ? 1 : 0);
-          item.detail = a.exact ? vscode.l10n.t('{0} argument(s)', count) : vscode.l10n.t('at least {0} argument(s)', count);
+          item.detail = arityLabel(a.exact, count);
           item.documentation = spec.summary;
         }
         return item;

@@ -1,6 +1,7 @@
 /** Readable, localized forms of TTLs and sizes for tree descriptions and tooltips. */
 import * as vscode from 'vscode';
 import { formatTtl as splitTtl, significantParts } from '../redis/ttl';
+import { pluralIn } from '../util/plural';
 
 /** `45 s`, `59 min`, `5 h 3 min`, `2 d 3 h`: the two most significant units, localized. */
 export function formatTtl(ms: number | null): string {
@@ -37,14 +38,38 @@ export function formatMs(ms: number): string {
 
 export function formatBytes(n: number): string {
   if (n < 1024) {
-    return vscode.l10n.t('{0} bytes', formatNumber(n));
+    return plural(n, vscode.l10n.t('{0} byte', formatNumber(n)), vscode.l10n.t('{0} bytes', formatNumber(n)));
   }
-  const units = ['KB', 'MB', 'GB', 'TB'];
   let v = n / 1024;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
+  while (v >= 1024 && i < 3) {
     v /= 1024;
     i++;
   }
-  return `${v.toLocaleString(vscode.env.language, { maximumFractionDigits: 1 })} ${units[i]}`;
+  // The unit symbols are translated too: French writes Ko, Mo, Go, To.
+  const shown = formatNumber(v, 1);
+  switch (i) {
+    case 0:
+      return vscode.l10n.t('{0} KB', shown);
+    case 1:
+      return vscode.l10n.t('{0} MB', shown);
+    case 2:
+      return vscode.l10n.t('{0} GB', shown);
+    default:
+      return vscode.l10n.t('{0} TB', shown);
+  }
+}
+
+/** `one` or `other`, both already translated, by the plural rule of the display language. */
+export function plural(n: number, one: string, other: string): string {
+  return pluralIn(vscode.env.language, n, one, other);
+}
+
+export function keyCount(n: number): string {
+  return plural(n, vscode.l10n.t('{0} key', formatNumber(n)), vscode.l10n.t('{0} keys', formatNumber(n)));
+}
+
+/** The size of a hash, list, set, sorted set or stream. */
+export function elementCount(n: number): string {
+  return plural(n, vscode.l10n.t('{0} element', formatNumber(n)), vscode.l10n.t('{0} elements', formatNumber(n)));
 }

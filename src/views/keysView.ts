@@ -12,7 +12,7 @@ import type { KeyType } from '../redis/keyMeta';
 import { NovaError, isNovaError } from '../redis/errors';
 import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
-import { formatBytes, formatNumber, formatTtl } from './format';
+import { elementCount, formatBytes, formatNumber, formatTtl, keyCount, plural } from './format';
 
 interface ErrorNode {
   kind: 'error';
@@ -206,7 +206,7 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
     const total = state.dbSize;
     const parts = [vscode.l10n.t('DB {0}', state.target.db)];
     if (total !== undefined) {
-      parts.push(vscode.l10n.t('{0} keys', formatNumber(total)));
+      parts.push(keyCount(total));
     }
     if (this.filter) {
       parts.push(vscode.l10n.t('filter: {0}', this.filter.label));
@@ -221,14 +221,21 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   getTreeItem(element: KeysElement): vscode.TreeItem {
     switch (element.kind) {
       case 'folder': {
-        const item = new vscode.TreeItem(element.emptyName ? vscode.l10n.t('(empty name)') : element.label, vscode.TreeItemCollapsibleState.Collapsed);
+        const label = element.emptyName ? vscode.l10n.t('(empty name)') : element.label;
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = element.id;
         item.description = `${formatNumber(element.count)}${element.partial ? '+' : ''}`;
         item.iconPath = vscode.ThemeIcon.Folder;
         item.contextValue = 'folder';
         item.tooltip = element.partial
-          ? vscode.l10n.t('{0} keys found so far; the scan is not complete. Run "Scan All Keys" for exact counts.', formatNumber(element.count))
-          : vscode.l10n.t('{0} keys', formatNumber(element.count));
+          ? plural(
+              element.count,
+              vscode.l10n.t('{0} key found so far; the scan is not complete. Run "Scan All Keys" for exact counts.', formatNumber(element.count)),
+              vscode.l10n.t('{0} keys found so far; the scan is not complete. Run "Scan All Keys" for exact counts.', formatNumber(element.count)),
+            )
+          : keyCount(element.count);
+        // Screen readers get the count as words, not the bare "42+" of the description.
+        item.accessibilityInformation = { label: `${label}, ${keyCount(element.count)}` };
         return item;
       }
       case 'key': {
@@ -303,7 +310,7 @@ function keyTooltip(node: KeyNode): vscode.MarkdownString {
   const ttl = meta.expiresAt === null ? null : Math.max(0, meta.expiresAt - Date.now());
   md.appendMarkdown(`${vscode.l10n.t('TTL')}: ${formatTtl(ttl)}${ttl !== null ? ` (${formatNumber(Math.round(ttl / 1000))} s)` : ''}\n\n`);
   if (meta.size !== null) {
-    md.appendMarkdown(`${vscode.l10n.t('Size')}: ${meta.type === 'string' ? formatBytes(meta.size) : vscode.l10n.t('{0} elements', formatNumber(meta.size))}\n\n`);
+    md.appendMarkdown(`${vscode.l10n.t('Size')}: ${meta.type === 'string' ? formatBytes(meta.size) : elementCount(meta.size)}\n\n`);
   }
   return md;
 }

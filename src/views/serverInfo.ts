@@ -32,7 +32,7 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
       const lastSave = Number(info.get('rdb_last_save_time'));
       const rows: [string, string][] = [
         [vscode.l10n.t('Server'), label],
-        [vscode.l10n.t('Address'), `${hostPort(target)}, DB ${target.db}`],
+        [vscode.l10n.t('Address'), vscode.l10n.t('{0}, DB {1}', hostPort(target), target.db)],
         [vscode.l10n.t('Operating system'), info.get('os') ?? '—'],
         [vscode.l10n.t('Mode'), info.get('redis_mode') ?? server.mode],
         [vscode.l10n.t('Uptime'), info.has('uptime_in_seconds') ? formatTtl(Number(info.get('uptime_in_seconds')) * 1000) : '—'],
@@ -53,7 +53,7 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
       for (const [k, v] of rows) {
         lines.push(`| ${k} | ${v.replace(/\|/g, '\\|')} |`);
       }
-      lines.push('', `## ${vscode.l10n.t('Keys per database')}`, '', `| DB | ${vscode.l10n.t('Keys')} | ${vscode.l10n.t('With expiry')} | ${vscode.l10n.t('Average TTL')} |`, '|---|---|---|---|');
+      lines.push('', `## ${vscode.l10n.t('Keys per database')}`, '', `| ${vscode.l10n.t('DB')} | ${vscode.l10n.t('Keys')} | ${vscode.l10n.t('With expiry')} | ${vscode.l10n.t('Average TTL')} |`, '|---|---|---|---|');
       let any = false;
       for (const [name, value] of info) {
         const m = /^db(\d+)$/.exec(name);

@@ -5,7 +5,7 @@ import type { ConnectionManager, ConnectionState } from '../connection/connectio
 import { DisposableBase } from '../util/event';
 import { NovaError } from '../redis/errors';
 import { describeError, endpointText, endpointUrl } from './messages';
-import { formatMs, formatNumber } from './format';
+import { formatMs, formatNumber, plural } from './format';
 
 export function serverLabel(state: Extract<ConnectionState, { kind: 'connected' }>): string {
   const s = state.server;
@@ -64,6 +64,7 @@ export class StatusBar extends DisposableBase {
         break;
       case 'connected': {
         const count = state.dbSize === undefined ? '?' : formatNumber(state.dbSize);
+        const n = state.dbSize ?? 2;
         if (state.stalledSinceMs !== undefined) {
           // Still connected, but the user must not read "connected" while nothing answers.
           const seconds = Math.max(1, Math.round((Date.now() - state.stalledSinceMs) / 1000));
@@ -75,11 +76,15 @@ export class StatusBar extends DisposableBase {
           );
         } else if (state.authNotNeeded) {
           const text = describeError(new NovaError('AUTH_NOT_NEEDED'), state.target, state.source);
-          this.item.text = vscode.l10n.t('$(warning) DB {0} · {1} keys · unneeded password', state.target.db, count);
+          this.item.text = plural(
+            n,
+            vscode.l10n.t('$(warning) DB {0} · {1} key · unneeded password', state.target.db, count),
+            vscode.l10n.t('$(warning) DB {0} · {1} keys · unneeded password', state.target.db, count),
+          );
           this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
           tip.appendMarkdown(`**${escapeMd(text.message)}**\n\n${escapeMd(text.hint)}\n\n`);
         } else {
-          this.item.text = vscode.l10n.t('$(database) DB {0} · {1} keys', state.target.db, count);
+          this.item.text = plural(n, vscode.l10n.t('$(database) DB {0} · {1} key', state.target.db, count), vscode.l10n.t('$(database) DB {0} · {1} keys', state.target.db, count));
         }
         tip.appendMarkdown(`**${vscode.l10n.t('Connected')}** — \`${endpointUrl(state.target)}\`\n\n`);
         tip.appendMarkdown(`${serverLabel(state)}\n\n`);

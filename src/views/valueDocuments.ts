@@ -16,11 +16,13 @@ import type { ValueSession, ValueView } from '../redis/values';
 import type { DecoderId, Note } from '../redis/decoders';
 import { bytesFromId, bytesId, displayName } from '../redis/keyName';
 import { NovaError, isNovaError } from '../redis/errors';
+import { keyTypeOf } from '../redis/keyMeta';
 import { hostPort } from '../redis/url';
 import { readSettings } from '../config/settings';
 import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
-import { formatBytes, formatNumber, formatTtl } from './format';
+import { elementCount, formatBytes, formatNumber, formatTtl, plural } from './format';
+import { typeLabel } from './keysView';
 
 interface Entry {
   /** The session the value was read on: Load More continues on it, or fails if it ended. */
@@ -307,9 +309,12 @@ function header(view: ValueView): string {
   const h = view.header;
   const lines: string[] = [];
   const size =
-    h.size === undefined ? '' : h.sizeUnit === 'bytes' ? formatBytes(h.size) : vscode.l10n.t('{0} elements', formatNumber(h.size));
+    h.size === undefined ? '' : h.sizeUnit === 'bytes' ? formatBytes(h.size) : elementCount(h.size);
   const ttl = h.pttl < 0 ? formatTtl(null) : formatTtl(h.pttl);
-  lines.push(vscode.l10n.t('{0} · {1} · TTL {2} · {3}', displayName(h.key), h.type, ttl, size));
+  // The type in the display language, as in the Keys view; a module type keeps the name TYPE gave.
+  const kind = keyTypeOf(h.type);
+  const type = kind === 'other' || kind === 'none' ? h.type : typeLabel(kind);
+  lines.push(vscode.l10n.t('{0} · {1} · TTL {2} · {3}', displayName(h.key), type, ttl, size));
   const decoders = h.decoders.length > 0 ? h.decoders.join(' → ') : '—';
   lines.push(vscode.l10n.t('Decoded as: {0}{1} — "NOVA: View Value As…" to change', decoders, h.requested ? ` (${vscode.l10n.t('chosen')})` : ''));
   if (h.partial) {
@@ -342,7 +347,11 @@ function noteText(note: Note): string {
     case 'JSON_INCOMPLETE':
       return vscode.l10n.t('The JSON is cut by the preview: only the loaded part is laid out.');
     case 'JSON_BIG_NUMBERS':
-      return vscode.l10n.t('{0} integers beyond 2^53 are shown exactly as stored.', arg(note, 'count'));
+      return plural(
+        Number(arg(note, 'count')),
+        vscode.l10n.t('{0} integer beyond 2^53 is shown exactly as stored.', arg(note, 'count')),
+        vscode.l10n.t('{0} integers beyond 2^53 are shown exactly as stored.', arg(note, 'count')),
+      );
     case 'JSON_NON_STANDARD':
       return vscode.l10n.t('Contains NaN or Infinity, which Python writes but strict JSON rejects.');
     case 'PICKLE_OPAQUE':
@@ -350,7 +359,11 @@ function noteText(note: Note): string {
     case 'PICKLE_RECURSIVE':
       return vscode.l10n.t('The pickle refers to itself; the repeated reference is marked.');
     case 'PICKLE_TRAILING_BYTES':
-      return vscode.l10n.t('{0} bytes follow the end of the pickle.', arg(note, 'count'));
+      return plural(
+        Number(arg(note, 'count')),
+        vscode.l10n.t('{0} byte follows the end of the pickle.', arg(note, 'count')),
+        vscode.l10n.t('{0} bytes follow the end of the pickle.', arg(note, 'count')),
+      );
     case 'PICKLE_BAD_TEXT':
       return vscode.l10n.t('Text in the pickle is not valid UTF-8; replacement characters are shown.');
     case 'RENDER_LIMIT':
@@ -362,7 +375,11 @@ function noteText(note: Note): string {
     case 'INFLATE_INCOMPLETE':
       return vscode.l10n.t('The compressed data is incomplete (a preview?): load the whole value.');
     case 'ELEMENTS_UNDECODED':
-      return vscode.l10n.t('{0} elements could not be decoded and are shown as bytes.', arg(note, 'count'));
+      return plural(
+        Number(arg(note, 'count')),
+        vscode.l10n.t('{0} element could not be decoded and is shown as bytes.', arg(note, 'count')),
+        vscode.l10n.t('{0} elements could not be decoded and are shown as bytes.', arg(note, 'count')),
+      );
     case 'UNSUPPORTED_TYPE':
       return vscode.l10n.t('The viewer cannot read keys of type {0}.', arg(note, 'type'));
   }

@@ -52,7 +52,7 @@ const languages: Language[] = [
     keysView: 'Clés',
     copyAsCommand: 'Copier comme commande',
     runSelectionButton: 'Exécuter la sélection dans la console Redis',
-    banner: (version, address) => `Connecté à Redis ${version} sur ${address}, DB 1. Tapez :help pour l'aide.`,
+    banner: (version, address) => `Connecté à Redis ${version} sur ${address}, base 1. Tapez :help pour l'aide.`,
     refusedSet: "(refusé) SET modifie les données ou le serveur, et le mode lecture seule est actif (paramètre nova.readOnly). Rien n'a été envoyé.",
     refusedConfigGet: '(refusé) CONFIG modifie les données ou le serveur',
   },

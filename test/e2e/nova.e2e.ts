@@ -41,6 +41,8 @@ interface Language {
   serverRow(version: string): string;
   addressRow(address: string): string;
   configuredDbRow(keys: number): string;
+  /** The type of a string key as the value header names it. */
+  stringType: string;
   /** The start of a value document's second header line, which names the decoder. */
   decodedAs(decoder: string): string;
   editTtl: string;
@@ -92,10 +94,10 @@ const languages: Language[] = [
     keysView: 'Keys',
     ping: 'NOVA: Ping Redis',
     serverInfo: 'NOVA: Show Server Info',
-    connected: (count) => `DB 1 · ${count} keys`,
+    connected: (count) => `DB 1 · ${count} ${count === 1 ? 'key' : 'keys'}`,
     disconnected: 'Redis: disconnected',
     stalled: /^Redis: not answering for (\d+) s$/,
-    unneededPassword: (count) => `DB 1 · ${count} keys · unneeded password`,
+    unneededPassword: (count) => `DB 1 · ${count} ${count === 1 ? 'key' : 'keys'} · unneeded password`,
     failed: 'Redis: failed',
     emptyUrlWelcome: 'REDIS_URL is empty in the .env file',
     hashWelcome: 'The password in REDIS_URL contains a raw #',
@@ -103,6 +105,7 @@ const languages: Language[] = [
     serverRow: (version) => `| Server | Redis ${version} |`,
     addressRow: (address) => `| Address | ${address}, DB 1 |`,
     configuredDbRow: (keys) => `| 1 ← configured | ${keys} |`,
+    stringType: 'string',
     decodedAs: (decoder) => `// Decoded as: ${decoder} — `,
     editTtl: 'NOVA: Edit TTL…',
     editTtlMenuItem: 'Edit TTL…',
@@ -133,18 +136,20 @@ const languages: Language[] = [
     keysView: 'Clés',
     ping: 'NOVA: Pinger Redis',
     serverInfo: 'NOVA: Afficher les infos du serveur',
-    connected: (count) => `DB 1 · ${count} clés`,
+    // French takes the singular for 0 and 1.
+    connected: (count) => `base 1 · ${count} ${count < 2 ? 'clé' : 'clés'}`,
     disconnected: 'Redis : déconnecté',
     // The status bar reads back the non-breaking space before ":" as a plain one.
     stalled: /^Redis[\u00a0 ]: sans réponse depuis (\d+) s$/,
-    unneededPassword: (count) => `DB 1 · ${count} clés · mot de passe superflu`,
+    unneededPassword: (count) => `base 1 · ${count} ${count < 2 ? 'clé' : 'clés'} · mot de passe superflu`,
     failed: 'Redis : échec',
     emptyUrlWelcome: 'REDIS_URL est vide dans le fichier .env',
     hashWelcome: 'Le mot de passe de REDIS_URL contient un # non encodé',
-    pong: (version, address) => new RegExp(`^PONG de Redis ${escape(version)} à ${escape(address)}, DB 1 — ${RTT} ms$`),
+    pong: (version, address) => new RegExp(`^PONG de Redis ${escape(version)} sur ${escape(address)}, base 1 — ${RTT} ms$`),
     serverRow: (version) => `| Serveur | Redis ${version} |`,
-    addressRow: (address) => `| Adresse | ${address}, DB 1 |`,
+    addressRow: (address) => `| Adresse | ${address}, base 1 |`,
     configuredDbRow: (keys) => `| 1 ← configurée | ${keys} |`,
+    stringType: 'chaîne',
     decodedAs: (decoder) => `// Décodé en : ${decoder} — `,
     editTtl: 'NOVA: Modifier le TTL…',
     editTtlMenuItem: 'Modifier le TTL…',
@@ -160,7 +165,7 @@ const languages: Language[] = [
     cancel: 'Cancel',
     flushTitle: (address) => `Vider la base 1 sur ${address}`,
     flushPrompt: 'Tapez le numéro de la base (1) pour confirmer.',
-    flushWrongIndex: 'Tapez 1 pour confirmer, ou Échap pour annuler.',
+    flushWrongIndex: 'Tapez 1 pour confirmer ou appuyez sur Échap pour annuler.',
     flushed: (address, keys) => `La base 1 sur ${address} a été vidée (${keys} clés supprimées).`,
     emptyDatabase: 'Connecté. La base ne contient aucune clé à afficher.',
     refreshKeys: 'NOVA: Actualiser les clés',
@@ -303,7 +308,7 @@ for (const l of languages) {
         const text = await eventually('the JSON in the tab', () => workbench.activeEditorText(), (t) => t.includes(`"name": ${JSON.stringify(stored.name)}`), 15_000);
         const lines = text.split('\n');
 
-        const head = new RegExp(`^// ${escape(f.jsonKey)} · string · TTL (.+?) · `).exec(lines[0]);
+        const head = new RegExp(`^// ${escape(f.jsonKey)} · ${l.stringType} · TTL (.+?) · `).exec(lines[0]);
         const ttl = head ? readTtl(head[1]) : undefined;
         const left = (await f.pttl(f.jsonKey)) / 1000;
         assert.ok(ttl && ttl.seconds >= left - ttl.unit - 2 && ttl.seconds <= left + ttl.unit + 60, `header "${lines[0]}"; the server has ${left} s left`);
