@@ -180,7 +180,7 @@ async function main(options: Options): Promise<void> {
   const sample = await seedSample(redis.port, options.keys);
   checkNotStopping();
   say(`DB 1: ${sample.db1Keys.toLocaleString('en-US')} keys of sample data; DB 0: 1 marker key`);
-  writeWorkspace(workspace, { redisPort: redis.port, redisVersion: binary.version, db1Keys: sample.db1Keys });
+  writeWorkspace(workspace, { redisPort: redis.port, redisVersion: binary.version, db1Keys: sample.db1Keys, locale: options.locale });
   say(`sample workspace: ${workspace}`);
   const watched = redis;
   void watched.process.exited.then(() => {

@@ -10,6 +10,8 @@ export interface WorkspaceInfo {
   redisPort: number;
   redisVersion: string;
   db1Keys: number;
+  /** The `--locale` of `npm start`: French gets a README in French, like the extension's words. */
+  locale?: string;
 }
 
 export function redisUrl(port: number): string {
@@ -27,7 +29,7 @@ export function writeWorkspace(dir: string, info: WorkspaceInfo): void {
       '',
     ].join('\n'),
   );
-  writeFileSync(path.join(dir, 'README.md'), readme(info));
+  writeFileSync(path.join(dir, 'README.md'), info.locale?.toLowerCase().startsWith('fr') ? readmeFr(info) : readme(info));
 }
 
 function readme(info: WorkspaceInfo): string {
@@ -69,5 +71,43 @@ Dossier temporaire créé par \`npm start\` pour essayer l'extension NOVA Redis 
 par \`RedisCacheManager\` avec un TTL de 3600 s, sessions, pickles Python, gzip, une valeur de 2 Mo, une clé
 binaire). Ouvrez la vue NOVA Redis dans la barre d'activité. Ctrl+C dans le terminal de \`npm start\` arrête
 le serveur et supprime ce dossier ; votre service Redis n'est pas touché.
+`;
+}
+
+/** French puts a non-breaking space before : ; ? ! (written out so that it stays visible here). */
+const NBSP = '\u00a0';
+
+/** The same README in French, with the names the French extension shows. */
+function readmeFr(info: WorkspaceInfo): string {
+  const port = info.redisPort;
+  return `# Espace de travail d'exemple de NOVA Redis
+
+\`npm start\` a créé ce dossier pour montrer l'extension NOVA Redis à l'œuvre. Il est temporaire${NBSP}: arrêter
+\`npm start\` (Ctrl+C dans son terminal) le supprime et arrête le serveur Redis décrit ci-dessous.
+
+- \`.env\` contient \`REDIS_URL=${redisUrl(port)}\`, comme le \`.env\` du backend NOVA contient
+  \`REDIS_URL=redis://localhost:6379/1\`. L'extension le lit comme le feraient python-dotenv et redis-py.
+- Ce serveur est un \`redis-server\` ${info.redisVersion} local, démarré par \`npm start\` sur le port ${port}, sans
+  mot de passe et sans rien écrire sur le disque. Ce n'est pas votre service Redis${NBSP}: celui-ci n'est pas touché.
+- La base 1 contient ${info.db1Keys.toLocaleString('fr-FR')} clés qui ont la forme du cache de NOVA${NBSP}; la base 0 ne contient que \`${MARKER_KEY}\`.
+  Au-delà de ${(5000).toLocaleString('fr-FR')} clés, l'arborescence ne parcourt pas tout d'un coup${NBSP}: le nombre de clés d'un dossier est suivi
+  d'un \`+\` tant que vous n'avez pas lancé *NOVA${NBSP}: Parcourir toutes les clés*.
+
+## À regarder
+
+1. Ouvrez la vue NOVA Redis (son icône dans la barre d'activité). La barre d'état indique le serveur et la base 1.
+2. \`nova > cache > user > nova:cache:user:42\`${NBSP}: du JSON tel que \`RedisCacheManager.cache_data(key, value, ttl=3600)\`
+   l'écrit (\`SET key json.dumps(value) EX 3600\`), avec son TTL qui décompte.
+3. \`nova:cache:search:…\`, \`nova:session:…\` (TTL 1800), \`ma_cle\` et \`test\` (les exemples du document
+   d'installation), un hachage \`nova:user:42:profile\`, une liste \`nova:queue:emails\`, un ensemble trié
+   \`nova:leaderboard:sales\`, un ensemble \`nova:tags:product:CH-1001\`.
+4. \`nova:cache:report:daily\` et \`nova:cache:report:weekly\`${NBSP}: des pickles Python (protocoles 4 et 5) d'un dict
+   avec des dates, affichés sans exécuter la moindre ligne de Python.
+5. \`nova:cache:catalog:gz\`${NBSP}: du JSON compressé avec gzip, décompressé pour l'affichage.
+6. \`${BIG_KEY}\`${NBSP}: environ 2${NBSP}Mo de JSON, au-delà du seuil d'aperçu de 1${NBSP}Mo${NBSP}: d'abord un aperçu, puis *NOVA${NBSP}: Charger plus de la valeur*.
+7. \`nova:bin:\\xff\\x00\\n\`${NBSP}: une clé dont le nom n'est pas de l'UTF-8 valide${NBSP}; elle s'ouvre, et son TTL se modifie, comme pour toute autre clé.
+8. *Modifier le TTL…* sur une clé, *Supprimer la clé…* ou *Supprimer le dossier…*, *Vider la base…* sur la base 1${NBSP}: la base 0 garde son marqueur.
+
+Depuis un terminal${NBSP}: \`redis-cli -p ${port} -n 1\`.
 `;
 }
