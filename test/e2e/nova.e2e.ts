@@ -75,6 +75,15 @@ interface Language {
   partial: string;
   /** What a value tab says once the connection uses another DB than the one it was opened on. */
   staleTab(openedOn: number, now: number): string;
+  /** The Keys view's context-menu entries for a key and for a folder. */
+  deleteKeyMenuItem: string;
+  deleteFolderMenuItem: string;
+  deleteKeyQuestion(key: string): string;
+  deleteKeyButton: string;
+  cannotBeUndone: string;
+  deleteFolderQuestion(keys: number, pattern: string): string;
+  deleteFolderButton(keys: number): string;
+  deletedFolder(keys: number, pattern: string): string;
 }
 
 function escape(text: string): string {
@@ -129,6 +138,14 @@ const languages: Language[] = [
     refreshValue: 'Refresh Value',
     partial: '// Partial: ',
     staleTab: (openedOn, now) => `// This tab was opened on DB ${openedOn}; the connection now uses DB ${now}, so its content is not shown.`,
+    deleteKeyMenuItem: 'Delete Key…',
+    deleteFolderMenuItem: 'Delete Folder…',
+    deleteKeyQuestion: (key) => `Delete the key "${key}" from DB 1?`,
+    deleteKeyButton: 'Delete Key',
+    cannotBeUndone: 'This cannot be undone.',
+    deleteFolderQuestion: (keys, pattern) => `Delete the ${keys} keys under ${pattern} from DB 1?`,
+    deleteFolderButton: (keys) => `Delete ${keys} Keys`,
+    deletedFolder: (keys, pattern) => `Deleted ${keys} keys under ${pattern}.`,
   },
   {
     locale: 'fr',
@@ -173,6 +190,14 @@ const languages: Language[] = [
     refreshValue: 'Actualiser la valeur',
     partial: '// Partiel : ',
     staleTab: (openedOn, now) => `// Cet onglet a été ouvert sur la base ${openedOn} ; la connexion utilise maintenant la base ${now}, son contenu n'est donc pas affiché.`,
+    deleteKeyMenuItem: 'Supprimer la clé…',
+    deleteFolderMenuItem: 'Supprimer le dossier…',
+    deleteKeyQuestion: (key) => `Supprimer la clé « ${key} » de la base 1 ?`,
+    deleteKeyButton: 'Supprimer la clé',
+    cannotBeUndone: 'Cette action est irréversible.',
+    deleteFolderQuestion: (keys, pattern) => `Supprimer les ${keys} clés sous ${pattern} de la base 1 ?`,
+    deleteFolderButton: (keys) => `Supprimer ${keys} clés`,
+    deletedFolder: (keys, pattern) => `${keys} clés sous ${pattern} supprimées.`,
   },
 ];
 
@@ -597,6 +622,48 @@ for (const l of languages) {
         await workbench.openActivityBarItem(l.container);
         await new TreeByPath(workbench, l.keysView).waitFor(['nova'], 15_000);
         await shot('status-reconnected');
+      });
+    });
+
+    describe('Delete Key… and Delete Folder…', () => {
+      test('a key\'s menu deletes it after a modal that names it once; a folder\'s menu says Delete Folder… and deletes every key under it', async (t) => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const one = `trash-${l.locale}:one`;
+        const folder = [`trash-${l.locale}:dir:a`, `trash-${l.locale}:dir:b`];
+        t.after(() => f.withAdmin(1, (c) => c.del(one, ...folder)));
+        await f.withAdmin(1, (c) => c.mset(one, 'x', folder[0] ?? '', 'y', folder[1] ?? '', 'z'));
+        await workbench.openActivityBarItem(l.container);
+        await workbench.runCommand(l.refreshKeys);
+        const tree = new TreeByPath(workbench, l.keysView);
+        await tree.expand([`trash-${l.locale}`]);
+
+        await (await tree.locator([`trash-${l.locale}`, 'one'])).click({ button: 'right' });
+        await workbench.clickContextMenuItem(l.deleteKeyMenuItem);
+        const keyDialog = await workbench.dialogState();
+        assert.equal(keyDialog.message, l.deleteKeyQuestion(one));
+        // The key is named in the question only, not listed again below it.
+        assert.equal(keyDialog.detail, l.cannotBeUndone);
+        assert.deepEqual(keyDialog.buttons.slice().sort(), [l.cancel, l.deleteKeyButton].sort());
+        await shot('delete-key-modal');
+        await workbench.answerDialog(l.deleteKeyButton);
+        await eventually(`${one} to be deleted on the server`, () => f.scanKeys(one), (keys) => keys.length === 0, 10_000);
+        // The view redraws after the delete; a right-click during the redraw could land on the parent folder.
+        await eventually('the Keys view to drop the key', () => tree.find([`trash-${l.locale}`, 'one']), (row) => row === undefined, 10_000);
+
+        await (await tree.locator([`trash-${l.locale}`, 'dir'])).click({ button: 'right' });
+        const labels = await workbench.contextMenuLabels();
+        assert.ok(labels.includes(l.deleteFolderMenuItem) && !labels.includes(l.deleteKeyMenuItem), `folder menu: ${labels.join(' | ')}`);
+        await workbench.clickContextMenuItem(l.deleteFolderMenuItem);
+        const pattern = `trash-${l.locale}:dir:*`;
+        const folderDialog = await workbench.dialogState();
+        assert.equal(folderDialog.message, l.deleteFolderQuestion(2, pattern));
+        assert.deepEqual(folderDialog.buttons.slice().sort(), [l.cancel, l.deleteFolderButton(2)].sort());
+        await shot('delete-folder-modal');
+        await workbench.answerDialog(l.deleteFolderButton(2));
+        assert.equal(await workbench.waitForNotification(l.deletedFolder(2, pattern)), l.deletedFolder(2, pattern));
+        assert.deepEqual(await f.scanKeys(`trash-${l.locale}:*`), []);
+        assert.ok((await f.dbSize()) > 0, 'the rest of DB 1 is kept');
       });
     });
 
