@@ -64,6 +64,7 @@ export class StatusBar extends DisposableBase {
         break;
       case 'connected': {
         const count = state.dbSize === undefined ? '?' : formatNumber(state.dbSize);
+        // An unknown count ("?") reads as a plural.
         const n = state.dbSize ?? 2;
         if (state.stalledSinceMs !== undefined) {
           // Still connected, but the user must not read "connected" while nothing answers.
