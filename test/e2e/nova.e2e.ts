@@ -26,6 +26,8 @@ interface Language {
   serverInfo: string;
   /** The status bar text when connected to DB 1 with `count` keys. */
   connected(count: number): string;
+  /** How the status bar text starts while on DB 1, whatever the count. */
+  onDb1: string;
   disconnected: string;
   /** The status bar text while a connected server answers nothing; group 1 is the seconds. */
   stalled: RegExp;
@@ -104,6 +106,7 @@ const languages: Language[] = [
     ping: 'NOVA: Ping Redis',
     serverInfo: 'NOVA: Show Server Info',
     connected: (count) => `DB 1 · ${count} ${count === 1 ? 'key' : 'keys'}`,
+    onDb1: 'DB 1 · ',
     disconnected: 'Redis: disconnected',
     stalled: /^Redis: not answering for (\d+) s$/,
     unneededPassword: (count) => `DB 1 · ${count} ${count === 1 ? 'key' : 'keys'} · unneeded password`,
@@ -155,6 +158,7 @@ const languages: Language[] = [
     serverInfo: 'NOVA: Afficher les infos du serveur',
     // French takes the singular for 0 and 1.
     connected: (count) => `base 1 · ${count} ${count < 2 ? 'clé' : 'clés'}`,
+    onDb1: 'base 1 · ',
     disconnected: 'Redis : déconnecté',
     // The status bar reads back the non-breaking space before ":" as a plain one.
     stalled: /^Redis[\u00a0 ]: sans réponse depuis (\d+) s$/,
@@ -419,7 +423,7 @@ for (const l of languages) {
           await shot('value-reopened-db2');
         } finally {
           writeFileSync(envFile, original);
-          await eventually('DB 1 again in the status bar', () => workbench.statusBarText(STATUS_ID), (t) => t.startsWith('DB 1 '), 20_000);
+          await eventually('DB 1 again in the status bar', () => workbench.statusBarText(STATUS_ID), (t) => t.startsWith(l.onDb1), 20_000);
           await workbench.runCommand('View: Close All Editors');
           await f.withAdmin(2, (c) => c.del(f.jsonKey));
         }
