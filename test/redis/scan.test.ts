@@ -4,7 +4,6 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type Redis from 'ioredis';
 import { REDIS_3_0_CAPS } from '../../src/redis/capabilities';
 import { isNovaError } from '../../src/redis/errors';
 import { ExplorerModel } from '../../src/redis/explorerModel';
@@ -12,20 +11,9 @@ import { escapeGlob, globMatch } from '../../src/redis/glob';
 import { KeyScanner } from '../../src/redis/scan';
 import { sleep, waitFor } from '../support/redisServer';
 import { seedNovaData } from '../support/seed';
-import { EngineServer, hex, setKeys, walk } from './scanEngine.helpers';
+import { EngineServer, hex, scanAllRaw, setKeys, walk } from './scanEngine.helpers';
 
 const fx = new EngineServer();
-
-async function scanAllRaw(c: Redis, pattern: string | Buffer): Promise<Set<string>> {
-  const found = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = (await c.callBuffer('SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000')) as [Buffer, Buffer[]];
-    keys.forEach((k) => found.add(hex(k)));
-    cursor = next.toString();
-  } while (cursor !== '0');
-  return found;
-}
 
 describe('scan engine', () => {
   test('10,000 keys scanned while others are added and deleted: no duplicates, nothing stable missed', async () => {

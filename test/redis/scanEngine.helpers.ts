@@ -83,3 +83,15 @@ export async function setKeys(client: Redis, names: (string | Buffer)[], value =
 export function hex(b: Buffer): string {
   return b.toString('hex');
 }
+
+/** Every key `SCAN … MATCH pattern` returns, as hex, by a plain loop to cursor 0 (no engine involved). */
+export async function scanAllRaw(c: Redis, pattern: string | Buffer, count = 1000): Promise<Set<string>> {
+  const found = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, keys] = (await c.callBuffer('SCAN', cursor, 'MATCH', pattern, 'COUNT', String(count))) as [Buffer, Buffer[]];
+    keys.forEach((k) => found.add(hex(k)));
+    cursor = next.toString();
+  } while (cursor !== '0');
+  return found;
+}
