@@ -36,7 +36,9 @@ export type DotenvWarningCode =
   /** `${variable}` is only assigned later in the file: python-dotenv does not look ahead. */
   | 'forward-reference'
   /** `${variable}` came from the environment, which the backend process may not share. */
-  | 'from-environment';
+  | 'from-environment'
+  /** The file was not compared with npm `dotenv` (too large, or that parser failed on it). */
+  | 'npm-comparison-skipped';
 
 export interface DotenvWarning {
   code: DotenvWarningCode;
@@ -129,8 +131,6 @@ const HORIZONTAL_SPACE = '\\t\\v\\f\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\
 const SPACE = `${HORIZONTAL_SPACE}\\n\\r`;
 const IS_SPACE = new RegExp(`^[${SPACE}]$`);
 const IS_HORIZONTAL_SPACE = new RegExp(`^[${HORIZONTAL_SPACE}]$`);
-const INLINE_COMMENT = new RegExp(`[${SPACE}]+#[^]*`);
-const TRAILING_SPACE = new RegExp(`[${SPACE}]+$`);
 const DOUBLE_QUOTE_ESCAPE = /\\[\\'"abfnrtv]/g;
 const SINGLE_QUOTE_ESCAPE = /\\[\\']/g;
 const DOUBLE_QUOTE_DECODED: Record<string, string> = {
@@ -145,8 +145,12 @@ const DOUBLE_QUOTE_DECODED: Record<string, string> = {
   t: '\t',
   v: '\v',
 };
-/** `${NAME}` or `${NAME:-default}`; NAME stops at `}` or `:`, default at the first `}`. */
-const VARIABLE_REFERENCE = /\$\{([^}:]*)(?::-([^}]*))?\}/g;
+/**
+ * npm `dotenv.parse` is a second opinion only, and its regular expression recurses once per character
+ * of a quoted value (a 10 MB value overflows the stack). Past this size, nobody edits the file by
+ * hand, which is what the comparison is for: it is skipped and the skip is reported.
+ */
+export const NPM_COMPARISON_MAX_CHARS = 1_000_000;
 
 class ParseFailure extends Error {}
 
@@ -156,6 +160,74 @@ class ParseFailure extends Error {}
  */
 function universalNewlines(text: string): string {
   return text.replace(/\r\n?/g, '\n');
+}
+
+/**
+ * python-dotenv's `re.sub(r"\s+#.*", "", value).rstrip()`: cut at the first run of spaces that is
+ * followed by `#`, then drop trailing spaces. Done by hand in one pass: as a regular expression, a
+ * long run of spaces not followed by `#` is rescanned from each of its characters (quadratic).
+ */
+function unquotedValue(raw: string): string {
+  let runStart = -1;
+  let end = raw.length;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charAt(i);
+    if (IS_SPACE.test(c)) {
+      if (runStart < 0) {
+        runStart = i;
+      }
+      continue;
+    }
+    if (c === '#' && runStart >= 0) {
+      end = runStart;
+      break;
+    }
+    runStart = -1;
+  }
+  while (end > 0 && IS_SPACE.test(raw.charAt(end - 1))) {
+    end--;
+  }
+  return raw.slice(0, end);
+}
+
+/**
+ * Replaces every `${NAME}` or `${NAME:-default}` (python-dotenv's `\$\{([^}:]*)(?::-([^}]*))?\}`:
+ * NAME stops at the first `}` or `:`, the default at the first `}`) with `replace(name, default)`.
+ * By hand with the next `}` and `:` remembered: the regular expression rescans the rest of the text
+ * from every `${` that is never closed, which is quadratic (40,000 of them took seconds).
+ */
+function expandReferences(text: string, replace: (name: string, fallback: string | undefined) => string): string {
+  let out = '';
+  let copied = 0;
+  let nextClose = -2;
+  let nextColon = -2;
+  const after = (found: number, char: string, from: number): number => (found >= from || found === -1 ? found : text.indexOf(char, from));
+  let at = text.indexOf('${');
+  while (at >= 0) {
+    const nameStart = at + 2;
+    nextClose = after(nextClose, '}', nameStart);
+    nextColon = after(nextColon, ':', nameStart);
+    let end = -1;
+    let fallback: string | undefined;
+    if (nextClose >= 0 && (nextColon < 0 || nextClose < nextColon)) {
+      end = nextClose;
+    } else if (nextColon >= 0 && text.charAt(nextColon + 1) === '-') {
+      const close = after(nextClose, '}', nextColon + 2);
+      if (close >= 0) {
+        end = close;
+        fallback = text.slice(nextColon + 2, close);
+      }
+    }
+    if (end < 0) {
+      at = text.indexOf('${', at + 1);
+      continue;
+    }
+    const nameEnd = fallback === undefined ? end : nextColon;
+    out += text.slice(copied, at) + replace(text.slice(nameStart, nameEnd), fallback);
+    copied = end + 1;
+    at = text.indexOf('${', copied);
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /** Works on text whose line ends are all LF (see `universalNewlines`). */
@@ -254,7 +326,7 @@ class Scanner {
       return '';
     }
     const end = this.endOfRun(this.pos, (c) => c !== '\n');
-    return this.advanceTo(end).replace(INLINE_COMMENT, '').replace(TRAILING_SPACE, '');
+    return unquotedValue(this.advanceTo(end));
   }
 
   /** Returns the text between the quotes, escapes still encoded; may span lines. */
@@ -429,11 +501,13 @@ function evaluate(
     let result: string | undefined;
     if (binding.value !== null) {
       result = interpolate
-        ? binding.value.replace(VARIABLE_REFERENCE, (_match, name: string, fallback: string | undefined) => {
+        ? expandReferences(binding.value, (name, fallback) => {
             const hit = lookUp(name, values, environment);
             if (warnings) {
               const assignedLater = (pending.get(name) ?? 0) > (name === key ? 1 : 0);
-              warnings.push(...interpolationWarnings(binding.line, key, name, hit, fallback, assignedLater));
+              for (const w of interpolationWarnings(binding.line, key, name, hit, fallback, assignedLater)) {
+                warnings.push(w);
+              }
             }
             return hit === undefined ? (fallback ?? '') : (hit.value ?? '');
           })
@@ -451,17 +525,34 @@ function evaluate(
   return { values, lines };
 }
 
-/** Where npm dotenv would find a key python-dotenv does not have: the last line that starts with it. */
-function lineOfNpmKey(text: string, key: string): number {
-  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const start = new RegExp(`^\\s*(?:export\\s+)?${escaped}(?:\\s*=|:\\s)`);
-  const allLines = universalNewlines(text).split('\n');
-  for (let index = allLines.length - 1; index >= 0; index--) {
-    if (start.test(allLines[index] ?? '')) {
-      return index + 1;
-    }
+/**
+ * Where npm dotenv finds each key (its keys are `[\w.-]+`, before `=` or `: `): the last line that
+ * starts with it, for keys python-dotenv does not have. One pass over the file for all keys.
+ */
+function npmKeyLines(text: string): Map<string, number> {
+  const start = /^\s*(?:export\s+)?([\w.-]+)(?:\s*=|:\s)/;
+  const found = new Map<string, number>();
+  universalNewlines(text)
+    .split('\n')
+    .forEach((line, index) => {
+      const key = start.exec(line)?.[1];
+      if (key !== undefined) {
+        found.set(key, index + 1);
+      }
+    });
+  return found;
+}
+
+function npmParse(text: string): Record<string, string> | undefined {
+  if (text.length > NPM_COMPARISON_MAX_CHARS) {
+    return undefined;
   }
-  return 1;
+  try {
+    return npmDotenvParse(text);
+  } catch {
+    // Whatever goes wrong in the second opinion, the file is still read as python-dotenv reads it.
+    return undefined;
+  }
 }
 
 function compareWithNpmDotenv(
@@ -469,13 +560,22 @@ function compareWithNpmDotenv(
   values: ReadonlyMap<string, string | undefined>,
   lines: ReadonlyMap<string, number>,
 ): DotenvWarning[] {
-  const npm = npmDotenvParse(text);
+  const npm = npmParse(text);
+  if (npm === undefined) {
+    return [{ code: 'npm-comparison-skipped', line: 1 }];
+  }
   const keys = new Set<string>([...values.keys(), ...Object.keys(npm)]);
   const warnings: DotenvWarning[] = [];
+  let npmLines: Map<string, number> | undefined;
   for (const key of keys) {
     const npmValue = Object.prototype.hasOwnProperty.call(npm, key) ? npm[key] : undefined;
     if (npmValue !== values.get(key)) {
-      warnings.push({ code: 'differs-from-dotenv', line: lines.get(key) ?? lineOfNpmKey(text, key), key });
+      let line = lines.get(key);
+      if (line === undefined) {
+        npmLines ??= npmKeyLines(text);
+        line = npmLines.get(key) ?? 1;
+      }
+      warnings.push({ code: 'differs-from-dotenv', line, key });
     }
   }
   return warnings;
@@ -513,9 +613,8 @@ export function parseDotenv(text: string, options: DotenvOptions = {}): DotenvPa
   const bindings = scanDotenv(text, dialect);
   const warnings: DotenvWarning[] = bindings.filter((b) => b.error).map((b) => ({ code: 'unparsable', line: b.line }));
   const { values, lines } = evaluate(bindings, options, warnings);
-  warnings.push(...compareWithNpmDotenv(text, values, lines));
-  warnings.push(...compareWithOtherDialects(text, options, dialect, values, lines));
-  return { values, lines, warnings: warnings.sort(byLine) };
+  const all = warnings.concat(compareWithNpmDotenv(text, values, lines), compareWithOtherDialects(text, options, dialect, values, lines));
+  return { values, lines, warnings: all.sort(byLine) };
 }
 
 /** `"KEY"=v` defines a key with quotes in its name: worth a warning when someone looks for KEY. */
@@ -529,7 +628,9 @@ function looksLike(candidate: string, key: string): boolean {
  */
 export function readDotenvVariable(text: string, key: string, options: DotenvOptions = {}): DotenvVariableResult {
   const parsed = parseDotenv(text, options);
-  const warnings = parsed.warnings.filter((w) => w.code === 'unparsable' || (w.key !== undefined && looksLike(w.key, key)));
+  const warnings = parsed.warnings.filter(
+    (w) => w.code === 'unparsable' || w.code === 'npm-comparison-skipped' || (w.key !== undefined && looksLike(w.key, key)),
+  );
   const line = parsed.lines.get(key);
   return line === undefined ? { value: undefined, warnings } : { value: parsed.values.get(key), line, warnings };
 }

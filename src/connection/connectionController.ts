@@ -45,6 +45,8 @@ function describeWarning(w: DotenvWarning): string {
       return `line ${w.line}: \${${w.variable ?? '?'}} is only defined later (line ${w.relatedLine ?? '?'}); python-dotenv does not look ahead`;
     case 'from-environment':
       return `line ${w.line}: \${${w.variable ?? '?'}} comes from the environment, which the backend process may not share`;
+    case 'npm-comparison-skipped':
+      return 'not compared with the npm dotenv parser (file too large for it, or it failed); read as python-dotenv reads it';
   }
 }
 

@@ -14,6 +14,7 @@ import {
   decodeDotenvBytes,
   dialectForVersion,
   DOTENV_DIALECTS,
+  NPM_COMPARISON_MAX_CHARS,
   parseDotenv,
   readRedisUrl,
   scanDotenv,
@@ -21,6 +22,8 @@ import {
   type PythonDotenvDialect,
 } from '../../src/config/dotenvParse';
 import { PythonOracles } from '../support/pythonOracle';
+import { runWatched } from '../support/watchdog';
+import type { DotenvProbe } from './dotenv.probes';
 
 type Entries = ReadonlyArray<readonly [string, string | null]>;
 
@@ -605,6 +608,59 @@ const CASES: Case[] = [
     redisUrl: { url: null },
   },
   {
+    name: '${...} the way the regular expression reads it: names with $ or spaces, odd defaults, unclosed',
+    text: 'X=1\nA=${${X}\nB=${X:y}\nC=${X:-a:b}\nD=${:-d}\nE=${X:-no close\nF=${Y:-${X}}\nG=${X}${X:-q}$X${ X}\nH="${X}:${Y:-}"\n',
+    values: [
+      ['X', '1'],
+      ['A', ''],
+      ['B', '${X:y}'],
+      ['C', '1'],
+      ['D', 'd'],
+      ['E', '${X:-no close'],
+      ['F', '${X}'],
+      ['G', '11$X'],
+      ['H', '1:'],
+    ],
+    warnings: [
+      { code: 'undefined-variable', line: 2, key: 'A', variable: '${X' },
+      { code: 'differs-from-dotenv', line: 2, key: 'A' },
+      { code: 'differs-from-dotenv', line: 4, key: 'C' },
+      { code: 'differs-from-dotenv', line: 5, key: 'D' },
+      { code: 'differs-from-dotenv', line: 7, key: 'F' },
+      { code: 'undefined-variable', line: 8, key: 'G', variable: ' X' },
+      { code: 'differs-from-dotenv', line: 8, key: 'G' },
+      { code: 'differs-from-dotenv', line: 9, key: 'H' },
+    ],
+  },
+  {
+    name: '2,000 unclosed ${ in a row stay as they are',
+    text: `A=${'${'.repeat(2000)}\nREDIS_URL=redis://h:6379/1\n`,
+    values: [
+      ['A', '${'.repeat(2000)],
+      [R, 'redis://h:6379/1'],
+    ],
+    redisUrl: { url: 'redis://h:6379/1', line: 2 },
+  },
+  {
+    name: 'a long run of spaces inside an unquoted value, with and without a # after it',
+    text: `A=x${' '.repeat(3000)}y\nB=x${' \t'.repeat(1500)}#c\nC=x${' '.repeat(3000)}\n`,
+    values: [
+      ['A', `x${' '.repeat(3000)}y`],
+      ['B', 'x'],
+      ['C', 'x'],
+    ],
+  },
+  {
+    name: '300 lines of KEY: value, each skipped, and REDIS_URL after them',
+    text: `${Array.from({ length: 300 }, (_, i) => `K${i}: v`).join('\n')}\nREDIS_URL=redis://h:6379/1\n`,
+    values: [[R, 'redis://h:6379/1']],
+    warnings: Array.from({ length: 300 }, (_, i): DotenvWarning[] => [
+      { code: 'unparsable', line: i + 1 },
+      { code: 'differs-from-dotenv', line: i + 1, key: `K${i}` },
+    ]).flat(),
+    redisUrl: { url: 'redis://h:6379/1', line: 301 },
+  },
+  {
     name: 'last line without newline and trailing spaces',
     text: 'A=1\nREDIS_URL=redis://h:6379/1   ',
     values: [
@@ -702,6 +758,32 @@ void describe('python-dotenv grammar, hand-written expectations', () => {
     const withBom = decodeDotenvBytes(Buffer.from('\ufeffA=é\n', 'utf8'));
     assert.deepEqual(withBom, { ok: true, text: '\ufeffA=é\n' });
     assert.deepEqual(decodeDotenvBytes(Buffer.from([0x41, 0x3d, 0xe9, 0x0a])), { ok: false, code: 'invalid-utf8' });
+  });
+});
+
+void describe('pathological files are read, quickly and completely', () => {
+  void test('40,000 unclosed ${, 20,000 KEY: value lines, a 10 MB quoted value, 200,000 spaces', () => {
+    // In a child process: a freeze here would block this runner's own timers.
+    const run = runWatched<DotenvProbe[]>('test/unit/dotenv.probes.ts', 'pathological', { timeoutMs: 60_000 });
+    assert.equal(run.timedOut, false, 'reading the files was still running after 60 s');
+    assert.equal(run.failure, undefined);
+    const url = 'redis://:p%40ss@localhost:6379/1';
+    assert.deepEqual(run.value, [
+      { name: 'unclosed references', url, line: 2, codes: {} },
+      { name: 'KEY: value lines', url, line: 20_001, codes: { unparsable: 20_000 } },
+      // The second opinion is skipped, and the skip is reported; the file is still read.
+      { name: 'huge quoted value', url, line: 1, codes: { 'npm-comparison-skipped': 1 } },
+      { name: 'long run of spaces', url, line: 2, codes: {} },
+    ]);
+  });
+
+  void test('past its size limit the npm dotenv comparison is skipped and reported, and the file still read', () => {
+    const big = readRedisUrl(`REDIS_URL=redis://h:6379/1\nA="${'x'.repeat(NPM_COMPARISON_MAX_CHARS)}"\n`);
+    assert.equal(big.url, 'redis://h:6379/1');
+    assert.equal(big.line, 1);
+    assert.deepEqual(big.warnings, [{ code: 'npm-comparison-skipped', line: 1 }]);
+    const under = readRedisUrl(`REDIS_URL=redis://h:6379/1\nA="${'x'.repeat(1000)}"\n`);
+    assert.deepEqual(under.warnings, []);
   });
 });
 
