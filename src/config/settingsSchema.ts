@@ -22,7 +22,8 @@ export const SETTINGS = {
   delimiter: { type: 'string', key: Settings.delimiter, default: ':', maxLength: 8 } as StringSpec,
   flatList: { type: 'boolean', key: Settings.flat, default: false } as BooleanSpec,
   pageSize: { type: 'number', key: Settings.pageSize, default: 200, min: 20, max: 5000, integer: true } as NumberSpec,
-  scanCount: { type: 'number', key: Settings.scanCount, default: 1000, min: 10, max: 10_000, integer: true } as NumberSpec,
+  // 0: COUNT follows the server's pace (ScanPacer); a positive value fixes it.
+  scanCount: { type: 'number', key: Settings.scanCount, default: 0, min: 0, max: 10_000, integer: true } as NumberSpec,
   readOnly: { type: 'enum', key: Settings.readOnly, default: 'auto', values: ['auto', 'on', 'off'] } as EnumSpec<ReadOnlySetting>,
   previewThresholdBytes: { type: 'number', key: Settings.previewBytes, default: 1024 * 1024, min: 1024, max: 512 * 1024 * 1024, integer: true } as NumberSpec,
 } as const;

@@ -25,7 +25,7 @@ import { globMatch, matchesEverything } from './glob';
 import { KeyIndex, ROOT_FOLDER, type ChildListing } from './keyIndex';
 import { fetchKeyMeta, fetchMemoryUsage, type KeyMeta, type KeyType } from './keyMeta';
 import { bytesId, displayName } from './keyName';
-import { DEFAULT_SCAN_COUNT, KeyScanner, cursorFraction, type ScanPage } from './scan';
+import { KeyScanner, cursorFraction, type ScanPage } from './scan';
 
 /** Folders walked at most for one completion: each walk is a pass over the index's columns. */
 const MAX_WALK = 32;
@@ -39,7 +39,7 @@ export interface ExplorerOptions {
   type?: KeyType;
   /** Children per page at every level. */
   pageSize?: number;
-  /** SCAN COUNT. */
+  /** A fixed SCAN COUNT; by default COUNT follows the server's pace (see `ScanPacer`). */
   scanCount?: number;
   /** SCAN COUNT of the first listing's first page: small, so opening the view costs the same on any size. */
   firstScreenCount?: number;
@@ -155,7 +155,8 @@ const DEFAULTS = {
 };
 
 export class ExplorerModel {
-  private readonly opts: Required<Omit<ExplorerOptions, 'match' | 'type' | 'delimiter'>> & Pick<ExplorerOptions, 'match' | 'type'>;
+  private readonly opts: Required<Omit<ExplorerOptions, 'match' | 'type' | 'delimiter' | 'scanCount'>> &
+    Pick<ExplorerOptions, 'match' | 'type' | 'scanCount'>;
   private readonly delimiter: string | null;
   private readonly filtered: boolean;
   private index: KeyIndex;
@@ -180,7 +181,7 @@ export class ExplorerModel {
   ) {
     this.opts = {
       pageSize: options.pageSize ?? DEFAULTS.pageSize,
-      scanCount: options.scanCount ?? DEFAULT_SCAN_COUNT,
+      scanCount: options.scanCount,
       firstScreenCount: options.firstScreenCount ?? DEFAULTS.firstScreenCount,
       firstScreenKeys: options.firstScreenKeys ?? DEFAULTS.firstScreenKeys,
       smallDbKeys: options.smallDbKeys ?? DEFAULTS.smallDbKeys,

@@ -9,6 +9,12 @@
  *   cancellation) stays attached to its cursor and is used by the next call, so a retry never skips
  *   keys and never piles requests up on a stalled server. A request the client itself gave up on
  *   (its own command timeout) is dead: the next call sends the page again from the same cursor.
+ * - With `prefetch`, the next request leaves as soon as a reply is taken, so the server scans while
+ *   the caller indexes the page it just got.
+ * - Without a fixed COUNT, COUNT follows the server's pace (`ScanPacer`): reply times set the next
+ *   COUNT so that one SCAN stays around 2.5 ms, whatever the server's speed or load. SCAN's cost
+ *   is per bucket visited, so a slow or busy server gets smaller requests, less likely to be caught
+ *   half-way by a descheduling that would put them in its slowlog.
  * - Failures surface as `NovaError` codes; the cursor only advances on success, so calling `next`
  *   again after an error resumes where the scan stopped.
  */
@@ -21,10 +27,55 @@ import { keyTypeOf, type KeyType } from './keyMeta';
 
 export const DEFAULT_SCAN_COUNT = 1000;
 
+/**
+ * Bounds of the paced COUNT and the server time one SCAN aims at: long enough that the round trip's
+ * fixed cost stays small against the server's work, short enough to stay far below a 10 ms slowlog
+ * threshold even when the server is descheduled once in the middle of a call. The cap bounds the one
+ * SCAN that follows a sudden slowdown (before its reply is measured); the floor keeps a stalled server
+ * from being asked for pages so small that round trips dominate.
+ */
+export const SCAN_PACE = { minCount: 100, maxCount: 5000, startCount: DEFAULT_SCAN_COUNT, targetMs: 2.5 } as const;
+
+/** Replies whose fastest per-COUNT time estimates the server's cost. */
+const PACE_WINDOW = 8;
+
+/**
+ * Picks each SCAN's COUNT from the time earlier replies took, measured from sending to the reply being
+ * read. That time is the server's work (proportional to COUNT: SCAN's cost is per bucket visited) plus
+ * delays that are not (the network, a client busy with the previous page, a process waiting for a
+ * core), which only ever add. So the fastest of the last few replies, per unit of COUNT, estimates the
+ * server's cost, and COUNT grows towards the target from it, by half at most per reply. A reply slower
+ * than three times the target halves COUNT at once: on a busy machine, shorter calls are less likely
+ * to be descheduled half-way, which is what fills a slowlog.
+ */
+export class ScanPacer {
+  private count: number = SCAN_PACE.startCount;
+  private readonly recent: number[] = [];
+
+  /** The COUNT for the next request. */
+  get next(): number {
+    return this.count;
+  }
+
+  /** A reply to a SCAN of `count` came back `ms` after it was sent. */
+  observe(count: number, ms: number): void {
+    if (!(count > 0) || !(ms >= 0)) {
+      return;
+    }
+    this.recent.push(Math.max(ms, 0.01) / count);
+    if (this.recent.length > PACE_WINDOW) {
+      this.recent.shift();
+    }
+    const ideal = SCAN_PACE.targetMs / Math.min(...this.recent);
+    const next = ms > 3 * SCAN_PACE.targetMs ? Math.min(this.count / 2, ideal) : Math.min(this.count * 1.5, ideal);
+    this.count = Math.round(Math.min(SCAN_PACE.maxCount, Math.max(SCAN_PACE.minCount, next)));
+  }
+}
+
 export interface ScanOptions {
   /** SCAN MATCH pattern (glob); omitted or `*` scans everything. */
   match?: string | Buffer;
-  /** SCAN COUNT hint. */
+  /** A fixed SCAN COUNT; omitted, COUNT follows the server's pace (`ScanPacer`). */
   count?: number;
   /** Keep only keys of this type. 'other' (module types...) is always filtered client-side. */
   type?: KeyType;
@@ -40,6 +91,8 @@ export interface ScanPage {
   returned: number;
   /** True once the cursor came back to 0: the whole keyspace was visited. */
   done: boolean;
+  /** The COUNT of the SCAN that returned this page (absent for an empty page after the end). */
+  count?: number;
 }
 
 interface Flight {
@@ -49,6 +102,8 @@ interface Flight {
    * or lost the connection. Such a flight is never waited on again; the page is asked for anew.
    */
   failed: boolean;
+  /** The COUNT it was sent with. */
+  count: number;
 }
 
 /** Redis' names for the types a SCAN TYPE filter can ask for. */
@@ -90,10 +145,10 @@ export class KeyScanner {
   private finished = false;
   private flight: Flight | undefined;
   /** Keys whose page came back but whose TYPE check failed: retried before scanning further. */
-  private unchecked: { keys: Buffer[]; done: boolean } | undefined;
-  private readonly args: (string | Buffer)[];
+  private unchecked: { keys: Buffer[]; done: boolean; count: number } | undefined;
   private readonly caps: Capabilities;
   private readonly clientFilter: boolean;
+  private readonly pacer = new ScanPacer();
 
   /** SCAN calls that completed, and keys the server returned in them (duplicates included). */
   calls = 0;
@@ -105,7 +160,6 @@ export class KeyScanner {
     private readonly options: ScanOptions = {},
   ) {
     this.caps = caps;
-    this.args = scanArguments(caps, options);
     this.clientFilter = needsClientTypeFilter(caps, options);
   }
 
@@ -116,15 +170,16 @@ export class KeyScanner {
 
   /**
    * The next page. With `prefetch`, the request for the following page is sent before this one is
-   * returned, so the server works while the caller processes the page. `count` overrides the COUNT
-   * of this request (a request already in flight keeps its own).
+   * returned, so the server works while the caller processes the page; that request is the only one
+   * ahead, and the next call takes its reply. `count` overrides the COUNT of this request (a request
+   * already in flight keeps its own).
    */
   async next(opts: { prefetch?: boolean; signal?: AbortSignal; count?: number } = {}): Promise<ScanPage> {
     if (this.finished) {
       return { keys: [], returned: 0, done: true };
     }
     if (this.unchecked) {
-      return this.typeFiltered(this.unchecked.keys, this.unchecked.done, opts.signal);
+      return this.typeFiltered(this.unchecked.keys, this.unchecked.done, this.unchecked.count, opts.signal);
     }
     if (!this.flight || this.flight.failed) {
       this.send(this.cursor, opts.count);
@@ -146,6 +201,7 @@ export class KeyScanner {
     }
     this.flight = undefined;
     const [nextCursor, keys] = reply;
+    const count = flight.count;
     this.cursor = nextCursor.toString('latin1');
     this.started = true;
     this.calls++;
@@ -155,11 +211,11 @@ export class KeyScanner {
       this.send(this.cursor);
     }
     if (this.clientFilter && keys.length > 0) {
-      this.unchecked = { keys, done };
-      return this.typeFiltered(keys, done, opts.signal);
+      this.unchecked = { keys, done, count };
+      return this.typeFiltered(keys, done, count, opts.signal);
     }
     this.finished = done;
-    return { keys, returned: keys.length, done };
+    return { keys, returned: keys.length, done, count };
   }
 
   /** Forgets the position; the next call starts from cursor 0. A reply still in flight is ignored. */
@@ -184,18 +240,24 @@ export class KeyScanner {
   }
 
   private send(cursor: string, count?: number): void {
-    const args = count === undefined ? this.args : scanArguments(this.caps, { ...this.options, count });
+    const n = count ?? this.options.count ?? this.pacer.next;
+    const args = scanArguments(this.caps, { ...this.options, count: n });
+    const sent = performance.now();
     const promise = this.client.callBuffer('SCAN', cursor, ...args) as Promise<[Buffer, Buffer[]]>;
-    const flight: Flight = { promise, failed: false };
-    // The outcome is read by `next`; this handler marks a dead request (it runs before `next` sees the
-    // rejection) and keeps an abandoned one from becoming an unhandled rejection.
-    promise.catch(() => {
-      flight.failed = true;
-    });
+    const flight: Flight = { promise, failed: false, count: n };
+    // Registered before anyone awaits the reply: the pace is updated before the next request leaves,
+    // and a dead request is marked before `next` sees the rejection (which also keeps an abandoned
+    // one from becoming an unhandled rejection).
+    promise.then(
+      () => this.pacer.observe(n, performance.now() - sent),
+      () => {
+        flight.failed = true;
+      },
+    );
     this.flight = flight;
   }
 
-  private async typeFiltered(keys: Buffer[], done: boolean, signal: AbortSignal | undefined): Promise<ScanPage> {
+  private async typeFiltered(keys: Buffer[], done: boolean, count: number, signal: AbortSignal | undefined): Promise<ScanPage> {
     const pipe = this.client.pipeline();
     for (const k of keys) {
       pipe.type(k);
@@ -216,7 +278,7 @@ export class KeyScanner {
     }
     this.unchecked = undefined;
     this.finished = done;
-    return { keys: kept, types, returned: keys.length, done };
+    return { keys: kept, types, returned: keys.length, done, count };
   }
 
   private settle<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

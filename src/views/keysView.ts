@@ -160,7 +160,8 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       this.model = session.createExplorer({
         delimiter: explorerDelimiter(settings),
         pageSize: settings.pageSize,
-        scanCount: settings.scanCount,
+        // 0 (the default) lets COUNT follow the server's pace.
+        scanCount: settings.scanCount || undefined,
         match: this.filter?.match,
         type: this.filter?.type,
       });

@@ -8,7 +8,8 @@ import { REDIS_3_0_CAPS } from '../../src/redis/capabilities';
 import { isNovaError } from '../../src/redis/errors';
 import { ExplorerModel } from '../../src/redis/explorerModel';
 import { escapeGlob, globMatch } from '../../src/redis/glob';
-import { KeyScanner } from '../../src/redis/scan';
+import { KeyScanner, SCAN_PACE } from '../../src/redis/scan';
+import { commandCalls } from '../support/commandStats';
 import { sleep, waitFor } from '../support/redisServer';
 import { seedNovaData } from '../support/seed';
 import { EngineServer, hex, scanAllRaw, setKeys, walk } from './scanEngine.helpers';
@@ -205,6 +206,76 @@ describe('scan engine', () => {
     model.dispose();
   });
 
+  test('COUNT follows the server: a stalled reply halves the next one, and every COUNT stays in bounds', async (t) => {
+    const c = await fx.freshDb(9);
+    await setKeys(c, Array.from({ length: 60_000 }, (_, i) => `pace:${i}`));
+    const scanner = new KeyScanner(c, fx.caps, { timeoutMs: 10_000 });
+    const counts: number[] = [];
+    const found = new Set<string>();
+    const take = async (prefetch = true): Promise<number> => {
+      const page = await scanner.next({ prefetch });
+      page.keys.forEach((k) => found.add(k.toString()));
+      counts.push(page.count ?? 0);
+      return page.count ?? 0;
+    };
+    for (let i = 0; i < 5 && !scanner.done; i++) {
+      await take();
+    }
+    // Take the prefetched page without asking for another: nothing is in flight. The next request goes
+    // to a frozen server, so its reply takes at least the pause, far above the target.
+    await take(false);
+    fx.server.pause();
+    const stalled = take(false);
+    await sleep(100);
+    fx.server.resume();
+    const before = await stalled;
+    const after = await take();
+    assert.ok(
+      after <= Math.max(SCAN_PACE.minCount, Math.ceil(before / 2)),
+      `a SCAN of COUNT ${before} answered after 100 ms was followed by COUNT ${after}`,
+    );
+    while (!scanner.done) {
+      await take();
+    }
+    assert.equal(found.size, 60_000, 'every key was returned');
+    for (const n of counts) {
+      assert.ok(n >= SCAN_PACE.minCount && n <= SCAN_PACE.maxCount, `COUNT ${n}`);
+    }
+    t.diagnostic(`COUNTs used: ${counts.join(' ')}`);
+  });
+
+  test('with prefetch one request at most is ahead: timeouts on a stalled server resend nothing, skip nothing', async () => {
+    const c = await fx.freshDb(10);
+    await setKeys(c, Array.from({ length: 20_000 }, (_, i) => `ahead:${i}`));
+    const scanner = new KeyScanner(c, fx.caps, { count: 500, timeoutMs: 300 });
+    const found = new Set<string>();
+    await fx.admin.config('RESETSTAT');
+    const before = (await commandCalls(fx.admin)).get('scan') ?? 0;
+    let timeouts = 0;
+    let pages = 0;
+    while (!scanner.done) {
+      if (pages === 3) {
+        fx.server.pause();
+      }
+      try {
+        const page = await scanner.next({ prefetch: true });
+        pages++;
+        page.keys.forEach((k) => found.add(k.toString()));
+      } catch (err) {
+        assert.ok(isNovaError(err, 'COMMAND_TIMEOUT'), String(err));
+        if (++timeouts === 3) {
+          fx.server.resume();
+        }
+      }
+    }
+    assert.equal(timeouts, 3);
+    assert.equal(found.size, 20_000, 'no key was skipped');
+    // Every SCAN the server ran is a page the scanner consumed: the retries waited for the same request.
+    const ran = ((await commandCalls(fx.admin)).get('scan') ?? 0) - before;
+    assert.equal(ran, scanner.calls);
+    assert.equal(scanner.calls, pages);
+  });
+
   test('indexing 100,000 keys sends only small, bounded commands (what keeps the slowlog empty)', async (t) => {
     const c = await fx.freshDb(8);
     await seedNovaData(c, { keys: 100_000 });
@@ -244,15 +315,21 @@ describe('scan engine', () => {
     for (const forbidden of ['keys', 'flushall', 'flushdb', 'debug', 'sort']) {
       assert.ok(!names.has(forbidden), `the explorer sent ${forbidden.toUpperCase()}`);
     }
+    // COUNT follows the server's reply time (about 2.5 ms a call) between fixed bounds: the cap is what
+    // a fast server earns; a slow one gets less, down to the floor.
+    const counts: number[] = [];
     for (const args of sent) {
       const name = (args[0] ?? '').toLowerCase();
       if (name === 'scan') {
         const at = args.findIndex((a) => a.toLowerCase() === 'count');
-        assert.ok(at > 0 && Number(args[at + 1]) <= 1000, `SCAN without a bounded COUNT: ${args.join(' ')}`);
+        const count = Number(args[at + 1]);
+        assert.ok(at > 0 && count >= 1 && count <= SCAN_PACE.maxCount, `SCAN without a bounded COUNT: ${args.join(' ')}`);
+        counts.push(count);
       }
       if (name === 'eval' || name === 'evalsha') {
         assert.ok(Number(args[2]) <= 100, `a metadata script over ${args[2]} keys`);
       }
     }
+    t.diagnostic(`SCAN COUNTs from ${Math.min(...counts)} to ${Math.max(...counts)} over ${counts.length} calls`);
 });
 });

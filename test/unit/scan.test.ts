@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { REDIS_3_0_CAPS, capabilitiesFor } from '../../src/redis/capabilities';
 import { toNovaError } from '../../src/redis/connect';
 import { KEY_TYPES, keyTypeOf, sizeCommand } from '../../src/redis/keyMeta';
-import { cursorFraction, needsClientTypeFilter, scanArguments } from '../../src/redis/scan';
+import { SCAN_PACE, ScanPacer, cursorFraction, needsClientTypeFilter, scanArguments } from '../../src/redis/scan';
 
 const REDIS_7 = capabilitiesFor([7, 2, 0]);
 
@@ -33,6 +33,54 @@ describe('SCAN arguments', () => {
     const args = scanArguments(REDIS_7, { match: binary });
     assert.equal(args[0], 'MATCH');
     assert.deepEqual(args[1], binary);
+  });
+});
+
+describe('ScanPacer', () => {
+  /** A server that answers in `fixed + perUnit × COUNT` ms, plus `noise` on some replies. */
+  function run(pacer: ScanPacer, replies: number, perUnit: number, fixed = 0.1, noise: (i: number) => number = () => 0): number[] {
+    const counts: number[] = [];
+    for (let i = 0; i < replies; i++) {
+      const n = pacer.next;
+      counts.push(n);
+      pacer.observe(n, fixed + perUnit * n + noise(i));
+    }
+    return counts;
+  }
+
+  test('starts at the old fixed COUNT and settles where one SCAN takes about the target time', () => {
+    const pacer = new ScanPacer();
+    assert.equal(pacer.next, SCAN_PACE.startCount);
+    // 1 µs per key (Redis 7 here): about 2,400 keys a call.
+    const counts = run(pacer, 30, 0.001);
+    const settled = counts[counts.length - 1];
+    assert.ok(settled > 2000 && settled < 2500, `settled at ${settled}`);
+    // It never grew by more than half per reply.
+    for (let i = 1; i < counts.length; i++) {
+      assert.ok(counts[i] <= Math.ceil(counts[i - 1] * 1.5), counts.join(' '));
+    }
+  });
+
+  test('a slower server gets smaller requests, a very fast one the cap, a stalled one the floor', () => {
+    assert.ok(Math.abs(run(new ScanPacer(), 30, 0.004).at(-1)! - 600) < 50, 'four times slower: about 600');
+    assert.equal(run(new ScanPacer(), 30, 0.0001).at(-1), SCAN_PACE.maxCount);
+    assert.equal(run(new ScanPacer(), 10, 0.001, 500).at(-1), SCAN_PACE.minCount);
+  });
+
+  test('one slow reply halves COUNT at once; it grows back once replies are fast again', () => {
+    const pacer = new ScanPacer();
+    run(pacer, 30, 0.001);
+    const before = pacer.next;
+    pacer.observe(before, 40);
+    assert.equal(pacer.next, Math.round(before / 2));
+    const counts = run(pacer, 10, 0.001);
+    assert.ok(counts.at(-1)! >= before * 0.9, counts.join(' '));
+  });
+
+  test('delays that do not grow with COUNT do not shrink it: the fastest recent reply sets the pace', () => {
+    // Every other reply waits 2 ms more (a busy client or a process waiting for a core).
+    const counts = run(new ScanPacer(), 40, 0.001, 0.1, (i) => (i % 2 ? 2 : 0));
+    assert.ok(counts.at(-1)! > 2000, counts.join(' '));
   });
 });
 
