@@ -4,14 +4,21 @@
  * - first_screen_ms: what the view shows when it opens (the root's children with the metadata of the
  *   keys among them), at 1,000 keys and at N keys, and their ratio;
  * - index_ms (the whole keyspace into the namespace tree with counts) against bare_scan_ms (a plain
- *   SCAN COUNT 1000 loop with ioredis), medians of alternating runs;
+ *   SCAN COUNT 1000 loop with ioredis), medians of alternating runs, and index_vs_server_scan_ratio:
+ *   the index's wall time over the server's own time for the bare loop (INFO commandstats), i.e. how
+ *   close the index comes to the pace of the server itself;
+ * - with --busy, the same comparison again while competing load keeps every core busy (spinning
+ *   processes, and redis-benchmark on the same server when it is installed), with the slowlog entries
+ *   of each side;
  * - slowlog entries over 10 ms during the full index, and the server time of KEYS * for comparison
  *   (the only place KEYS is sent, on the benchmark's own server);
  * - bytes_per_key: heap growth (JS heap + array buffers) of a built index, after garbage collection;
  * - the peers' loading strategies, side by side on the same data.
  *
- * Usage: tsx bench/bench.ts [--keys N] [--runs R] [--json] [--no-peers] [--no-values]
+ * Usage: tsx bench/bench.ts [--keys N] [--runs R] [--json] [--no-peers] [--no-values] [--busy]
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import Redis from 'ioredis';
@@ -28,10 +35,11 @@ interface Args {
   json: boolean;
   peers: boolean;
   values: boolean;
+  busy: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { keys: 1_000_000, runs: 5, json: false, peers: true, values: true };
+  const args: Args = { keys: 1_000_000, runs: 5, json: false, peers: true, values: true, busy: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): number => {
@@ -51,6 +59,8 @@ function parseArgs(argv: string[]): Args {
       args.peers = false;
     } else if (a === '--no-values') {
       args.values = false;
+    } else if (a === '--busy') {
+      args.busy = true;
     } else {
       throw new Error(`unknown argument ${a}`);
     }
@@ -122,17 +132,34 @@ async function measured(admin: Redis, fn: () => Promise<unknown>): Promise<{ wal
   return { wall, client: (cpu.user + cpu.system) / 1000, server };
 }
 
-/** The slowlog's entries as `COMMAND arg… (µs)`, for the report. */
-async function slowlogEntries(admin: Redis): Promise<string[]> {
-  const entries = (await admin.slowlog('GET', 100)) as [number, number, number, string[]][];
-  return entries.map(([, , usec, argv]) => `${argv.slice(0, 4).join(' ')} (${usec} µs)`);
+/**
+ * The slowlog's entries for the given commands, as `COMMAND arg… (µs)`. Filtered because under --busy
+ * redis-benchmark's own commands share the slowlog.
+ */
+async function slowlogEntries(admin: Redis, commands: readonly string[]): Promise<string[]> {
+  const entries = (await admin.slowlog('GET', 10_000)) as [number, number, number, string[]][];
+  return entries
+    .filter(([, , , argv]) => commands.includes(String(argv[0]).toLowerCase()))
+    .map(([, , usec, argv]) => `${argv.slice(0, 4).join(' ')} (${usec} µs)`);
 }
 
-/** Server-side microseconds of a command since the last CONFIG RESETSTAT. */
-async function commandUsec(admin: Redis, command: string): Promise<number> {
+/** Calls and server-side microseconds of a command since the last CONFIG RESETSTAT. */
+async function commandStat(admin: Redis, command: string): Promise<{ calls: number; usec: number }> {
   const stats = await admin.info('commandstats');
-  const m = new RegExp(`cmdstat_${command}:calls=\\d+,usec=(\\d+)`).exec(stats);
-  return m ? Number(m[1]) : 0;
+  const m = new RegExp(`cmdstat_${command}:calls=(\\d+),usec=(\\d+)`).exec(stats);
+  return m ? { calls: Number(m[1]), usec: Number(m[2]) } : { calls: 0, usec: 0 };
+}
+
+async function commandUsec(admin: Redis, command: string): Promise<number> {
+  return (await commandStat(admin, command)).usec;
+}
+
+/** What one run made the server spend on SCAN (INFO commandstats deltas). */
+async function scanDelta(admin: Redis, fn: () => Promise<unknown>): Promise<{ calls: number; usec: number }> {
+  const before = await commandStat(admin, 'scan');
+  await fn();
+  const after = await commandStat(admin, 'scan');
+  return { calls: after.calls - before.calls, usec: after.usec - before.usec };
 }
 
 // ---- our engine ------------------------------------------------------------------------------
@@ -273,6 +300,122 @@ async function measurePeer(peer: Peer, small: Redis, big: Redis, admin: Redis, r
   };
 }
 
+// ---- index against the bare SCAN loop ----------------------------------------------------------
+
+interface ScanComparison {
+  bare_scan_ms: number;
+  index_ms: number;
+  index_vs_scan_ratio: number;
+  index_vs_scan_ratio_best: number;
+  /** The server's own time (INFO commandstats) for the bare loop's SCANs, and the index's. */
+  bare_scan_server_scan_ms: number;
+  index_server_scan_ms: number;
+  /** Index wall time over the server's time for the bare loop: 1 would be the server's own pace. */
+  index_vs_server_scan_ratio: number;
+  index_vs_server_scan_ratio_best: number;
+  index_scan_calls: number;
+  index_average_count: number;
+  bare_scan_runs: number[];
+  index_runs: number[];
+  bare_scan_client_cpu_ms: number;
+  index_client_cpu_ms: number;
+  bare_scan_server_cpu_ms: number;
+  index_server_cpu_ms: number;
+  slowlog_entries_over_10ms: number;
+  slowlog_during_index: string[];
+  slowlog_entries_bare_scan: number;
+}
+
+async function compareWithBareScan(admin: Redis, big: Redis, caps: Capabilities, runs: number, gc: () => void): Promise<ScanComparison> {
+  const dbsize = await big.dbsize();
+  const bare: { wall: number; client: number; server: number; scanUsec: number }[] = [];
+  const index: { wall: number; client: number; server: number; scanUsec: number; calls: number }[] = [];
+  let slowIndex = 0;
+  let slowBare = 0;
+  const slowDetails: string[] = [];
+  for (let i = 0; i < runs; i++) {
+    await admin.slowlog('RESET');
+    let bareRun = { wall: 0, client: 0, server: 0 };
+    const bareScanStat = await scanDelta(admin, async () => {
+      bareRun = await measured(admin, () => bareScan(big));
+    });
+    bare.push({ ...bareRun, scanUsec: bareScanStat.usec });
+    slowBare += (await slowlogEntries(admin, ['scan'])).length;
+    await admin.slowlog('RESET');
+    let built: ExplorerModel | undefined;
+    let indexRun = { wall: 0, client: 0, server: 0 };
+    const indexScanStat = await scanDelta(admin, async () => {
+      indexRun = await measured(admin, async () => {
+        built = await fullIndex(big, caps);
+      });
+    });
+    index.push({ ...indexRun, scanUsec: indexScanStat.usec, calls: indexScanStat.calls });
+    const entries = await slowlogEntries(admin, ['scan', 'dbsize']);
+    slowIndex += entries.length;
+    slowDetails.push(...entries);
+    built?.dispose();
+    gc();
+    log(
+      `  bare ${Math.round(bareRun.wall)} ms (server SCAN ${Math.round(bareScanStat.usec / 1000)} ms), ` +
+        `index ${Math.round(indexRun.wall)} ms (server SCAN ${Math.round(indexScanStat.usec / 1000)} ms in ${indexScanStat.calls} calls)`,
+    );
+  }
+  const m = (values: number[]): number => median(values);
+  const bareServer = m(bare.map((r) => r.scanUsec / 1000));
+  return {
+    bare_scan_ms: Math.round(m(bare.map((r) => r.wall))),
+    index_ms: Math.round(m(index.map((r) => r.wall))),
+    index_vs_scan_ratio: round(m(index.map((r) => r.wall)) / m(bare.map((r) => r.wall)), 2),
+    // Fastest against fastest: the least disturbed by other load on a shared machine.
+    index_vs_scan_ratio_best: round(Math.min(...index.map((r) => r.wall)) / Math.min(...bare.map((r) => r.wall)), 2),
+    bare_scan_server_scan_ms: Math.round(bareServer),
+    index_server_scan_ms: Math.round(m(index.map((r) => r.scanUsec / 1000))),
+    index_vs_server_scan_ratio: round(m(index.map((r) => r.wall)) / bareServer, 2),
+    index_vs_server_scan_ratio_best: round(Math.min(...index.map((r) => r.wall)) / Math.min(...bare.map((r) => r.scanUsec / 1000)), 2),
+    index_scan_calls: Math.round(m(index.map((r) => r.calls))),
+    index_average_count: Math.round(dbsize / m(index.map((r) => r.calls))),
+    bare_scan_runs: bare.map((r) => Math.round(r.wall)),
+    index_runs: index.map((r) => Math.round(r.wall)),
+    // CPU time is less disturbed by other load than wall time: what each side of the wire worked.
+    bare_scan_client_cpu_ms: Math.round(m(bare.map((r) => r.client))),
+    index_client_cpu_ms: Math.round(m(index.map((r) => r.client))),
+    bare_scan_server_cpu_ms: Math.round(m(bare.map((r) => r.server))),
+    index_server_cpu_ms: Math.round(m(index.map((r) => r.server))),
+    slowlog_entries_over_10ms: slowIndex,
+    slowlog_during_index: slowDetails,
+    slowlog_entries_bare_scan: slowBare,
+  };
+}
+
+/**
+ * Competing load for --busy: one spinning process per core, and redis-benchmark (GET/SET from four
+ * clients, on DB 0, which the measurement does not use) against the same server when it is installed.
+ */
+function startBusyLoad(server: RedisServer): { description: string; stop: () => void } {
+  const children: ChildProcess[] = [];
+  const cores = os.cpus().length;
+  for (let i = 0; i < cores; i++) {
+    children.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  }
+  let description = `${cores} spinning processes`;
+  if (spawnSync('redis-benchmark', ['--version'], { stdio: 'ignore' }).status === 0) {
+    children.push(
+      spawn('redis-benchmark', ['-h', server.host, '-p', String(server.port), '-c', '4', '-t', 'get,set', '-r', '100000', '-l', '-q'], {
+        stdio: 'ignore',
+      }),
+    );
+    description += ' + redis-benchmark (4 clients, GET/SET on DB 0)';
+  }
+  return {
+    description,
+    stop: () => {
+      for (const c of children) {
+        c.kill('SIGKILL');
+      }
+    },
+  };
+}
+
 // ---- main -------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -325,35 +468,7 @@ async function main(): Promise<void> {
     gc();
 
     log(`timing bare SCAN vs full index, ${args.runs} alternating runs each`);
-    const bareRuns: number[] = [];
-    const indexRuns: number[] = [];
-    const bareCpu: { client: number; server: number }[] = [];
-    const indexCpu: { client: number; server: number }[] = [];
-    let slowEntries = 0;
-    const slowDetails: string[] = [];
-    let slowBare = 0;
-    for (let i = 0; i < args.runs; i++) {
-      await admin.slowlog('RESET');
-      const bare = await measured(admin, () => bareScan(big));
-      bareRuns.push(bare.wall);
-      bareCpu.push(bare);
-      slowBare += await slowlogLen(admin);
-      await admin.slowlog('RESET');
-      let built: ExplorerModel | undefined;
-      const index = await measured(admin, async () => {
-        built = await fullIndex(big, caps);
-      });
-      indexRuns.push(index.wall);
-      indexCpu.push(index);
-      slowEntries += await slowlogLen(admin);
-      slowDetails.push(...(await slowlogEntries(admin)));
-      built?.dispose();
-      gc();
-      log(
-        `  bare ${Math.round(bare.wall)} ms (client cpu ${Math.round(bare.client)}, server cpu ${Math.round(bare.server)}), ` +
-          `index ${Math.round(index.wall)} ms (client cpu ${Math.round(index.client)}, server cpu ${Math.round(index.server)})`,
-      );
-    }
+    const quiet = await compareWithBareScan(admin, big, caps, args.runs, gc);
 
     log(`timing the first screen, ${FIRST_SCREEN_RUNS} alternating runs at each size`);
     const fsSmall: number[] = [];
@@ -412,29 +527,27 @@ async function main(): Promise<void> {
       first_screen_runs_n: fsN.map((v) => round(v)),
       first_screen_nodes_small: nodesSmall,
       first_screen_nodes_n: nodesN,
-      bare_scan_ms: Math.round(median(bareRuns)),
-      index_ms: Math.round(median(indexRuns)),
-      index_vs_scan_ratio: round(median(indexRuns) / median(bareRuns), 2),
-      // Fastest against fastest: the least disturbed by other load on a shared machine.
-      index_vs_scan_ratio_best: round(Math.min(...indexRuns) / Math.min(...bareRuns), 2),
-      bare_scan_runs: bareRuns.map(Math.round),
-      index_runs: indexRuns.map(Math.round),
-      // CPU time is less disturbed by other load than wall time: what each side of the wire worked.
-      bare_scan_client_cpu_ms: Math.round(median(bareCpu.map((c) => c.client))),
-      index_client_cpu_ms: Math.round(median(indexCpu.map((c) => c.client))),
-      bare_scan_server_cpu_ms: Math.round(median(bareCpu.map((c) => c.server))),
-      index_server_cpu_ms: Math.round(median(indexCpu.map((c) => c.server))),
+      ...quiet,
       indexed_keys: indexedKeys,
-      slowlog_entries_over_10ms: slowEntries,
-      slowlog_during_index: slowDetails,
-      slowlog_entries_bare_scan: slowBare,
       keys_star_ms: round(keysStarMs),
       keys_star_client_ms: Math.round(keysClientMs),
       bytes_per_key: round(bytesPerKey),
       index_array_bytes_per_key: round(arrayBytesPerKey),
       peers: [ours, ...peers],
-      targets: { first_screen_ratio: 1.5, index_vs_scan_ratio: 1.5, slowlog_entries_over_10ms: 0, bytes_per_key: 100 },
+      targets: { first_screen_ratio: 1.5, index_vs_scan_ratio: 1.5, index_vs_server_scan_ratio: 1.25, slowlog_entries_over_10ms: 0, bytes_per_key: 100 },
+      busy: undefined as (ScanComparison & { load: string }) | undefined,
     };
+    if (args.busy) {
+      const load = startBusyLoad(server);
+      log(`busy: ${load.description}; timing bare SCAN vs full index again, ${args.runs} alternating runs each`);
+      try {
+        // Let the competing processes reach full speed before measuring.
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        result.busy = { load: load.description, ...(await compareWithBareScan(admin, big, caps, args.runs, gc)) };
+      } finally {
+        load.stop();
+      }
+    }
     // The value viewer's figures (issue: previews and first pages), on their own server and data.
     const values = args.values ? await runValueBench() : undefined;
     Object.assign(result, values ?? {});
@@ -453,7 +566,14 @@ async function main(): Promise<void> {
         : {}),
       first_screen_ratio: result.first_screen_ratio <= 1.5,
       index_vs_scan_ratio: result.index_vs_scan_ratio <= 1.5,
+      index_vs_server_scan_ratio: result.index_vs_server_scan_ratio <= 1.25,
       slowlog_entries_over_10ms: result.slowlog_entries_over_10ms === 0,
+      ...(result.busy
+        ? {
+            busy_slowlog_entries_over_10ms:
+              result.busy.slowlog_entries_over_10ms === 0 && result.busy.slowlog_entries_over_10ms <= result.busy.slowlog_entries_bare_scan,
+          }
+        : {}),
       bytes_per_key: result.bytes_per_key <= 100,
     };
     if (args.json) {
@@ -484,6 +604,10 @@ function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Rec
     ['index_ms (tree + counts)', r.index_ms, ''],
     ['index_vs_scan_ratio (medians)', r.index_vs_scan_ratio, `<= 1.5  ${pass.index_vs_scan_ratio ? 'ok' : 'MISSED'}`],
     ['  same, fastest runs', r.index_vs_scan_ratio_best, ''],
+    ['server SCAN ms: bare loop / index', `${fmt(r.bare_scan_server_scan_ms)} / ${fmt(r.index_server_scan_ms)}`, ''],
+    ['index SCAN calls (average COUNT)', `${fmt(r.index_scan_calls)} (${fmt(r.index_average_count)})`, ''],
+    ['index_vs_server_scan_ratio (medians)', r.index_vs_server_scan_ratio, `<= 1.25 ${pass.index_vs_server_scan_ratio ? 'ok' : 'MISSED'}`],
+    ['  same, fastest runs', r.index_vs_server_scan_ratio_best, ''],
     ['client cpu ms: bare scan / index', `${fmt(r.bare_scan_client_cpu_ms)} / ${fmt(r.index_client_cpu_ms)}`, ''],
     ['server cpu ms: bare scan / index', `${fmt(r.bare_scan_server_cpu_ms)} / ${fmt(r.index_server_cpu_ms)}`, ''],
     ['slowlog_entries_over_10ms (index)', r.slowlog_entries_over_10ms, `== 0    ${pass.slowlog_entries_over_10ms ? 'ok' : 'MISSED'}`],
@@ -504,6 +628,17 @@ function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Rec
     );
   }
   rows.push(...consoleRows(r));
+  const busy = r.busy as (Record<string, unknown> & { load: string }) | undefined;
+  if (busy) {
+    rows.push(
+      [`busy: ${busy.load}`, '', ''],
+      ['  bare_scan_ms / index_ms', `${fmt(busy.bare_scan_ms)} / ${fmt(busy.index_ms)}`, ''],
+      ['  index_vs_server_scan_ratio', busy.index_vs_server_scan_ratio, ''],
+      ['  index SCAN calls (average COUNT)', `${fmt(busy.index_scan_calls)} (${fmt(busy.index_average_count)})`, ''],
+      ['  slowlog_entries_over_10ms (index)', busy.slowlog_entries_over_10ms, `== 0, <= control  ${pass.busy_slowlog_entries_over_10ms ? 'ok' : 'MISSED'}`],
+      ['  same, bare SCAN loop (control)', busy.slowlog_entries_bare_scan, ''],
+    );
+  }
   for (const [label, value, note] of rows) {
     lines.push(`${label.padEnd(40)} ${fmt(value).padStart(10)}   ${note}`);
   }
