@@ -17,10 +17,12 @@ export interface ChildOutcome<T> {
 
 const CHILD = path.join(__dirname, 'watchdogChild.ts');
 
-/** `probe` is a module path (absolute, or relative to the repository root); `fn` one of its exports. */
+/** `probe` is the path of a module; `fn` one of its exports, called without arguments. */
 export function runWatched<T>(probe: string, fn: string, options: { timeoutMs: number; maxOldSpaceMb?: number }): ChildOutcome<T> {
   const flags = options.maxOldSpaceMb !== undefined ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [];
-  const run = spawnSync(process.execPath, [...flags, '--import', 'tsx', CHILD, path.resolve(probe), fn], {
+  const run = spawnSync(process.execPath, [...flags, '--import', 'tsx', CHILD, probe, fn], {
+    // From the repository, where `--import tsx` resolves, wherever the runner was started.
+    cwd: path.join(__dirname, '..', '..'),
     encoding: 'utf8',
     timeout: options.timeoutMs,
     killSignal: 'SIGKILL',

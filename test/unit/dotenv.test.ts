@@ -764,7 +764,7 @@ void describe('python-dotenv grammar, hand-written expectations', () => {
 void describe('pathological files are read, quickly and completely', () => {
   void test('40,000 unclosed ${, 20,000 KEY: value lines, a 10 MB quoted value, 200,000 spaces', () => {
     // In a child process: a freeze here would block this runner's own timers.
-    const run = runWatched<DotenvProbe[]>('test/unit/dotenv.probes.ts', 'pathological', { timeoutMs: 60_000 });
+    const run = runWatched<DotenvProbe[]>(join(__dirname, 'dotenv.probes.ts'), 'pathological', { timeoutMs: 60_000 });
     assert.equal(run.timedOut, false, 'reading the files was still running after 60 s');
     assert.equal(run.failure, undefined);
     const url = 'redis://:p%40ss@localhost:6379/1';

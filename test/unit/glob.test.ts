@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { escapeGlob, globMatch, literalPattern, matchesEverything, stringMatch } from '../../src/redis/glob';
 import { runWatched } from '../support/watchdog';
 import type { Probe } from './glob.probes';
@@ -130,7 +131,7 @@ describe('globMatch follows Redis semantics', () => {
 describe('globMatch never backtracks exponentially', () => {
   test('star-heavy patterns against 60 to 1,000 byte keys finish, with the right answers', () => {
     // In a child process: a hang here would block this runner's own timers.
-    const run = runWatched<Probe[]>('test/unit/glob.probes.ts', 'pathological', { timeoutMs: 30_000 });
+    const run = runWatched<Probe[]>(path.join(__dirname, 'glob.probes.ts'), 'pathological', { timeoutMs: 30_000 });
     assert.equal(run.timedOut, false, 'the matcher was still running after 30 s');
     assert.equal(run.failure, undefined);
     const probes = run.value ?? [];
