@@ -247,26 +247,33 @@ describe('scan engine', () => {
   test('with prefetch one request at most is ahead: timeouts on a stalled server resend nothing, skip nothing', async () => {
     const c = await fx.freshDb(10);
     await setKeys(c, Array.from({ length: 20_000 }, (_, i) => `ahead:${i}`));
-    const scanner = new KeyScanner(c, fx.caps, { count: 500, timeoutMs: 300 });
+    const scanner = new KeyScanner(c, fx.caps, { count: 500, timeoutMs: 1000 });
     const found = new Set<string>();
     await fx.admin.config('RESETSTAT');
     const before = (await commandCalls(fx.admin)).get('scan') ?? 0;
     let timeouts = 0;
     let pages = 0;
-    while (!scanner.done) {
-      if (pages === 3) {
-        fx.server.pause();
-      }
-      try {
-        const page = await scanner.next({ prefetch: true });
-        pages++;
-        page.keys.forEach((k) => found.add(k.toString()));
-      } catch (err) {
-        assert.ok(isNovaError(err, 'COMMAND_TIMEOUT'), String(err));
-        if (++timeouts === 3) {
-          fx.server.resume();
+    let paused = false;
+    try {
+      while (!scanner.done) {
+        if (pages === 3 && !paused) {
+          paused = true;
+          fx.server.pause();
+        }
+        try {
+          const page = await scanner.next({ prefetch: true });
+          pages++;
+          page.keys.forEach((k) => found.add(k.toString()));
+        } catch (err) {
+          assert.ok(isNovaError(err, 'COMMAND_TIMEOUT'), String(err));
+          assert.ok(++timeouts <= 3, 'a timeout after the server was resumed');
+          if (timeouts === 3) {
+            fx.server.resume();
+          }
         }
       }
+    } finally {
+      fx.server.resume();
     }
     assert.equal(timeouts, 3);
     assert.equal(found.size, 20_000, 'no key was skipped');
