@@ -216,6 +216,13 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       parts.push(vscode.l10n.t('scanned {0}%', Math.floor(status.fraction * 100)));
     }
     this.view.description = parts.join(' · ');
+    // An empty tree shows the same warning as its welcome text; a tree with keys would hide it.
+    if (state.authNotNeeded && (status?.keys ?? 0) > 0) {
+      const text = describeError(new NovaError('AUTH_NOT_NEEDED'), state.target, state.source);
+      this.view.message = `${text.message} ${text.hint}`;
+    } else {
+      this.view.message = undefined;
+    }
     void vscode.commands.executeCommand('setContext', ContextKeys.keysScanning, status?.scanning ?? false);
   }
 

@@ -40,7 +40,7 @@ export class StatusBar extends DisposableBase {
   private render(state: ConnectionState): void {
     this.tick(state.kind === 'connected' && state.stalledSinceMs !== undefined);
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.isTrusted = { enabledCommands: [Commands.ping, Commands.reconnect, Commands.openEnv, Commands.showLog] };
+    tip.isTrusted = { enabledCommands: [Commands.ping, Commands.reconnect, Commands.openEnv, Commands.showLog, Commands.openConsole] };
     this.item.backgroundColor = undefined;
     const sourceLine = (): string => {
       if (state.kind === 'idle') {
@@ -93,6 +93,7 @@ export class StatusBar extends DisposableBase {
         tip.appendMarkdown(`${vscode.l10n.t('Round trip: {0} ms', formatMs(state.rttMs))}\n\n`);
         tip.appendMarkdown(sourceLine());
         tip.appendMarkdown(`\n\n[${vscode.l10n.t('Ping')}](command:${Commands.ping})`);
+        tip.appendMarkdown(` · [$(terminal) ${vscode.l10n.t('Open Redis Console')}](command:${Commands.openConsole})`);
         if (state.authNotNeeded) {
           tip.appendMarkdown(` · [${vscode.l10n.t('Open .env')}](command:${Commands.openEnv})`);
         }

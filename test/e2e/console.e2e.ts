@@ -3,7 +3,8 @@
  * the Keys view's title button and from the palette, commands typed into the terminal and their
  * replies read from the terminal's rows, history with up-arrow, Tab completion, a write refused in
  * read-only mode, Copy as Command from a key's context menu, and "Run Selection in Redis Console"
- * from a `.redis` editor's title button, its context menu and Ctrl+Enter, and command completion there.
+ * from a `.redis` editor's title button, its context menu and Ctrl+Enter, and command completion there,
+ * and the link in the status bar item's tooltip.
  *
  *   npm run package && node --import tsx --test --test-concurrency=1 test/e2e/console.e2e.ts
  *   (NOVA_E2E_LOCALE=en or fr runs one language only)
@@ -23,6 +24,8 @@ interface Language {
   container: string;
   openButton: string;
   openCommand: string;
+  /** The link in the status bar item's tooltip (its icon is not text). */
+  statusBarLink: string;
   keysView: string;
   copyAsCommand: string;
   runSelectionButton: string;
@@ -37,6 +40,7 @@ const languages: Language[] = [
     container: 'NOVA Redis',
     openButton: 'Open Redis Console',
     openCommand: 'NOVA: Open Redis Console',
+    statusBarLink: 'Open Redis Console',
     keysView: 'Keys',
     copyAsCommand: 'Copy as Command',
     runSelectionButton: 'Run Selection in Redis Console',
@@ -49,6 +53,7 @@ const languages: Language[] = [
     container: 'NOVA Redis',
     openButton: 'Ouvrir la console Redis',
     openCommand: 'NOVA: Ouvrir la console Redis',
+    statusBarLink: 'Ouvrir la console Redis',
     keysView: 'Clés',
     copyAsCommand: 'Copier comme commande',
     runSelectionButton: 'Exécuter la sélection dans la console Redis',
@@ -57,6 +62,8 @@ const languages: Language[] = [
     refusedConfigGet: '(refusé) CONFIG modifie les données ou le serveur',
   },
 ];
+
+const STATUS_ID = 'nova.redis.status';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -288,6 +295,24 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       const rows = await waitForRows(workbench, 'the whole file run in the console', (r) => r.includes('(integer) 1'));
       assert.ok(!rows.some((r) => r.includes('# checks')), 'comment lines are not sent');
       await shot('run-selection');
+    });
+
+    test('the link in the status bar tooltip opens a new console, which answers PING with PONG', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      const version = await f.serverVersion();
+      await workbench.statusBarItem(STATUS_ID).hover();
+      const link = workbench.page.locator('.monaco-hover a, .workbench-hover a').filter({ hasText: l.statusBarLink });
+      await link.first().waitFor({ state: 'visible', timeout: 15_000 });
+      await shot('status-bar-tooltip');
+      await link.first().click();
+      // A fresh terminal starts with the banner; the console of the earlier tests shows other lines first.
+      await waitForRows(workbench, 'a new console, its banner first', (rows) => squeeze(rows.join('')).startsWith(squeeze(l.banner(version, f.address))), 30_000);
+      const tab = workbench.page.locator('.terminal-tabs-entry, .single-terminal-tab, .panel .title-label').filter({ hasText: `NOVA Redis · ${f.address}/1` });
+      assert.ok((await tab.count()) > 0, 'the terminal is named NOVA Redis · host:port/db');
+      await focusTerminal(workbench);
+      await typeLine(workbench, f.address, 'PING', 'PONG');
+      await shot('status-bar-console');
     });
   });
 }
