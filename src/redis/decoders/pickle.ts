@@ -88,10 +88,14 @@ class PickleError extends Error {
   constructor(
     message: string,
     readonly timedOut = false,
+    readonly tooLarge = false,
   ) {
     super(message);
   }
 }
+
+/** Opcodes run at most: far more than a value someone reads in an editor, far less than fills a heap. */
+const MAX_PICKLE_OPS = 4_000_000;
 
 /** push(...items) passes every item as an argument: a crafted MARK with a million items overflows the stack. */
 function pushAll<T>(target: T[], items: T[]): void {
@@ -227,9 +231,14 @@ export function unpickle(bytes: Uint8Array, deadline: Deadline = new Deadline())
     }
   };
 
+  let ops = 0;
   while (pos < bytes.length) {
     if (deadline.poll()) {
       throw new PickleError('decoding took too long', true);
+    }
+    // Each opcode makes at most one object, and each object costs tens of bytes of heap.
+    if (++ops > MAX_PICKLE_OPS) {
+      throw new PickleError('too many objects', false, true);
     }
     const op = bytes[pos++];
     switch (op) {
@@ -1000,7 +1009,7 @@ function floatText(n: number): string {
   return Number.isInteger(n) && Math.abs(n) < 1e16 ? n.toFixed(1) : String(n);
 }
 
-function dictKey(k: PyValue): string {
+function dictKey(k: PyValue, ctx: RenderContext): string {
   if (typeof k === 'string') {
     return k;
   }
@@ -1011,7 +1020,12 @@ function dictKey(k: PyValue): string {
     }
   }
   // A key that is not a string shows as its Python repr, capped: a crafted key can expand without end.
-  return flatText(k);
+  // No complete repr ends with an ellipsis: that one was cut.
+  const text = flatText(k);
+  if (text.endsWith('…')) {
+    ctx.limited = true;
+  }
+  return text;
 }
 
 export function textOf(b: PyBytes): string | undefined {
@@ -1078,7 +1092,7 @@ function renderPy(value: PyValue, ctx: RenderContext): JNode {
       return jArray(value.items.map((item) => renderPy(item, ctx)));
     }
     if (value instanceof PyDict) {
-      return jObject(value.entries.map(([k, v]) => [leaf(dictKey(k), ctx), renderPy(v, ctx)]));
+      return jObject(value.entries.map(([k, v]) => [leaf(dictKey(k, ctx), ctx), renderPy(v, ctx)]));
     }
     return renderObject(value, ctx);
   } finally {
@@ -1133,7 +1147,7 @@ function renderObject(obj: PyObject, ctx: RenderContext): JNode {
     entries.push(['__items__', jArray(obj.listItems.map((v) => renderPy(v, ctx)))]);
   }
   if (obj.dictItems) {
-    entries.push(['__items__', jObject(obj.dictItems.map(([k, v]) => [leaf(dictKey(k), ctx), renderPy(v, ctx)]))]);
+    entries.push(['__items__', jObject(obj.dictItems.map(([k, v]) => [leaf(dictKey(k, ctx), ctx), renderPy(v, ctx)]))]);
   }
   return jObject(entries);
 }
@@ -1158,7 +1172,7 @@ function addState(state: PyValue | undefined, entries: Array<[string, JNode]>, c
   }
   for (const dict of dicts) {
     for (const [k, v] of dict.entries) {
-      entries.push([leaf(dictKey(k), ctx), renderPy(v, ctx)]);
+      entries.push([leaf(dictKey(k, ctx), ctx), renderPy(v, ctx)]);
     }
   }
 }
@@ -1233,6 +1247,9 @@ export const pickleDecoder: Decoder = {
     } catch (err) {
       if (err instanceof PickleError && err.timedOut) {
         return fail(err.message, { code: 'DECODE_TIMEOUT', args: { seconds: deadline.ms / 1000 } });
+      }
+      if (err instanceof PickleError && err.tooLarge) {
+        return fail(err.message, { code: 'RENDER_LIMIT' });
       }
       return fail(err instanceof PickleError ? err.message : 'invalid pickle');
     }
