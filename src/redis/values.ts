@@ -51,7 +51,7 @@ export const DEFAULT_MAX_PAGE_BYTES = 8 * 1024 * 1024;
 /** What one compressed element may expand to. */
 export const DEFAULT_MAX_ELEMENT_INFLATED_BYTES = 4 * 1024 * 1024;
 /** What the elements decoded for one page may expand to, together. */
-export const DEFAULT_MAX_PAGE_INFLATED_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_PAGE_INFLATED_BYTES = 16 * 1024 * 1024;
 
 export interface ValueReadOptions {
   /** Strings longer than this are previewed (GETRANGE) until "load all". Default 1 MiB. */
@@ -768,8 +768,16 @@ export class ValueSession {
         nodes.push({ node: jsonString(plainName(e.value)), chain: [], notes: [], undecoded: false, json: false, cut: false });
         continue;
       }
-      const decoded = decodeElement(e.value, { decoder, maxInflatedBytes: Math.min(this.options.maxElementInflatedBytes, inflateLeft), deadline });
+      const cap = Math.min(this.options.maxElementInflatedBytes, inflateLeft);
+      const decoded = decodeElement(e.value, { decoder, maxInflatedBytes: cap, deadline });
       inflateLeft -= decoded.expanded;
+      if (cap < this.options.maxElementInflatedBytes && decoded.notes.some((n) => n.code === 'INFLATE_LIMIT')) {
+        // The page's budget, not the element's own cap, stopped it: the rest of the page stays compressed.
+        inflateLeft = 0;
+        skipped++;
+        nodes.push({ ...decoded, chain: [], notes: decoded.notes.filter((n) => n.code !== 'INFLATE_LIMIT'), cut: false });
+        continue;
+      }
       nodes.push({ ...decoded, cut: false });
     }
     const last = nodes[nodes.length - 1];

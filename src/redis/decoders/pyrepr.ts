@@ -66,39 +66,34 @@ const KNOWN_CALLS = new Set([
 /** A line as str.splitlines(keepends=True) cuts it (\x1c-\x1e are line breaks to Python too). */
 // eslint-disable-next-line no-control-regex
 const LINE = /[^\n\r\v\f\x1c-\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])?/g;
-const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
-const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+
+/** What repr(str) escapes: the quote, backslashes, and every character Python does not print (C*, Z* but the space). */
+const ESCAPED = { "'": /[\\'\p{C}\p{Z}]/gu, '"': /[\\"\p{C}\p{Z}]/gu };
+
+function escapeChar(ch: string): string {
+  if (ch === ' ') {
+    return ch;
+  }
+  if (ch === '\\' || ch === "'" || ch === '"') {
+    return '\\' + ch;
+  }
+  if (ch === '\t') {
+    return '\\t';
+  }
+  if (ch === '\n') {
+    return '\\n';
+  }
+  if (ch === '\r') {
+    return '\\r';
+  }
+  const cp = ch.codePointAt(0) as number;
+  return cp < 0x100 ? '\\x' + cp.toString(16).padStart(2, '0') : cp < 0x10000 ? '\\u' + cp.toString(16).padStart(4, '0') : '\\U' + cp.toString(16).padStart(8, '0');
+}
 
 /** Python's repr(str). */
 export function strRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  if (PLAIN_ASCII.test(s)) {
-    return quote + s.replace(quote === "'" ? /[\\']/g : /[\\"]/g, (c) => '\\' + c) + quote;
-  }
-  let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) as number;
-    if (ch === quote || ch === '\\') {
-      out += '\\' + ch;
-    } else if (ch === '\t') {
-      out += '\\t';
-    } else if (ch === '\n') {
-      out += '\\n';
-    } else if (ch === '\r') {
-      out += '\\r';
-    } else if (cp < 0x20 || cp === 0x7f) {
-      out += '\\x' + cp.toString(16).padStart(2, '0');
-    } else if (cp < 0x7f || ch === ' ' || !NON_PRINTABLE.test(ch)) {
-      out += ch;
-    } else if (cp < 0x100) {
-      out += '\\x' + cp.toString(16).padStart(2, '0');
-    } else if (cp < 0x10000) {
-      out += '\\u' + cp.toString(16).padStart(4, '0');
-    } else {
-      out += '\\U' + cp.toString(16).padStart(8, '0');
-    }
-  }
-  return out + quote;
+  return quote + s.replace(ESCAPED[quote], escapeChar) + quote;
 }
 
 /** Python's repr(float): the shortest digits that round-trip, fixed notation for exponents -4..15. */
