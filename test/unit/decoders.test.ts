@@ -468,3 +468,55 @@ describe('stream paging', () => {
     assert.equal(nextStreamId('5-18446744073709551615'), '6-0');
   });
 });
+
+describe('fidelity', () => {
+  test("MessagePack timestamps keep their nanoseconds (Python msgpack's Timestamp(1704164645, 123456789))", () => {
+    const doc = decodeDocument(hex('81a26174d7ff1d6f345465937d25'));
+    assert.deepEqual(doc.chain, ['msgpack']);
+    assert.equal(doc.body, '{\n  "at": "2024-01-02T03:04:05.123456789Z"\n}');
+  });
+
+  test('collection members are the strings Redis stores; only objects and arrays are decoded as JSON, and say so', () => {
+    assert.equal(decodeElement(b('42')).node, '"42"');
+    assert.equal(decodeElement(b('"x"')).node, JSON.stringify('"x"'));
+    assert.equal(decodeElement(b('true')).node, '"true"');
+    assert.equal(decodeElement(b('42')).json, false);
+    const obj = decodeElement(b('{"a":1}'));
+    assert.equal(obj.json, true);
+    assert.equal(printJson(obj.node), '{\n  "a": 1\n}');
+    assert.equal(decodeElement(b(' [1]')).json, true);
+    // Forcing JSON is the user's choice: then 42 is the number.
+    assert.equal(decodeElement(b('42'), { decoder: 'json' }).node, '42');
+  });
+
+  test('JSON deeper than 1,000 levels is shown as text with a note; a layout past the output cap too', () => {
+    const deep = decodeDocument(b('['.repeat(1001) + ']'.repeat(1001)));
+    assert.deepEqual(deep.chain, ['json']);
+    assert.equal(deep.language, 'plaintext');
+    assert.equal(deep.body, '['.repeat(1001) + ']'.repeat(1001));
+    assert.deepEqual(deep.notes, [{ code: 'JSON_TOO_DEEP', args: { limit: 1000 } }]);
+    assert.deepEqual(decodeDocument(b('['.repeat(1000) + ']'.repeat(1000))).notes, []);
+    // Invalid deep text is still not JSON: validation goes on after the layout stops.
+    assert.deepEqual(decodeDocument(b('['.repeat(2000) + ']'.repeat(1999))).chain, ['text']);
+  });
+
+  test('xz, lz4 and zstd data are named, not decoded', () => {
+    for (const [magic, format] of [
+      ['fd377a585a00', 'xz (lzma)'],
+      ['04224d18', 'lz4'],
+      ['28b52ffd', 'zstd'],
+    ]) {
+      const doc = decodeDocument(Buffer.concat([hex(magic), hex('00ff00ff00')]));
+      assert.deepEqual(doc.chain, ['hex']);
+      assert.deepEqual(doc.notes, [{ code: 'COMPRESSED_UNSUPPORTED', args: { format } }]);
+    }
+  });
+
+  test("cachelib's `!` + pickle is unwrapped and named", () => {
+    const pickled = hex('80027d71002858040000007573657271014b2a752e');
+    const doc = decodeDocument(Buffer.concat([b('!'), pickled]));
+    assert.deepEqual(doc.chain, ['pickle']);
+    assert.equal(doc.framework, 'cachelib');
+    assert.equal(doc.body, "{'user': 42}");
+  });
+});

@@ -420,16 +420,16 @@ class Layout {
         this.i++;
         this.ws();
         const close = c === C.OpenBrace ? C.CloseBrace : C.CloseBracket;
+        if (this.stack.length >= MAX_DEPTH && !this.tooDeep) {
+          // Deeper than real data goes: validate on, but show the text as stored.
+          this.tooDeep = true;
+          this.out.drop();
+        }
         this.out.byte(c);
         if (this.i < this.n && this.src[this.i] === close) {
           this.i++;
           this.out.byte(close);
           return false;
-        }
-        if (this.stack.length >= MAX_DEPTH && !this.tooDeep) {
-          // Deeper than real data goes: validate on, but show the text as stored.
-          this.tooDeep = true;
-          this.out.drop();
         }
         this.stack.push(c === C.OpenBrace);
         return true;
