@@ -711,7 +711,8 @@ export class ValueSession {
     }
     const cut = count((n) => n.cut);
     if (cut > 0) {
-      notes.push({ code: 'ELEMENTS_TRUNCATED', args: { count: cut, limit: this.options.maxElementBytes } });
+      const largest = Math.max(...this.elementValues().map((e) => (e.size > e.value.length ? e.size : 0)));
+      notes.push({ code: 'ELEMENTS_TRUNCATED', args: { count: cut, limit: this.options.maxElementBytes, largest } });
     }
     const json = count((n) => n.json);
     if (json > 0) {

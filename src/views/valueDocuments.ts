@@ -367,7 +367,7 @@ function noteText(note: Note): string {
     case 'JSON_TOO_LARGE':
       return vscode.l10n.t('Too large to lay out: the JSON is shown as stored.');
     case 'ELEMENTS_TRUNCATED':
-      return vscode.l10n.t('{0} elements are larger than {1}: only their first bytes are shown.', arg(note, 'count'), formatBytes(Number(arg(note, 'limit'))));
+      return vscode.l10n.t('{0} elements are larger than {1} (up to {2}): only their first bytes are shown.', arg(note, 'count'), formatBytes(Number(arg(note, 'limit'))), formatBytes(Number(arg(note, 'largest'))));
     case 'PAGE_BYTES_LIMIT':
       return vscode.l10n.t('This page stopped at {0} (large elements): load more for the next ones.', formatBytes(Number(arg(note, 'bytes'))));
     case 'PAGE_INFLATE_LIMIT':

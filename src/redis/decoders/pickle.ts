@@ -867,11 +867,6 @@ export function uuidText(obj: PyObject): string | undefined {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The positional arguments an instance was created with (NEWOBJ args, or a subclass's contents). */
-export function instanceArgs(obj: PyObject): PyValue[] {
-  return obj.args;
-}
-
 // ---------------------------------------------------------------------------------------------
 // JSON rendering ("View Value As → JSON", and pickles inside collections): PyValue -> JSON tree.
 

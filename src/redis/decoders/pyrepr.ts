@@ -20,7 +20,6 @@ import {
   PySet,
   PyTuple,
   canonicalName,
-  instanceArgs,
   isTimedelta,
   qualifiedName,
   timedeltaParts,
@@ -324,7 +323,8 @@ function objectShape(obj: PyObject, opaque: Set<string>): Shape {
   if (obj.kind === 'call' && !KNOWN_CALLS.has(label)) {
     opaque.add(label);
   }
-  const args: Array<[string | undefined, PyValue]> = instanceArgs(obj).map((a) => [undefined, a]);
+  // Positional: NEWOBJ's arguments, or the contents of a subclass of a builtin (copyreg._reconstructor).
+  const args: Array<[string | undefined, PyValue]> = obj.args.map((a) => [undefined, a]);
   if (obj.kwargs instanceof PyDict) {
     for (const [k, v] of obj.kwargs.entries) {
       args.push([typeof k === 'string' ? k : flatText(k), v]);

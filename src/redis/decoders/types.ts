@@ -69,7 +69,7 @@ export type NoteCode =
   | 'JSON_TOO_DEEP'
   /** JSON whose layout would be too large: shown as stored text, not laid out. */
   | 'JSON_TOO_LARGE'
-  /** In a collection, `count` elements larger than `limit` bytes: only their first bytes were read (`size` on each). */
+  /** In a collection, `count` elements larger than `limit` bytes (the largest: `largest`): only their first bytes were read. */
   | 'ELEMENTS_TRUNCATED'
   /** This page stopped at `bytes` bytes read (elements are large): load more for the next ones. */
   | 'PAGE_BYTES_LIMIT'
