@@ -96,6 +96,8 @@ class PickleError extends Error {
 
 /** Opcodes run at most: far more than a value someone reads in an editor, far less than fills a heap. */
 const MAX_PICKLE_OPS = 4_000_000;
+/** Open MARKs at once; each holds an array, and a MARK flood is a cheap way to fill a heap. */
+const MAX_MARKS = 100_000;
 
 /** push(...items) passes every item as an argument: a crafted MARK with a million items overflows the stack. */
 function pushAll<T>(target: T[], items: T[]): void {
@@ -257,6 +259,10 @@ export function unpickle(bytes: Uint8Array, deadline: Deadline = new Deadline())
         }
         return { value: stack[0], protocol, end: pos, badText };
       case 0x28: // MARK
+        // MARKs nest as deep as the data does: Python's pickler never goes near this.
+        if (metastack.length >= MAX_MARKS) {
+          throw new PickleError(`MARKs nested deeper than ${MAX_MARKS} at ${pos - 1}`);
+        }
         metastack.push(stack);
         stack = [];
         break;
