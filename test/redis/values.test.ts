@@ -420,8 +420,15 @@ for (const scripting of [true, false]) {
   describe(`value readers on the Redis 3.0 path${scripting ? '' : ', EVAL refused'}`, () => {
     // The commands Redis 3.0 lacks are removed from this server: sending one would fail the read.
     // Without EVAL (renamed away, as some hosts do), pages come from the plain commands.
-    // A 3.0 server has none of them, and refuses to rename a command it does not have.
-    const missingOn30 = binaryAtLeast(3, 2) ? ['MEMORY', 'UNLINK', 'TOUCH', 'HSTRLEN', 'XLEN', 'XRANGE', 'XREVRANGE', 'GETEX', 'GETDEL', 'LPOS', 'COPY'] : [];
+    // Only those this server has: redis-server refuses to rename a command it does not have.
+    const since: Array<[string[], number, number]> = [
+      [['TOUCH', 'HSTRLEN'], 3, 2],
+      [['MEMORY', 'UNLINK'], 4, 0],
+      [['XLEN', 'XRANGE', 'XREVRANGE'], 5, 0],
+      [['LPOS'], 6, 2],
+      [['GETEX', 'GETDEL', 'COPY'], 6, 2],
+    ];
+    const missingOn30 = since.filter(([, major, minor]) => binaryAtLeast(major, minor)).flatMap(([names]) => names);
     const renamed = [...missingOn30, ...(scripting ? [] : ['EVAL'])];
     let server: RedisServer;
     let admin: Redis;
