@@ -43,13 +43,14 @@ describe(`hostile collections read with a ${CHILD_HEAP_MB} MB heap`, () => {
     t.diagnostic(`${bomb.length} bytes each; ${r.ms.toFixed(0)} ms, peak heap ${r.peakHeapMB} MB`);
   });
 
-  test("a list of 20 gzip'd 3 MB JSON documents: the page stops expanding at its budget and says so", async (t) => {
-    const doc = zlib.gzipSync(Buffer.from(JSON.stringify({ rows: Array.from({ length: 150_000 }, (_, i) => `row ${i}`) })));
-    await admin.rpush('gzjson', ...Array.from({ length: 20 }, () => doc));
-    const r = survived(await read('gzjson'));
+  test("a list of 20 gzip'd 3 MB texts: the page stops expanding at its budget and says so", async (t) => {
+    // Text, which is quick to check once expanded: the budget that stops the page is the expansion one.
+    const doc = zlib.gzipSync(Buffer.from('lorem ipsum dolor sit amet\n'.repeat(120_000)));
+    await admin.rpush('gztext', ...Array.from({ length: 20 }, () => doc));
+    const r = survived(await read('gztext'));
     assert.equal(r.loaded, 20);
     assert.ok(r.notes.includes('PAGE_INFLATE_LIMIT'), r.notes.join(', '));
-    assert.deepEqual(r.decoders, ['gzip', 'json']);
+    assert.deepEqual(r.decoders, ['gzip', 'text']);
     t.diagnostic(`${doc.length} bytes each; ${r.ms.toFixed(0)} ms, peak heap ${r.peakHeapMB} MB`);
   });
 
