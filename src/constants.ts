@@ -66,6 +66,8 @@ export const StateKeys = {
   activeFolder: 'nova.activeFolder',
   /** workspaceState: decoder chosen with "View Value As…", per key prefix. */
   decoderByPrefix: 'nova.decoderByPrefix',
+  /** workspaceState: decoder chosen with "View Value As…" for one key (by its bytes id). */
+  decoderByKey: 'nova.decoderByKey',
   /** workspaceState: the console's command history, oldest first. */
   consoleHistory: 'nova.consoleHistory',
 } as const;

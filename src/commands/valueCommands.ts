@@ -5,6 +5,7 @@ import { DECODER_IDS, type DecoderId } from '../redis/decoders';
 import { keyBytes } from '../redis/keyName';
 import { isKey, type KeysView } from '../views/keysView';
 import { keyOfUri, type ValueDocuments } from '../views/valueDocuments';
+import { applyDecoderChoice } from '../views/viewValueAs';
 import type { HandlerTable } from './registry';
 
 function decoderLabel(id: DecoderId): string {
@@ -69,9 +70,9 @@ export function valueCommands(values: ValueDocuments, keys: KeysView): HandlerTa
           description: [current === d ? vscode.l10n.t('current') : undefined, applicable.has(d) ? undefined : vscode.l10n.t('does not fit this value')].filter(Boolean).join(' · ') || undefined,
         })),
       ];
-      const picked = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Decode the value as… (remembered for keys with the same prefix)') });
+      const picked = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Decode the value as…') });
       if (picked) {
-        await values.rememberDecoder(key, picked.decoder);
+        await applyDecoderChoice(values, uri, key, picked.decoder, picked.decoder ? decoderLabel(picked.decoder) : '');
       }
     },
     [Commands.loadMoreValue]: async (arg?: unknown) => {

@@ -20,15 +20,19 @@ import {
   orderedDecoders,
   plainName,
   printJson,
+  Deadline,
   DEFAULT_MAX_HEX_BYTES,
   DECODER_IDS,
   type DecoderId,
   type JNode,
   type Note,
 } from './decoders';
+import { utf8CompleteLength } from './decoders/bytes';
 import { DEFAULT_MAX_INFLATED_BYTES } from './decoders/compression';
 import { jArray, jObject, jsonString } from './decoders/jtree';
+import { PAGE_SCRIPT, cutLocally, isReplyError, parseScriptedPage, type Cut, type PageLimits } from './elementPage';
 import { NovaError } from './errors';
+import { keyFramework } from './frameworks';
 
 /** Strings up to this size are shown whole; longer ones start with a preview. */
 export const DEFAULT_PREVIEW_THRESHOLD = 1024 * 1024;
@@ -38,6 +42,16 @@ export const DEFAULT_PREVIEW_BYTES = 256 * 1024;
 export const DEFAULT_PAGE_SIZE = 100;
 /** Each "load more" after that. */
 export const DEFAULT_LOAD_MORE_SIZE = 1000;
+/** Collection elements longer than this are not read whole: their first bytes and their size are shown. */
+export const DEFAULT_MAX_ELEMENT_BYTES = 1024 * 1024;
+/** What is read of an element longer than the cap. */
+export const DEFAULT_ELEMENT_PREVIEW_BYTES = 1024;
+/** A page stops once it holds this many bytes, whatever its element count. */
+export const DEFAULT_MAX_PAGE_BYTES = 8 * 1024 * 1024;
+/** What one compressed element may expand to. */
+export const DEFAULT_MAX_ELEMENT_INFLATED_BYTES = 4 * 1024 * 1024;
+/** What the elements decoded for one page may expand to, together. */
+export const DEFAULT_MAX_PAGE_INFLATED_BYTES = 16 * 1024 * 1024;
 
 export interface ValueReadOptions {
   /** Strings longer than this are previewed (GETRANGE) until "load all". Default 1 MiB. */
@@ -52,6 +66,14 @@ export interface ValueReadOptions {
   maxHexBytes?: number;
   /** Cap of what gzip/zlib may expand to. */
   maxInflatedBytes?: number;
+  /** Collection elements longer than this show only their first `elementPreviewBytes`. */
+  maxElementBytes?: number;
+  elementPreviewBytes?: number;
+  /** Bytes after which a collection page stops. */
+  maxPageBytes?: number;
+  /** Expansion caps of compressed elements: each, and all those of one page. */
+  maxElementInflatedBytes?: number;
+  maxPageInflatedBytes?: number;
 }
 
 /** The type names TYPE returns that the viewer reads. */
@@ -77,9 +99,11 @@ export interface ValueHeader {
   decoders: DecoderId[];
   /** The decoder the user chose, if any. */
   requested?: DecoderId;
-  /** VS Code language id for the document. */
-  language: 'json' | 'plaintext';
+  /** VS Code language id for the document (`python` for a pickle shown as Python would). */
+  language: 'json' | 'plaintext' | 'python';
   notes: Note[];
+  /** The Python cache framework that wrote the value, when recognized (`cachelib`, `django`, `rq`, `celery`). */
+  framework?: string;
   /** A type the viewer does not read (then the body is empty and notes has UNSUPPORTED_TYPE). */
   unsupported: boolean;
 }
@@ -179,11 +203,14 @@ function scoreNode(reply: Reply): JNode {
 }
 
 interface Element {
-  /** Bytes to decode (hash value, list item, member, stream field value). */
+  /** Bytes to decode (hash value, list item, member, stream field value); only the first ones when `size` is larger. */
   value: Buffer;
+  /** The element's length on the server. */
+  size: number;
 }
 interface HashEntry extends Element {
   field: Buffer;
+  fieldSize: number;
 }
 interface ZsetEntry extends Element {
   score: JNode;
@@ -214,9 +241,23 @@ interface DecodedNode {
   chain: DecoderId[];
   notes: Note[];
   undecoded: boolean;
+  json: boolean;
+  /** Only the element's first bytes were read. */
+  cut: boolean;
 }
 
 const MAX_TYPE_RETRIES = 3;
+/** Without the page script, HSCAN / SSCAN pages stay small: their values arrive whatever their size. */
+const PLAIN_SCAN_COUNT = 10;
+
+/** An element cut by the page budget: its first bytes as text (or Python bytes), and an ellipsis. */
+function cutText(bytes: Buffer): string {
+  return plainName(bytes.subarray(0, utf8CompleteLength(bytes))) + '…';
+}
+
+function cutNode(e: { value: Buffer }): JNode {
+  return jsonString(cutText(e.value));
+}
 
 /**
  * One opened value: the loaded bytes or elements, and where the next page starts. Plain data plus
@@ -228,6 +269,10 @@ export class ValueSession {
   private size: number | undefined;
   private done: boolean;
   private rendered: Rendered | undefined;
+  /** The server refused the page script: pages come from the plain commands. */
+  private plainPages = false;
+  /** The last page stopped at its byte budget with this many bytes. */
+  private pageBytesStop: number | undefined;
 
   private constructor(
     readonly key: Buffer,
@@ -252,6 +297,11 @@ export class ValueSession {
       loadMoreSize: Math.max(1, Math.floor(options.loadMoreSize ?? DEFAULT_LOAD_MORE_SIZE)),
       maxHexBytes: options.maxHexBytes ?? DEFAULT_MAX_HEX_BYTES,
       maxInflatedBytes: options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES,
+      maxElementBytes: Math.max(1, Math.floor(options.maxElementBytes ?? DEFAULT_MAX_ELEMENT_BYTES)),
+      elementPreviewBytes: Math.max(1, Math.floor(options.elementPreviewBytes ?? DEFAULT_ELEMENT_PREVIEW_BYTES)),
+      maxPageBytes: Math.max(1, Math.floor(options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES)),
+      maxElementInflatedBytes: options.maxElementInflatedBytes ?? DEFAULT_MAX_ELEMENT_INFLATED_BYTES,
+      maxPageInflatedBytes: options.maxPageInflatedBytes ?? DEFAULT_MAX_PAGE_INFLATED_BYTES,
     };
     for (let attempt = 0; attempt < MAX_TYPE_RETRIES; attempt++) {
       const type = bufferOf(await client.callBuffer('TYPE', key)).toString();
@@ -328,14 +378,114 @@ export class ValueSession {
    */
   private async readPage(client: Redis, page: number, strict: boolean): Promise<boolean> {
     const c = this.content;
+    if (!this.plainPages && (c.type === 'hash' || c.type === 'set' || c.type === 'list' || c.type === 'zset')) {
+      try {
+        return await this.readScriptedPage(client, page, strict);
+      } catch (err) {
+        if (!isReplyError(err) && !(err instanceof NovaError && err.code === 'UNKNOWN')) {
+          throw err;
+        }
+        this.plainPages = true;
+      }
+    }
+    return this.readPlainPage(client, page, strict);
+  }
+
+  private limits(count: number): PageLimits {
+    return { count, maxElementBytes: this.options.maxElementBytes, previewBytes: this.options.elementPreviewBytes, maxPageBytes: this.options.maxPageBytes };
+  }
+
+  /** A page through PAGE_SCRIPT: big elements arrive cut, and the page stops at its byte budget. */
+  private async readScriptedPage(client: Redis, page: number, strict: boolean): Promise<boolean> {
+    const c = this.content;
+    const key = this.key;
+    const position = c.type === 'hash' || c.type === 'set' ? c.cursor : c.type === 'list' || c.type === 'zset' ? String(c.items.length) : '0';
+    const lengthCommand = c.type === 'hash' ? 'HLEN' : c.type === 'set' ? 'SCARD' : c.type === 'list' ? 'LLEN' : 'ZCARD';
+    const l = this.limits(page);
+    const r = await readTogether(client, key, this.type, [
+      [lengthCommand, key],
+      ['EVAL', PAGE_SCRIPT, 1, key, c.type, position, l.count, l.maxElementBytes, l.previewBytes, l.maxPageBytes],
+    ]);
+    if (r.type !== this.type) {
+      if (strict) {
+        throw new NovaError('WRONG_TYPE', 'the key changed type', { expected: this.type, actual: r.type });
+      }
+      return false;
+    }
+    this.pttl = r.pttl;
+    this.size = numberOf(r.replies[0]);
+    const result = parseScriptedPage(r.replies[1]);
+    this.addCuts(result.cuts);
+    switch (c.type) {
+      case 'hash':
+      case 'set':
+        c.cursor = result.next;
+        this.done = c.cursor === '0';
+        break;
+      case 'list':
+      case 'zset':
+        this.done = result.done || c.items.length >= this.size;
+        break;
+      default:
+        break;
+    }
+    this.pageBytesStop = !this.done && result.bytes >= l.maxPageBytes ? result.bytes : undefined;
+    return true;
+  }
+
+  /** Adds the elements of a page, as HSCAN / SSCAN / LRANGE / ZRANGE WITHSCORES lay them out. */
+  private addCuts(cuts: Cut[]): void {
+    const c = this.content;
+    switch (c.type) {
+      case 'hash':
+        for (let i = 0; i + 1 < cuts.length; i += 2) {
+          const field = cuts[i];
+          // SCAN may return an element twice.
+          const id = `${field.size}:${field.bytes.toString('latin1')}`;
+          if (!c.seen.has(id)) {
+            c.seen.add(id);
+            c.entries.push({ field: field.bytes, fieldSize: field.size, value: cuts[i + 1].bytes, size: cuts[i + 1].size });
+          }
+        }
+        break;
+      case 'set':
+        for (const member of cuts) {
+          const id = `${member.size}:${member.bytes.toString('latin1')}`;
+          if (!c.seen.has(id)) {
+            c.seen.add(id);
+            c.members.push({ value: member.bytes, size: member.size });
+          }
+        }
+        break;
+      case 'list':
+        for (const item of cuts) {
+          c.items.push({ value: item.bytes, size: item.size });
+        }
+        break;
+      case 'zset':
+        for (let i = 0; i + 1 < cuts.length; i += 2) {
+          c.items.push({ value: cuts[i].bytes, size: cuts[i].size, score: scoreNode(cuts[i + 1].bytes) });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * A page with the plain commands (no scripting on this server): a small COUNT keeps the page
+   * close to its size, and big elements are cut here, after they arrived.
+   */
+  private async readPlainPage(client: Redis, page: number, strict: boolean): Promise<boolean> {
+    const c = this.content;
     const key = this.key;
     let commands: Command[];
     switch (c.type) {
       case 'hash':
-        commands = [['HLEN', key], ['HSCAN', key, c.cursor, 'COUNT', page]];
+        commands = [['HLEN', key], ['HSCAN', key, c.cursor, 'COUNT', Math.min(page, PLAIN_SCAN_COUNT)]];
         break;
       case 'set':
-        commands = [['SCARD', key], ['SSCAN', key, c.cursor, 'COUNT', page]];
+        commands = [['SCARD', key], ['SSCAN', key, c.cursor, 'COUNT', Math.min(page, PLAIN_SCAN_COUNT)]];
         break;
       case 'list':
         commands = [['LLEN', key], ['LRANGE', key, c.items.length, c.items.length + page - 1]];
@@ -359,50 +509,25 @@ export class ValueSession {
     this.pttl = r.pttl;
     this.size = numberOf(r.replies[0]);
     const reply = r.replies[1];
+    const cut = (items: Reply[]): Cut[] => cutLocally(items.map(bufferOf), this.limits(page));
     switch (c.type) {
-      case 'hash': {
-        const [cursor, flat] = arrayOf(reply);
-        const items = arrayOf(flat);
-        for (let i = 0; i + 1 < items.length; i += 2) {
-          const field = bufferOf(items[i]);
-          // SCAN may return an element twice.
-          const id = field.toString('latin1');
-          if (!c.seen.has(id)) {
-            c.seen.add(id);
-            c.entries.push({ field, value: bufferOf(items[i + 1]) });
-          }
-        }
-        c.cursor = bufferOf(cursor).toString();
-        this.done = c.cursor === '0';
-        break;
-      }
+      case 'hash':
       case 'set': {
         const [cursor, flat] = arrayOf(reply);
-        for (const item of arrayOf(flat)) {
-          const member = bufferOf(item);
-          const id = member.toString('latin1');
-          if (!c.seen.has(id)) {
-            c.seen.add(id);
-            c.members.push({ value: member });
-          }
-        }
+        this.addCuts(cut(arrayOf(flat)));
         c.cursor = bufferOf(cursor).toString();
         this.done = c.cursor === '0';
         break;
       }
       case 'list': {
         const items = arrayOf(reply);
-        for (const item of items) {
-          c.items.push({ value: bufferOf(item) });
-        }
+        this.addCuts(cut(items));
         this.done = items.length < page || c.items.length >= this.size;
         break;
       }
       case 'zset': {
         const flat = arrayOf(reply);
-        for (let i = 0; i + 1 < flat.length; i += 2) {
-          c.items.push({ value: bufferOf(flat[i]), score: scoreNode(flat[i + 1]) });
-        }
+        this.addCuts(cut(flat));
         this.done = flat.length / 2 < page || c.items.length >= this.size;
         break;
       }
@@ -415,6 +540,7 @@ export class ValueSession {
           for (let i = 0; i + 1 < fields.length; i += 2) {
             pairs.push([bufferOf(fields[i]), bufferOf(fields[i + 1])]);
           }
+          // Stream entries are small by design; nothing cuts them.
           c.entries.push({ id: bufferOf(id).toString(), fields: pairs });
         }
         if (c.entries.length > 0) {
@@ -478,6 +604,18 @@ export class ValueSession {
     return [...DECODER_IDS];
   }
 
+  /**
+   * Whether `decoder` decodes this value: a string as a whole, a collection in every loaded element.
+   * Only a decoder that does is worth remembering.
+   */
+  decodesWith(decoder: DecoderId): boolean {
+    const c = this.content;
+    if (c.type === 'string') {
+      return this.applicableDecoders().includes(decoder);
+    }
+    return c.type !== 'unsupported' && !this.render(decoder).header.notes.some((n) => n.code === 'ELEMENTS_UNDECODED');
+  }
+
   /** Lays out what is loaded, decoded automatically or with the decoder the user chose. */
   render(decoder?: DecoderId): ValueView {
     const c = this.content;
@@ -502,6 +640,7 @@ export class ValueSession {
         maxHexBytes: this.options.maxHexBytes,
         maxInflatedBytes: this.options.maxInflatedBytes,
       });
+      const known = keyFramework(this.key, this.type, doc.chain, doc.framework);
       return {
         header: {
           ...base,
@@ -510,18 +649,15 @@ export class ValueSession {
           partial: !this.done || !doc.complete,
           decoders: doc.chain,
           language: doc.language,
-          notes: doc.notes,
+          notes: [...known.notes, ...doc.notes],
+          framework: known.framework,
           unsupported: false,
         },
         body: doc.body,
       };
     }
     const nodes = this.decodedElements(decoder);
-    const undecoded = nodes.filter((n) => n.undecoded).length;
-    const notes = mergeNotes(nodes.flatMap((n) => n.notes));
-    if (undecoded > 0 && decoder) {
-      notes.push({ code: 'ELEMENTS_UNDECODED', args: { count: undecoded, decoder } });
-    }
+    const notes = this.collectionNotes(nodes, decoder);
     let tree: JNode;
     let loaded: number;
     let next = 0;
@@ -529,7 +665,7 @@ export class ValueSession {
     switch (c.type) {
       case 'hash':
         loaded = c.entries.length;
-        tree = jObject(c.entries.map((e) => [plainName(e.field), take()]));
+        tree = jObject(c.entries.map((e) => [e.fieldSize > e.field.length ? cutText(e.field) : plainName(e.field), take()]));
         break;
       case 'set':
         loaded = c.members.length;
@@ -548,48 +684,109 @@ export class ValueSession {
         tree = jObject(c.entries.map((e) => [e.id, jObject(e.fields.map(([f]) => [plainName(f), take()]))]));
         break;
     }
+    const known = keyFramework(this.key, this.type, [], undefined);
     return {
       header: {
         ...base,
         sizeUnit: 'elements',
         loaded,
-        partial: !this.done,
+        partial: !this.done || nodes.some((n) => n.cut),
         decoders: orderedDecoders(nodes.flatMap((n) => n.chain)),
         language: 'json',
-        notes,
+        notes: [...known.notes, ...notes],
+        framework: known.framework,
         unsupported: false,
       },
       body: printJson(tree),
     };
   }
 
+  /** What the user must know about the elements shown: cut, undecoded, decoded as JSON, budgets reached. */
+  private collectionNotes(nodes: DecodedNode[], decoder: DecoderId | undefined): Note[] {
+    const notes = mergeNotes(nodes.flatMap((n) => n.notes));
+    const count = (pick: (n: DecodedNode) => boolean): number => nodes.filter(pick).length;
+    const undecoded = count((n) => n.undecoded);
+    if (undecoded > 0 && decoder) {
+      notes.push({ code: 'ELEMENTS_UNDECODED', args: { count: undecoded, decoder } });
+    }
+    const cut = count((n) => n.cut);
+    if (cut > 0) {
+      const largest = Math.max(...this.elementValues().map((e) => (e.size > e.value.length ? e.size : 0)));
+      notes.push({ code: 'ELEMENTS_TRUNCATED', args: { count: cut, limit: this.options.maxElementBytes, largest } });
+    }
+    const json = count((n) => n.json);
+    if (json > 0) {
+      notes.push({ code: 'ELEMENTS_JSON', args: { count: json } });
+    }
+    if (this.pageBytesStop !== undefined) {
+      notes.push({ code: 'PAGE_BYTES_LIMIT', args: { bytes: this.pageBytesStop } });
+    }
+    return notes;
+  }
+
   /** Every loaded element's value, in display order. */
-  private elementValues(): Buffer[] {
+  private elementValues(): Element[] {
     const c = this.content;
     switch (c.type) {
       case 'hash':
-        return c.entries.map((e) => e.value);
+        return c.entries;
       case 'set':
-        return c.members.map((e) => e.value);
+        return c.members;
       case 'list':
       case 'zset':
-        return c.items.map((e) => e.value);
+        return c.items;
       case 'stream':
-        return c.entries.flatMap((e) => e.fields.map(([, v]) => v));
+        return c.entries.flatMap((e) => e.fields.map(([, v]) => ({ value: v, size: v.length })));
       default:
         return [];
     }
   }
 
-  /** Decodes only elements not decoded yet with this decoder, so "load more" stays proportional to the page. */
+  /**
+   * Decodes only elements not decoded yet with this decoder, so "load more" stays proportional to the
+   * page. The elements decoded in one call share one deadline and one expansion budget; past them
+   * the rest are shown as stored, with a note.
+   */
   private decodedElements(decoder: DecoderId | undefined): DecodedNode[] {
     if (!this.rendered || this.rendered.decoder !== decoder) {
       this.rendered = { decoder, nodes: [] };
     }
     const values = this.elementValues();
     const nodes = this.rendered.nodes;
+    const deadline = new Deadline();
+    let inflateLeft = this.options.maxPageInflatedBytes;
+    let skipped = 0;
+    let timedOut = false;
     for (let i = nodes.length; i < values.length; i++) {
-      nodes.push(decodeElement(values[i], decoder, this.options.maxInflatedBytes));
+      const e = values[i];
+      if (e.size > e.value.length) {
+        nodes.push({ node: cutNode(e), chain: [], notes: [], undecoded: false, json: false, cut: true });
+        continue;
+      }
+      if (deadline.check() || inflateLeft <= 0) {
+        timedOut ||= deadline.expired;
+        skipped += inflateLeft <= 0 ? 1 : 0;
+        nodes.push({ node: jsonString(plainName(e.value)), chain: [], notes: [], undecoded: false, json: false, cut: false });
+        continue;
+      }
+      const cap = Math.min(this.options.maxElementInflatedBytes, inflateLeft);
+      const decoded = decodeElement(e.value, { decoder, maxInflatedBytes: cap, deadline });
+      inflateLeft -= decoded.expanded;
+      if (cap < this.options.maxElementInflatedBytes && decoded.notes.some((n) => n.code === 'INFLATE_LIMIT')) {
+        // The page's budget, not the element's own cap, stopped it: the rest of the page stays compressed.
+        inflateLeft = 0;
+        skipped++;
+        nodes.push({ ...decoded, chain: [], notes: decoded.notes.filter((n) => n.code !== 'INFLATE_LIMIT'), cut: false });
+        continue;
+      }
+      nodes.push({ ...decoded, cut: false });
+    }
+    const last = nodes[nodes.length - 1];
+    if (timedOut && last) {
+      last.notes = [...last.notes, { code: 'DECODE_TIMEOUT', args: { seconds: deadline.ms / 1000 } }];
+    }
+    if (skipped > 0 && last) {
+      last.notes = [...last.notes, { code: 'PAGE_INFLATE_LIMIT', args: { count: skipped, limit: this.options.maxPageInflatedBytes } }];
     }
     return nodes;
   }

@@ -20,6 +20,7 @@ import { keyTypeOf } from '../redis/keyMeta';
 import { hostPort } from '../redis/url';
 import { readSettings } from '../config/settings';
 import { DisposableBase, Emitter } from '../util/event';
+import { DecoderMemory } from './decoderMemory';
 import { describeError } from './messages';
 import { elementCount, formatBytes, formatNumber, formatTtl, plural } from './format';
 import { typeLabel } from './keysView';
@@ -64,13 +65,6 @@ function sameBinding(a: ValueBinding, b: ValueBinding): boolean {
   return a.server === b.server && a.db === b.db;
 }
 
-/** Decoder choices are remembered per key prefix: keys of one namespace are usually written alike. */
-export function prefixOf(key: Buffer, delimiter: string): string {
-  const name = displayName(key);
-  const at = delimiter ? name.lastIndexOf(delimiter) : -1;
-  return at > 0 ? name.slice(0, at + delimiter.length) : name;
-}
-
 function isValueUri(uri: vscode.Uri | undefined): uri is vscode.Uri {
   return uri?.scheme === Schemes.value;
 }
@@ -93,12 +87,14 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
   readonly onDidChange = this.changed.event;
   private readonly entries = new Map<string, Entry>();
   private generation = -1;
+  readonly decoders: DecoderMemory;
 
   constructor(
     private readonly connection: ConnectionManager,
-    private readonly state: vscode.Memento,
+    state: vscode.Memento,
   ) {
     super();
+    this.decoders = new DecoderMemory(state, () => readSettings().delimiter, StateKeys.decoderByPrefix, StateKeys.decoderByKey);
     this.register(
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         if (e.closed.length > 0) {
@@ -123,19 +119,11 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
   }
 
   decoderFor(key: Buffer): DecoderId | undefined {
-    const map = this.state.get<Record<string, DecoderId>>(StateKeys.decoderByPrefix, {});
-    return map[prefixOf(key, readSettings().delimiter)];
+    return this.decoders.decoderFor(key);
   }
 
-  async rememberDecoder(key: Buffer, decoder: DecoderId | undefined): Promise<void> {
-    const map = { ...this.state.get<Record<string, DecoderId>>(StateKeys.decoderByPrefix, {}) };
-    const prefix = prefixOf(key, readSettings().delimiter);
-    if (decoder) {
-      map[prefix] = decoder;
-    } else {
-      delete map[prefix];
-    }
-    await this.state.update(StateKeys.decoderByPrefix, map);
+  /** After a View Value As choice: the key's open tabs lay out what they hold again, without a read. */
+  redecode(key: Buffer): void {
     for (const uri of this.openUris((k) => k.equals(key))) {
       this.changed.fire(uri);
     }
@@ -287,7 +275,7 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
   private async applyLanguage(doc: vscode.TextDocument, view?: ValueView): Promise<void> {
     const v = view ?? this.value(doc.uri)?.render(this.decoderFor(keyOfUri(doc.uri)));
     // jsonc, not json: the header lines are comments, which plain JSON highlighting marks as errors.
-    const language = v?.header.language === 'json' ? 'jsonc' : 'plaintext';
+    const language = v?.header.language === 'json' ? 'jsonc' : v?.header.language === 'python' ? 'python' : 'plaintext';
     if (doc.languageId !== language) {
       await vscode.languages.setTextDocumentLanguage(doc, language);
     }
@@ -328,7 +316,9 @@ function header(view: ValueView): string {
   for (const note of h.notes) {
     lines.push(noteText(note));
   }
-  return lines.map((l) => `// ${l}\n`).join('') + '\n';
+  // The header is a comment in the document's language, so highlighting shows the value, not errors.
+  const comment = h.language === 'python' ? '#' : '//';
+  return lines.map((l) => `${comment} ${l}\n`).join('') + '\n';
 }
 
 function arg(note: Note, name: string): string {
@@ -368,6 +358,28 @@ function noteText(note: Note): string {
       return vscode.l10n.t('Text in the pickle is not valid UTF-8; replacement characters are shown.');
     case 'RENDER_LIMIT':
       return vscode.l10n.t('The value is too large to show whole; the display is cut.');
+    case 'DEPTH_LIMIT':
+      return vscode.l10n.t('Nested deeper than {0} levels: the deeper parts are shown as "...".', formatNumber(Number(arg(note, 'limit'))));
+    case 'DECODE_TIMEOUT':
+      return vscode.l10n.t('Decoding stopped after {0} s: what was decoded so far is shown.', arg(note, 'seconds'));
+    case 'JSON_TOO_DEEP':
+      return vscode.l10n.t('Nested deeper than {0} levels: shown as text.', formatNumber(Number(arg(note, 'limit'))));
+    case 'JSON_TOO_LARGE':
+      return vscode.l10n.t('Too large to lay out: the JSON is shown as stored.');
+    case 'ELEMENTS_TRUNCATED':
+      return vscode.l10n.t('{0} elements are larger than {1} (up to {2}): only their first bytes are shown.', arg(note, 'count'), formatBytes(Number(arg(note, 'limit'))), formatBytes(Number(arg(note, 'largest'))));
+    case 'PAGE_BYTES_LIMIT':
+      return vscode.l10n.t('This page stopped at {0} (large elements): load more for the next ones.', formatBytes(Number(arg(note, 'bytes'))));
+    case 'PAGE_INFLATE_LIMIT':
+      return vscode.l10n.t('{0} compressed elements are shown as stored: this page already expanded {1}.', arg(note, 'count'), formatBytes(Number(arg(note, 'limit'))));
+    case 'ELEMENTS_JSON':
+      return vscode.l10n.t('{0} elements hold a JSON object or array and are shown decoded; the others are shown as the strings Redis stores.', arg(note, 'count'));
+    case 'COMPRESSED_UNSUPPORTED':
+      return vscode.l10n.t('Compressed with {0}, which cannot be decoded here: showing the bytes.', arg(note, 'format'));
+    case 'FRAMEWORK':
+      return vscode.l10n.t('Written by {0}: its wrapping is removed.', arg(note, 'framework'));
+    case 'DJANGO_KEY':
+      return vscode.l10n.t('Django cache key: prefix "{0}", version {1}, key "{2}".', arg(note, 'prefix'), arg(note, 'version'), arg(note, 'key'));
     case 'HEX_TRUNCATED':
       return vscode.l10n.t('The hex view shows only the first {0} bytes.', arg(note, 'bytes') || arg(note, 'count'));
     case 'INFLATE_LIMIT':

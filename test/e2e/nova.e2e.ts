@@ -88,6 +88,15 @@ interface Language {
   deleteFolderQuestion(keys: number, pattern: string): string;
   deleteFolderButton(keys: number): string;
   deletedFolder(keys: number, pattern: string): string;
+  /** The value tab's title-bar button (its tooltip). */
+  viewValueAsButton: string;
+  /** View Value As's first item (its icon is not text). */
+  automatic: string;
+  /** View Value As's second question: remember the decoder for this key, or for every key under the prefix. */
+  thisKeyOnly: string;
+  everyKeyUnder(prefix: string): string;
+  /** The start of the message when the chosen decoder does not decode the value. */
+  notDecoded(decoder: string): string;
 }
 
 function escape(text: string): string {
@@ -152,6 +161,11 @@ const languages: Language[] = [
     deleteFolderQuestion: (keys, pattern) => `Delete the ${keys} keys under ${pattern} from DB 1?`,
     deleteFolderButton: (keys) => `Delete ${keys} Keys`,
     deletedFolder: (keys, pattern) => `Deleted ${keys} keys under ${pattern}.`,
+    viewValueAsButton: 'View Value As…',
+    automatic: 'Automatic',
+    thisKeyOnly: 'This key only',
+    everyKeyUnder: (prefix) => `Every key under ${prefix}`,
+    notDecoded: (decoder) => `${decoder} does not decode this value`,
   },
   {
     locale: 'fr',
@@ -206,6 +220,11 @@ const languages: Language[] = [
     deleteFolderQuestion: (keys, pattern) => `Supprimer les ${keys} clés sous ${pattern} de la base 1 ?`,
     deleteFolderButton: (keys) => `Supprimer ${keys} clés`,
     deletedFolder: (keys, pattern) => `${keys} clés sous ${pattern} supprimées.`,
+    viewValueAsButton: 'Afficher la valeur en tant que…',
+    automatic: 'Automatique',
+    thisKeyOnly: 'Cette clé seulement',
+    everyKeyUnder: (prefix) => `Toutes les clés sous ${prefix}`,
+    notDecoded: (decoder) => `${decoder} ne décode pas cette valeur`,
   },
 ];
 
@@ -431,6 +450,68 @@ for (const l of languages) {
           await workbench.runCommand('View: Close All Editors');
           await f.withAdmin(2, (c) => c.del(f.jsonKey));
         }
+      });
+    });
+
+    describe('NOVA: View Value As…', () => {
+      const PYTHON_BODY = "{'user': 42, 'when': datetime.datetime(2025, 10, 9, 12, 0)}";
+      const JSON_BODY = '{\n  "user": 42,\n  "when": "2025-10-09T12:00:00"\n}';
+      const bodyOf = (text: string): string =>
+        text
+          .split('\n')
+          .filter((line) => !line.startsWith('//') && !line.startsWith('# '))
+          .join('\n')
+          .trim();
+
+      test('a pickle opens as Python shows it; JSON for this key only; a decoder that fails is not remembered', async () => {
+        const { workbench } = vscode();
+        const f = fixture();
+        const [first, second] = f.pickleKeys;
+        await workbench.openActivityBarItem(l.container);
+        const tree = new TreeByPath(workbench, l.keysView);
+        await tree.expand(['nova', 'cache', 'report']);
+        const open = async (key: string, body: string): Promise<string[]> => {
+          await (await tree.locator(['nova', 'cache', 'report', key.slice('nova:cache:report:'.length)])).click();
+          // The tab first, then its text: reading lines while the previous value is replaced races the rendering.
+          await eventually(`the tab of ${key}`, () => workbench.activeEditorTitle(), (t) => t === key, 15_000);
+          const text = await eventually(`${key} in its tab`, () => workbench.activeEditorText(), (t) => bodyOf(t) === body, 15_000);
+          return text.split('\n');
+        };
+
+        const lines = await open(first, PYTHON_BODY);
+        // The header is a Python comment, and the editor is in the Python language mode.
+        assert.ok(lines[1].startsWith(l.decodedAs('pickle').replace(/^\/\/ /, '# ')), lines[1]);
+        assert.equal(await workbench.statusBarText('status.editor.mode'), 'Python');
+        await shot('value-pickle-python');
+
+        await workbench.clickEditorAction(l.viewValueAsButton);
+        await workbench.pickQuickItem('JSON');
+        assert.deepEqual(await workbench.quickPickLabels(), [l.thisKeyOnly, l.everyKeyUnder('nova:cache:report:')]);
+        await workbench.pickQuickItem(l.thisKeyOnly);
+        await eventually('the pickle as JSON', () => workbench.activeEditorText(), (t) => bodyOf(t) === JSON_BODY, 15_000);
+        assert.equal(await workbench.statusBarText('status.editor.mode'), 'JSON with Comments');
+        await shot('value-pickle-json');
+
+        // Its sibling still opens as Python: the choice was for one key.
+        await open(second, PYTHON_BODY);
+        await workbench.clickEditorAction(l.viewValueAsButton);
+        await workbench.pickQuickItem('gzip');
+        await workbench.waitForNotification(l.notDecoded('gzip'));
+        await workbench.clearNotifications();
+
+        // "Every key under the prefix" covers both keys.
+        await workbench.clickEditorAction(l.viewValueAsButton);
+        await workbench.pickQuickItem('JSON');
+        await workbench.pickQuickItem(l.everyKeyUnder('nova:cache:report:'));
+        await eventually('the sibling as JSON', () => workbench.activeEditorText(), (t) => bodyOf(t) === JSON_BODY, 15_000);
+        await workbench.runCommand('View: Close All Editors');
+        await open(first, JSON_BODY);
+
+        // Automatic forgets the choice.
+        await workbench.clickEditorAction(l.viewValueAsButton);
+        await workbench.pickQuickItem(l.automatic);
+        await eventually('the pickle as Python again', () => workbench.activeEditorText(), (t) => bodyOf(t) === PYTHON_BODY, 15_000);
+        await workbench.runCommand('View: Close All Editors');
       });
     });
 

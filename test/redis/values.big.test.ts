@@ -65,10 +65,16 @@ describe('huge values', () => {
       assert.equal(first.header.canLoadMore, true);
       assert.ok(first.header.loaded > 0 && first.header.loaded <= 4 * DEFAULT_PAGE_SIZE, `first page holds ${first.header.loaded}`);
 
-      // One read command for the first page, whatever the size: no HGETALL, SMEMBERS, full ranges.
+      // One request for the first page, whatever the size: no HGETALL, SMEMBERS, full ranges. The page
+      // script walks a few elements per call; without scripting, one plain read.
       const sent = await commandCalls(admin);
       const reads = { hash: 'hscan', set: 'sscan', zset: 'zrange', list: 'lrange' }[type];
-      assert.equal(sent.get(reads), 1, JSON.stringify([...sent]));
+      if (sent.has('eval')) {
+        assert.equal(sent.get('eval'), 1, JSON.stringify([...sent]));
+        assert.ok((sent.get(reads) ?? 0) <= 20 * DEFAULT_PAGE_SIZE, JSON.stringify([...sent]));
+      } else {
+        assert.equal(sent.get(reads), 1, JSON.stringify([...sent]));
+      }
       for (const whole of ['hgetall', 'hkeys', 'hvals', 'smembers', 'sort']) {
         assert.equal(sent.has(whole), false, whole);
       }

@@ -271,26 +271,32 @@ describe('pickle', () => {
     '80027d71002858040000007573657271014b2a58040000007768656e7102636461746574696d650a6461746574696d650a7103635f636f646563730a656e636f64650a7104580b00000007c3a90a090c0000000000710558060000006c6174696e31710686710752710885710952710a752e';
   const dictWithDatetime0 =
     '(dp0\nVuser\np1\nI42\nsVwhen\np2\ncdatetime\ndatetime\np3\n(c_codecs\nencode\np4\n(V\x07\xe9\\u000a\t\x0c\\u0000\\u0000\\u0000\\u0000\\u0000\np5\nVlatin1\np6\ntp7\nRp8\ntp9\nRp10\ns.';
-  const expected = '{\n  "user": 42,\n  "when": "2025-10-09T12:00:00"\n}';
+  const expected = "{'user': 42, 'when': datetime.datetime(2025, 10, 9, 12, 0)}";
+  const expectedJson = '{\n  "user": 42,\n  "when": "2025-10-09T12:00:00"\n}';
 
-  test('decodes the same dict pickled with protocol 2 and protocol 0', () => {
+  test('decodes the same dict pickled with protocol 2 and protocol 0, as Python shows it, or as JSON on request', () => {
     for (const bytes of [hex(dictWithDatetime2), Buffer.from(dictWithDatetime0, 'latin1')]) {
       const doc = decodeDocument(bytes);
       assert.deepEqual(doc.chain, ['pickle']);
-      assert.equal(doc.language, 'json');
+      assert.equal(doc.language, 'python');
       assert.equal(doc.body, expected);
       assert.deepEqual(doc.notes, []);
+      const json = decodeDocument(bytes, { decoder: 'json' });
+      assert.deepEqual(json.chain, ['pickle']);
+      assert.equal(json.language, 'json');
+      assert.equal(json.body, expectedJson);
     }
   });
 
   test('keeps every digit of negative and wide integers (LONG1)', () => {
     const doc = decodeDocument(hex('80025d7100288a0500a22f4dff8a090100000000000000018a090000000000000000c0652e'));
-    assert.equal(doc.body, '[\n  -3000000000,\n  18446744073709551617,\n  -1180591620717411303424\n]');
+    assert.equal(doc.body, '[-3000000000, 18446744073709551617, -1180591620717411303424]');
   });
 
   test('shows floats with a decimal point and bytes in Python notation', () => {
     const doc = decodeDocument(hex('8004951900000000000000284b018c0161944e88473ff00000000000004301009474942e'));
-    assert.equal(doc.body, '[\n  1,\n  "a",\n  null,\n  true,\n  1.0,\n  "b\'\\\\x00\'"\n]');
+    assert.equal(doc.body, "(1, 'a', None, True, 1.0, b'\\x00')");
+    assert.equal(decodeDocument(hex('8004951900000000000000284b018c0161944e88473ff00000000000004301009474942e'), { decoder: 'json' }).body, '[\n  1,\n  "a",\n  null,\n  true,\n  1.0,\n  "b\'\\\\x00\'"\n]');
   });
 
   test('records a call instead of running it, and flags it', () => {
@@ -298,14 +304,16 @@ describe('pickle', () => {
     const bytes = Buffer.concat([hex('8002'), b('cos\nsystem\n'), hex('580a000000'), b('echo pwned'), hex('8552'), b('.')]);
     const doc = decodeDocument(bytes);
     assert.deepEqual(doc.chain, ['pickle']);
-    assert.equal(doc.body, '{\n  "__reduce__": "os.system",\n  "__args__": [\n    "echo pwned"\n  ]\n}');
+    assert.equal(doc.body, "os.system('echo pwned')");
     assert.deepEqual(doc.notes, [{ code: 'PICKLE_OPAQUE', args: { names: 'os.system' } }]);
+    assert.equal(decodeDocument(bytes, { decoder: 'json' }).body, '{\n  "__reduce__": "os.system",\n  "__args__": [\n    "echo pwned"\n  ]\n}');
   });
 
   test('shows a self-referencing list once, with a marker', () => {
     const doc = decodeDocument(hex('80025d71006800612e'));
-    assert.equal(doc.body, '[\n  "<recursion>"\n]');
+    assert.equal(doc.body, '[[...]]');
     assert.deepEqual(codes(doc), ['PICKLE_RECURSIVE']);
+    assert.equal(decodeDocument(hex('80025d71006800612e'), { decoder: 'json' }).body, '[\n  "<recursion>"\n]');
   });
 
   test('a small pickle that expands exponentially through shared references stops at the render budget', () => {
@@ -315,11 +323,13 @@ describe('pickle', () => {
       parts.push(Buffer.from([0x28, 0x68, level - 1, 0x68, level - 1, 0x6c, 0x71, level]), level < 60 ? hex('30') : Buffer.alloc(0));
     }
     parts.push(b('.'));
-    const doc = decodeDocument(Buffer.concat(parts));
-    assert.deepEqual(doc.chain, ['pickle']);
-    assert.deepEqual(doc.notes, [{ code: 'RENDER_LIMIT', args: { limit: 100_000 } }]);
-    assert.equal(doc.complete, false);
-    assert.ok(doc.body.includes('"…"'));
+    for (const decoder of [undefined, 'json'] as const) {
+      const doc = decodeDocument(Buffer.concat(parts), { decoder });
+      assert.deepEqual(doc.chain, ['pickle']);
+      assert.deepEqual(doc.notes, [{ code: 'RENDER_LIMIT' }]);
+      assert.equal(doc.complete, false);
+      assert.ok(doc.body.includes('…'));
+    }
   });
 
   test('nesting deeper than any real pickle is cut off, not a stack overflow', () => {
@@ -328,8 +338,12 @@ describe('pickle', () => {
     const bytes = Buffer.concat([hex('8002'), Buffer.alloc(depth, 0x28), hex('5d'), Buffer.alloc(depth, 0x6c), b('.')]);
     const doc = decodeDocument(bytes);
     assert.deepEqual(doc.chain, ['pickle']);
-    assert.deepEqual(codes(doc), ['RENDER_LIMIT']);
-    assert.ok(doc.body.startsWith('[\n  [\n    [\n'));
+    assert.deepEqual(doc.notes, [{ code: 'DEPTH_LIMIT', args: { limit: 1000 } }]);
+    assert.ok(doc.body.startsWith('[[[['));
+    assert.ok(doc.body.includes('[...]') || doc.body.includes('...'));
+    const json = decodeDocument(bytes, { decoder: 'json' });
+    assert.deepEqual(json.notes, [{ code: 'DEPTH_LIMIT', args: { limit: 1000 } }]);
+    assert.ok(json.body.startsWith('[\n  [\n    [\n'));
   });
 
   test('declared lengths beyond the data fail cleanly instead of allocating', () => {
@@ -417,8 +431,8 @@ describe('collection elements', () => {
     assert.equal(printJson(decodeElement(b('{"a":1}')).node), '{\n  "a": 1\n}');
     assert.equal(decodeElement(b('plain')).node, '"plain"');
     assert.equal(decodeElement(hex('00ff')).node, JSON.stringify("b'\\x00\\xff'"));
-    assert.equal(decodeElement(hex('00ff'), 'hex').node, '"00 ff"');
-    const failed = decodeElement(b('not json'), 'json');
+    assert.equal(decodeElement(hex('00ff'), { decoder: 'hex' }).node, '"00 ff"');
+    const failed = decodeElement(b('not json'), { decoder: 'json' });
     assert.equal(failed.undecoded, true);
     assert.equal(failed.node, '"not json"');
   });
@@ -434,7 +448,8 @@ describe('View Value As…', () => {
   test('lists the decoders that apply, in detection order, hex always last', () => {
     assert.deepEqual(applicableDecoders(b('42')), ['json', 'text', 'hex']);
     assert.deepEqual(applicableDecoders(b('7')), ['json', 'msgpack', 'text', 'hex']);
-    assert.deepEqual(applicableDecoders(zlib.gzipSync(b('{}'))), ['gzip', 'hex']);
+    // "JSON" also lays out what a compressed value holds.
+    assert.deepEqual(applicableDecoders(zlib.gzipSync(b('{}'))), ['gzip', 'json', 'hex']);
     assert.deepEqual(applicableDecoders(hex('ff00')), ['hex']);
   });
 
@@ -451,5 +466,57 @@ describe('stream paging', () => {
     assert.equal(nextStreamId('1700000000000-0'), '1700000000000-1');
     assert.equal(nextStreamId('1700000000000-41'), '1700000000000-42');
     assert.equal(nextStreamId('5-18446744073709551615'), '6-0');
+  });
+});
+
+describe('fidelity', () => {
+  test("MessagePack timestamps keep their nanoseconds (Python msgpack's Timestamp(1704164645, 123456789))", () => {
+    const doc = decodeDocument(hex('81a26174d7ff1d6f345465937d25'));
+    assert.deepEqual(doc.chain, ['msgpack']);
+    assert.equal(doc.body, '{\n  "at": "2024-01-02T03:04:05.123456789Z"\n}');
+  });
+
+  test('collection members are the strings Redis stores; only objects and arrays are decoded as JSON, and say so', () => {
+    assert.equal(decodeElement(b('42')).node, '"42"');
+    assert.equal(decodeElement(b('"x"')).node, JSON.stringify('"x"'));
+    assert.equal(decodeElement(b('true')).node, '"true"');
+    assert.equal(decodeElement(b('42')).json, false);
+    const obj = decodeElement(b('{"a":1}'));
+    assert.equal(obj.json, true);
+    assert.equal(printJson(obj.node), '{\n  "a": 1\n}');
+    assert.equal(decodeElement(b(' [1]')).json, true);
+    // Forcing JSON is the user's choice: then 42 is the number.
+    assert.equal(decodeElement(b('42'), { decoder: 'json' }).node, '42');
+  });
+
+  test('JSON deeper than 1,000 levels is shown as text with a note; a layout past the output cap too', () => {
+    const deep = decodeDocument(b('['.repeat(1001) + ']'.repeat(1001)));
+    assert.deepEqual(deep.chain, ['json']);
+    assert.equal(deep.language, 'plaintext');
+    assert.equal(deep.body, '['.repeat(1001) + ']'.repeat(1001));
+    assert.deepEqual(deep.notes, [{ code: 'JSON_TOO_DEEP', args: { limit: 1000 } }]);
+    assert.deepEqual(decodeDocument(b('['.repeat(1000) + ']'.repeat(1000))).notes, []);
+    // Invalid deep text is still not JSON: validation goes on after the layout stops.
+    assert.deepEqual(decodeDocument(b('['.repeat(2000) + ']'.repeat(1999))).chain, ['text']);
+  });
+
+  test('xz, lz4 and zstd data are named, not decoded', () => {
+    for (const [magic, format] of [
+      ['fd377a585a00', 'xz (lzma)'],
+      ['04224d18', 'lz4'],
+      ['28b52ffd', 'zstd'],
+    ]) {
+      const doc = decodeDocument(Buffer.concat([hex(magic), hex('00ff00ff00')]));
+      assert.deepEqual(doc.chain, ['hex']);
+      assert.deepEqual(doc.notes, [{ code: 'COMPRESSED_UNSUPPORTED', args: { format } }]);
+    }
+  });
+
+  test("cachelib's `!` + pickle is unwrapped and named", () => {
+    const pickled = hex('80027d71002858040000007573657271014b2a752e');
+    const doc = decodeDocument(Buffer.concat([b('!'), pickled]));
+    assert.deepEqual(doc.chain, ['pickle']);
+    assert.equal(doc.framework, 'cachelib');
+    assert.equal(doc.body, "{'user': 42}");
   });
 });

@@ -78,27 +78,36 @@ export function bytesLiteral(bytes: Uint8Array): string {
     hasDouble ||= bytes[i] === 0x22;
   }
   const quote = hasSingle && !hasDouble ? 0x22 : 0x27;
-  let out = 'b' + String.fromCharCode(quote);
+  // Written into one buffer: appending to a string byte by byte builds a rope of millions of nodes.
+  const out = Buffer.allocUnsafe(4 * bytes.length + 3);
+  let n = 0;
+  const put = (c: number): void => {
+    out[n++] = c;
+  };
+  put(0x62);
+  put(quote);
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i];
-    if (c === 0x5c) {
-      out += '\\\\';
-    } else if (c === quote) {
-      out += '\\' + String.fromCharCode(c);
-    } else if (c === 0x09) {
-      out += '\\t';
-    } else if (c === 0x0a) {
-      out += '\\n';
-    } else if (c === 0x0d) {
-      out += '\\r';
+    if (c === 0x5c || c === quote) {
+      put(0x5c);
+      put(c);
+    } else if (c === 0x09 || c === 0x0a || c === 0x0d) {
+      put(0x5c);
+      put(c === 0x09 ? 0x74 : c === 0x0a ? 0x6e : 0x72);
     } else if (c >= 0x20 && c < 0x7f) {
-      out += String.fromCharCode(c);
+      put(c);
     } else {
-      out += '\\x' + HEX[c];
+      put(0x5c);
+      put(0x78);
+      put(HEX_DIGITS[c >> 4]);
+      put(HEX_DIGITS[c & 15]);
     }
   }
-  return out + String.fromCharCode(quote);
+  put(quote);
+  return out.toString('latin1', 0, n);
 }
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 /** Space-separated hex pairs, for a forced hex view of a collection element. */
 export function hexPairs(bytes: Uint8Array): string {

@@ -6,7 +6,8 @@
 import zlib from 'node:zlib';
 import type { DecodeFailure, Note } from './types';
 
-export const DEFAULT_MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+/** A whole string value may expand this far; collection elements have much smaller caps (values.ts). */
+export const DEFAULT_MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 export interface Inflated {
   ok: true;
@@ -61,4 +62,24 @@ export function gunzip(bytes: Buffer, partial: boolean, maxOutput = DEFAULT_MAX_
 
 export function inflate(bytes: Buffer, partial: boolean, maxOutput = DEFAULT_MAX_INFLATED_BYTES): InflateAttempt {
   return hasZlibHeader(bytes) ? inflateWith('zlib', bytes, partial, maxOutput) : { ok: false, reason: 'no zlib header' };
+}
+
+/**
+ * Formats django-redis can compress with that Node cannot expand without a third-party native
+ * module: recognized by their magic numbers so the user is told what the bytes are.
+ */
+const OTHER_FORMATS: Array<[string, number[]]> = [
+  ['xz (lzma)', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['lz4', [0x04, 0x22, 0x4d, 0x18]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+];
+
+export function unsupportedCompression(bytes: Uint8Array): string | undefined {
+  for (const [name, magic] of OTHER_FORMATS) {
+    if (bytes.length > magic.length && magic.every((b, i) => bytes[i] === b)) {
+      return name;
+    }
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@
  * A preview cut in the middle of a document is laid out up to where it stops.
  */
 import { validUtf8 } from './bytes';
+import { MAX_DEPTH, outputCap } from './budget';
 import { fail, type DecodeAttempt, type Decoder, type Note } from './types';
 
 export interface JsonLayout {
@@ -14,6 +15,11 @@ export interface JsonLayout {
   text: string;
   /** The input ended inside the document (only accepted when `allowIncomplete`). */
   incomplete: boolean;
+  /**
+   * Valid, but not laid out: nested deeper than MAX_DEPTH, or the layout would pass the output cap
+   * (deep indentation multiplies the size). `text` is then empty: the caller shows the input as is.
+   */
+  notLaidOut?: 'depth' | 'size';
   bigNumbers: number;
   nonStandard: number;
 }
@@ -78,23 +84,45 @@ class Bad extends Error {
 class Out {
   buf: Buffer;
   len = 0;
-  constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, capacity));
+  /** Set once the output is abandoned: validation goes on, nothing more is written. */
+  dropped = false;
+  constructor(
+    capacity: number,
+    private readonly cap: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(64, Math.min(capacity, cap)));
   }
-  private room(n: number): void {
+  private room(n: number): boolean {
+    if (this.dropped) {
+      return false;
+    }
+    if (this.len + n > this.cap) {
+      this.drop();
+      return false;
+    }
     if (this.len + n > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+      const next = Buffer.allocUnsafe(Math.min(this.cap, Math.max(this.buf.length * 2, this.len + n)));
       this.buf.copy(next, 0, 0, this.len);
       this.buf = next;
     }
+    return true;
+  }
+  drop(): void {
+    this.dropped = true;
+    this.buf = Buffer.alloc(0);
+    this.len = 0;
   }
   byte(c: number): void {
-    this.room(1);
+    if (!this.room(1)) {
+      return;
+    }
     this.buf[this.len++] = c;
   }
   copy(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
-    this.room(n);
+    if (!this.room(n)) {
+      return;
+    }
     if (n < 64) {
       // Most tokens are short: a loop beats creating a subarray view per token.
       const buf = this.buf;
@@ -110,14 +138,18 @@ class Out {
   }
   /** Writes a string of characters below 256, one byte each. */
   latin1(s: string): void {
-    this.room(s.length);
+    if (!this.room(s.length)) {
+      return;
+    }
     for (let k = 0; k < s.length; k++) {
       this.buf[this.len++] = s.charCodeAt(k);
     }
   }
   /** Newline and 2 spaces per level. */
   newline(depth: number): void {
-    this.room(1 + 2 * depth);
+    if (!this.room(1 + 2 * depth)) {
+      return;
+    }
     this.buf[this.len++] = C.Lf;
     this.buf.fill(C.Space, this.len, this.len + 2 * depth);
     this.len += 2 * depth;
@@ -204,12 +236,13 @@ class Layout {
   private readonly out: Out;
   private bigNumbers = 0;
   private nonStandard = 0;
+  private tooDeep = false;
   /** true = object, false = array */
   private readonly stack: boolean[] = [];
 
   constructor(private readonly src: Uint8Array) {
     this.n = src.length;
-    this.out = new Out(this.n + (this.n >> 1));
+    this.out = new Out(this.n + (this.n >> 1), outputCap(this.n));
   }
 
   private ws(): void {
@@ -387,6 +420,11 @@ class Layout {
         this.i++;
         this.ws();
         const close = c === C.OpenBrace ? C.CloseBrace : C.CloseBracket;
+        if (this.stack.length >= MAX_DEPTH && !this.tooDeep) {
+          // Deeper than real data goes: validate on, but show the text as stored.
+          this.tooDeep = true;
+          this.out.drop();
+        }
         this.out.byte(c);
         if (this.i < this.n && this.src[this.i] === close) {
           this.i++;
@@ -498,11 +536,16 @@ class Layout {
         if (!allowIncomplete) {
           return { ok: false, offset: this.n, reason: 'unexpected end' };
         }
-        return { ok: true, text: this.out.text(), incomplete: true, bigNumbers: this.bigNumbers, nonStandard: this.nonStandard };
+        return this.result(true);
       }
       throw err;
     }
-    return { ok: true, text: this.out.text(), incomplete: false, bigNumbers: this.bigNumbers, nonStandard: this.nonStandard };
+    return this.result(false);
+  }
+
+  private result(incomplete: boolean): JsonLayout {
+    const notLaidOut = this.tooDeep ? 'depth' : this.out.dropped ? 'size' : undefined;
+    return { ok: true, text: notLaidOut ? '' : this.out.text(), incomplete, bigNumbers: this.bigNumbers, nonStandard: this.nonStandard, notLaidOut };
   }
 }
 
@@ -542,6 +585,9 @@ export const jsonDecoder: Decoder = {
       return fail(`${layout.reason} at ${layout.offset}`);
     }
     const notes: Note[] = [];
+    if (layout.notLaidOut) {
+      notes.push(layout.notLaidOut === 'depth' ? { code: 'JSON_TOO_DEEP', args: { limit: MAX_DEPTH } } : { code: 'JSON_TOO_LARGE' });
+    }
     if (layout.incomplete) {
       notes.push({ code: 'JSON_INCOMPLETE' });
     }
@@ -553,7 +599,7 @@ export const jsonDecoder: Decoder = {
     }
     return {
       ok: true,
-      payload: { kind: 'json', node: layout.text },
+      payload: layout.notLaidOut ? { kind: 'text', text: bytes.toString('utf8', 0, utf8.length) } : { kind: 'json', node: layout.text },
       chain: ['json'],
       notes,
       complete: !partial,

@@ -3,7 +3,7 @@
  * ASCII byte is a positive fixint), so in automatic mode it is only accepted when the bytes decode
  * completely, are not plain text, are longer than one byte, and hold no broken strings.
  */
-import { decode, ExtData } from '@msgpack/msgpack';
+import { decode, decodeTimestampToTimeSpec, EXT_TIMESTAMP, ExtData, ExtensionCodec } from '@msgpack/msgpack';
 import { bytesLiteral, isCleanText } from './bytes';
 import { jArray, jObject, jsonString } from './jtree';
 import { fail, type DecodeAttempt, type Decoder, type JNode } from './types';
@@ -25,6 +25,34 @@ function tagKey(key: unknown): string {
   }
   return 'o' + JSON.stringify(key);
 }
+
+/** A MessagePack timestamp, kept to the nanosecond (a JS Date would cut it to milliseconds). */
+class Timestamp {
+  constructor(
+    readonly sec: number,
+    readonly nsec: number,
+  ) {}
+
+  /** ISO 8601 in UTC with the nanoseconds that are set, e.g. 2024-01-02T03:04:05.123456789Z. */
+  iso(): string {
+    const date = new Date(this.sec * 1000);
+    if (!Number.isFinite(this.sec) || Number.isNaN(date.getTime())) {
+      return `${this.sec}s ${this.nsec}ns`;
+    }
+    const base = date.toISOString().slice(0, 19);
+    return this.nsec ? `${base}.${String(this.nsec).padStart(9, '0')}Z` : `${base}Z`;
+  }
+}
+
+const extensions = new ExtensionCodec();
+extensions.register({
+  type: EXT_TIMESTAMP,
+  encode: () => null,
+  decode: (data) => {
+    const spec = decodeTimestampToTimeSpec(data);
+    return new Timestamp(spec.sec, spec.nsec);
+  },
+});
 
 interface RenderState {
   broken: boolean;
@@ -60,8 +88,8 @@ function render(value: unknown, state: RenderState): JNode {
   if (value instanceof Uint8Array) {
     return jsonString(bytesLiteral(value));
   }
-  if (value instanceof Date) {
-    return jsonString(Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString());
+  if (value instanceof Timestamp) {
+    return jsonString(value.iso());
   }
   if (value instanceof ExtData) {
     return jObject([
@@ -94,6 +122,7 @@ export const msgpackDecoder: Decoder = {
       // Each element takes at least one byte: a declared length beyond that is corrupt data.
       value = decode(bytes, {
         useBigInt64: true,
+        extensionCodec: extensions,
         mapKeyConverter: tagKey,
         maxArrayLength: bytes.length,
         maxMapLength: bytes.length,

@@ -13,7 +13,9 @@
  * sets from lists, and calls `Reflect.construct` on whatever its name resolver returns.
  */
 import { bytesLiteral } from './bytes';
+import { Deadline, MAX_DEPTH, outputCap } from './budget';
 import { jArray, jObject, jsonString } from './jtree';
+import { flatText } from './pyrepr';
 import { fail, type DecodeAttempt, type Decoder, type JNode, type Note } from './types';
 
 export class PyBytes {
@@ -32,7 +34,13 @@ export class PyList {
   constructor(readonly items: PyValue[] = []) {}
 }
 export class PyDict {
-  constructor(readonly entries: Array<[PyValue, PyValue]> = []) {}
+  constructor(
+    readonly entries: Array<[PyValue, PyValue]> = [],
+    /** OrderedDict, defaultdict, Counter: shown with their class. */
+    readonly cls?: string,
+    /** defaultdict's default_factory. */
+    readonly factory?: PyValue,
+  ) {}
 }
 export class PySet {
   constructor(
@@ -76,7 +84,27 @@ export class PyOpaque {
 /** Python int is a bigint here, float a number: they are shown differently (`1` and `1.0`). */
 export type PyValue = null | boolean | bigint | number | string | PyBytes | PyTuple | PyList | PyDict | PySet | PyGlobal | PyObject | PyOpaque;
 
-class PickleError extends Error {}
+class PickleError extends Error {
+  constructor(
+    message: string,
+    readonly timedOut = false,
+    readonly tooLarge = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Opcodes run at most: far more than a value someone reads in an editor, far less than fills a heap. */
+const MAX_PICKLE_OPS = 4_000_000;
+/** Open MARKs at once; each holds an array, and a MARK flood is a cheap way to fill a heap. */
+const MAX_MARKS = 100_000;
+
+/** push(...items) passes every item as an argument: a crafted MARK with a million items overflows the stack. */
+function pushAll<T>(target: T[], items: T[]): void {
+  for (const item of items) {
+    target.push(item);
+  }
+}
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const utf8Lenient = new TextDecoder('utf-8');
@@ -90,7 +118,7 @@ export interface Unpickled {
 }
 
 /** Runs the pickle program over `bytes` and returns the value STOP leaves, without executing anything. */
-export function unpickle(bytes: Uint8Array): Unpickled {
+export function unpickle(bytes: Uint8Array, deadline: Deadline = new Deadline()): Unpickled {
   let pos = 0;
   let protocol = 0;
   let badText = false;
@@ -181,9 +209,9 @@ export function unpickle(bytes: Uint8Array): Unpickled {
   };
   const append = (target: PyValue, items: PyValue[]): void => {
     if (target instanceof PyList) {
-      target.items.push(...items);
+      pushAll(target.items, items);
     } else if (target instanceof PyObject) {
-      (target.listItems ??= []).push(...items);
+      pushAll((target.listItems ??= []), items);
     } else {
       throw new PickleError(`APPEND to a non-list at ${pos - 1}`);
     }
@@ -197,15 +225,23 @@ export function unpickle(bytes: Uint8Array): Unpickled {
       pairs.push([items[i], items[i + 1]]);
     }
     if (target instanceof PyDict) {
-      target.entries.push(...pairs);
+      pushAll(target.entries, pairs);
     } else if (target instanceof PyObject) {
-      (target.dictItems ??= []).push(...pairs);
+      pushAll((target.dictItems ??= []), pairs);
     } else {
       throw new PickleError(`SETITEM on a non-dict at ${pos - 1}`);
     }
   };
 
+  let ops = 0;
   while (pos < bytes.length) {
+    if (deadline.poll()) {
+      throw new PickleError('decoding took too long', true);
+    }
+    // Each opcode makes at most one object, and each object costs tens of bytes of heap.
+    if (++ops > MAX_PICKLE_OPS) {
+      throw new PickleError('too many objects', false, true);
+    }
     const op = bytes[pos++];
     switch (op) {
       case 0x80: // PROTO
@@ -223,14 +259,22 @@ export function unpickle(bytes: Uint8Array): Unpickled {
         }
         return { value: stack[0], protocol, end: pos, badText };
       case 0x28: // MARK
+        // MARKs nest as deep as the data does: Python's pickler never goes near this.
+        if (metastack.length >= MAX_MARKS) {
+          throw new PickleError(`MARKs nested deeper than ${MAX_MARKS} at ${pos - 1}`);
+        }
         metastack.push(stack);
         stack = [];
         break;
       case 0x31: // POP_MARK
         popMark();
         break;
-      case 0x30: // POP
-        pop();
+      case 0x30: // POP: with an empty stack CPython pops a MARK (protocol 0 writes POP after a recursive tuple)
+        if (stack.length > 0) {
+          stack.pop();
+        } else {
+          popMark();
+        }
         break;
       case 0x32: // DUP
         stack.push(top());
@@ -429,7 +473,7 @@ export function unpickle(bytes: Uint8Array): Unpickled {
         if (!(set instanceof PySet)) {
           throw new PickleError(`ADDITEMS on a non-set at ${pos - 1}`);
         }
-        set.items.push(...items);
+        pushAll(set.items, items);
         break;
       }
       case 0x91: {
@@ -624,13 +668,34 @@ function latin1Bytes(s: string): Uint8Array | undefined {
   return out;
 }
 
-function qualifiedName(v: PyValue): string | undefined {
+export function qualifiedName(v: PyValue): string | undefined {
   return v instanceof PyGlobal ? `${v.module}.${v.name}` : undefined;
 }
 
 /** Python 2 names that Python 3 writes for protocols below 3 (fix_imports). */
-function canonicalName(name: string | undefined): string | undefined {
+export function canonicalName(name: string | undefined): string | undefined {
   return name?.replace(/^__builtin__\./, 'builtins.').replace(/^copy_reg\./, 'copyreg.');
+}
+
+/**
+ * Protocols 2-3 cannot write NEWOBJ_EX: an object with __getnewargs_ex__ is pickled as a call of
+ * `functools.partial(cls.__new__, cls, *args, **kwargs)`, whose state BUILD sets. Read it back as the
+ * instance it creates.
+ */
+function partialNew(callee: PyValue, args: PyValue[]): PyObject | undefined {
+  if (!(callee instanceof PyObject) || callee.kind !== 'call' || qualifiedName(callee.callee) !== 'functools.partial' || args.length > 0) {
+    return undefined;
+  }
+  const state = callee.state;
+  if (!(state instanceof PyTuple) || state.items.length < 3) {
+    return undefined;
+  }
+  const [func, partialArgs, keywords] = state.items;
+  if (!(func instanceof PyGlobal) || !func.name.endsWith('.__new__') || !(partialArgs instanceof PyTuple) || partialArgs.items.length === 0) {
+    return undefined;
+  }
+  const [cls, ...rest] = partialArgs.items;
+  return new PyObject('instance', cls, rest, keywords instanceof PyDict ? keywords : undefined);
 }
 
 /**
@@ -638,6 +703,10 @@ function canonicalName(name: string | undefined): string | undefined {
  * Our own code produces the result: nothing named by the pickle runs.
  */
 function reduce(callee: PyValue, args: PyValue[]): PyValue {
+  const partial = partialNew(callee, args);
+  if (partial) {
+    return partial;
+  }
   const name = canonicalName(qualifiedName(callee));
   switch (name) {
     case '_codecs.encode': {
@@ -684,10 +753,10 @@ function reduce(callee: PyValue, args: PyValue[]): PyValue {
     case 'collections.OrderedDict':
     case 'collections.defaultdict':
     case 'collections.Counter': {
-      const dict = new PyDict();
+      const dict = new PyDict([], name, name === 'collections.defaultdict' ? args[0] ?? null : undefined);
       const source = name === 'collections.defaultdict' ? args[1] : args[0];
       if (source instanceof PyDict) {
-        dict.entries.push(...source.entries);
+        pushAll(dict.entries, source.entries);
       } else if (source instanceof PyList || source instanceof PyTuple) {
         for (const pair of source.items) {
           if ((pair instanceof PyList || pair instanceof PyTuple) && pair.items.length === 2) {
@@ -702,9 +771,14 @@ function reduce(callee: PyValue, args: PyValue[]): PyValue {
       return new PyList(items instanceof PyList || items instanceof PyTuple ? [...items.items] : []);
     }
     case 'copyreg._reconstructor': {
-      // copyreg._reconstructor(cls, base, state) is how protocols 0-1 create instances.
-      const [cls] = args;
-      return new PyObject('instance', cls, []);
+      // copyreg._reconstructor(cls, base, state) is how protocols 0-1 create instances; for subclasses
+      // of tuple, int, str, list, dict..., `state` is base(obj): the contents (a namedtuple's fields).
+      const [cls, base, state] = args;
+      if (state === undefined || state === null) {
+        return new PyObject('instance', cls, []);
+      }
+      const tupleBase = canonicalName(qualifiedName(base)) === 'builtins.tuple' && state instanceof PyTuple;
+      return new PyObject('instance', cls, tupleBase ? [...state.items] : [state]);
     }
     case 'copyreg.__newobj__': {
       const [cls, ...rest] = args;
@@ -729,10 +803,10 @@ function reduce(callee: PyValue, args: PyValue[]): PyValue {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering: PyValue -> JSON tree a Python developer recognizes.
+// Shared by both renderings (JSON here, Python in pyrepr.ts).
 
 /** Callables whose recorded calls are rendered as the value they stand for (no opaque note). */
-const KNOWN_CALLS = new Set([
+export const KNOWN_CALLS = new Set([
   'datetime.datetime',
   'datetime.date',
   'datetime.time',
@@ -754,20 +828,65 @@ export function renderBudget(inputBytes: number): number {
   return Math.max(100_000, 4 * inputBytes);
 }
 
-/** Python's own pickler stops near 1000 levels; deeper input is crafted, and would overflow our stack. */
-const MAX_RENDER_DEPTH = 1000;
+export function isTimedelta(v: PyValue | undefined): boolean {
+  return v instanceof PyObject && v.kind === 'call' && qualifiedName(v.callee) === 'datetime.timedelta';
+}
+
+/** (days, seconds, microseconds) of a pickled timedelta, exactly (a float loses microseconds at 999999999 days). */
+export function timedeltaParts(v: PyValue | undefined): [bigint, bigint, bigint] | undefined {
+  if (!(v instanceof PyObject) || !isTimedelta(v) || !v.args.every((a) => typeof a === 'bigint')) {
+    return undefined;
+  }
+  const [d = 0n, s = 0n, us = 0n] = v.args;
+  return [d, s, us];
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+function pad(n: number | bigint, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Python's str(timedelta): "-1 day, 23:59:59.500000", in integer arithmetic. */
+export function timedeltaStr(days: bigint, seconds: bigint, micros: bigint): string {
+  const total = (days * 86_400n + seconds) * 1_000_000n + micros;
+  const d = floorDiv(total, 86_400_000_000n);
+  let rest = total - d * 86_400_000_000n;
+  const us = rest % 1_000_000n;
+  rest /= 1_000_000n;
+  const clock = `${rest / 3600n}:${pad((rest % 3600n) / 60n)}:${pad(rest % 60n)}${us ? '.' + pad(us, 6) : ''}`;
+  return d ? `${d} day${d === 1n || d === -1n ? '' : 's'}, ${clock}` : clock;
+}
+
+export function uuidText(obj: PyObject): string | undefined {
+  if (!(obj.state instanceof PyDict)) {
+    return undefined;
+  }
+  const entry = obj.state.entries.find(([k]) => k === 'int');
+  if (!entry || typeof entry[1] !== 'bigint' || entry[1] < 0n || entry[1] >= 1n << 128n) {
+    return undefined;
+  }
+  const hex = entry[1].toString(16).padStart(32, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON rendering ("View Value As → JSON", and pickles inside collections): PyValue -> JSON tree.
 
 interface RenderContext {
   budget: number;
+  /** Characters of leaves still allowed: a shared 1 MB string referenced 100,000 times is 100 GB. */
+  chars: number;
   depth: number;
   visiting: Set<object>;
   opaque: Set<string>;
   recursive: boolean;
   limited: boolean;
-}
-
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
+  tooDeep: boolean;
+  deadline: Deadline;
 }
 
 function asBytes(v: PyValue | undefined): Uint8Array | undefined {
@@ -783,26 +902,21 @@ function micros(us: number): string {
 }
 
 /** Python's timezone offset notation (+HH:MM, with seconds only when present). */
-function offsetText(totalMicros: number): string {
-  const sign = totalMicros < 0 ? '-' : '+';
-  let rest = Math.abs(totalMicros);
-  const us = rest % 1_000_000;
-  rest = Math.floor(rest / 1_000_000);
-  const h = Math.floor(rest / 3600);
-  const m = Math.floor((rest % 3600) / 60);
-  const s = rest % 60;
-  return `${sign}${pad(h)}:${pad(m)}${s || us ? ':' + pad(s) : ''}${micros(us)}`;
+function offsetText(totalMicros: bigint): string {
+  const sign = totalMicros < 0n ? '-' : '+';
+  let rest = totalMicros < 0n ? -totalMicros : totalMicros;
+  const us = rest % 1_000_000n;
+  rest /= 1_000_000n;
+  const s = rest % 60n;
+  return `${sign}${pad(rest / 3600n)}:${pad((rest % 3600n) / 60n)}${s || us ? ':' + pad(s) : ''}${us ? '.' + pad(us, 6) : ''}`;
 }
 
-function timedeltaMicros(v: PyValue | undefined): number | undefined {
-  if (v instanceof PyObject && v.kind === 'call' && qualifiedName(v.callee) === 'datetime.timedelta') {
-    const [d, s, us] = v.args.map(asInt);
-    return (d ?? 0) * 86_400_000_000 + (s ?? 0) * 1_000_000 + (us ?? 0);
-  }
-  return undefined;
+function timedeltaMicros(v: PyValue | undefined): bigint | undefined {
+  const parts = timedeltaParts(v);
+  return parts && (parts[0] * 86_400n + parts[1]) * 1_000_000n + parts[2];
 }
 
-/** A tzinfo as an ISO suffix: `+02:00`, or `[Europe/Paris]` for a named zone whose offset depends on the date. */
+/** A tzinfo as an ISO suffix: `+02:00`, `+01:00[CET]` for a named offset, `[Europe/Paris]` for a zone. */
 function tzSuffix(tz: PyValue | undefined): string | undefined {
   if (tz === undefined || tz === null) {
     return '';
@@ -811,7 +925,8 @@ function tzSuffix(tz: PyValue | undefined): string | undefined {
     const name = canonicalName(qualifiedName(tz.callee));
     if (name === 'datetime.timezone') {
       const offset = timedeltaMicros(tz.args[0]);
-      return offset === undefined ? undefined : offsetText(offset);
+      const label = tz.args[1];
+      return offset === undefined ? undefined : offsetText(offset) + (typeof label === 'string' ? `[${label}]` : '');
     }
     if (name === 'zoneinfo.ZoneInfo._unpickle' && typeof tz.args[0] === 'string') {
       return `[${tz.args[0]}]`;
@@ -820,25 +935,11 @@ function tzSuffix(tz: PyValue | undefined): string | undefined {
       return '+00:00';
     }
     if (name === 'pytz._p' && typeof tz.args[0] === 'string') {
-      const offset = asInt(tz.args[1]);
-      return offset === undefined ? `[${tz.args[0]}]` : `${offsetText(offset * 1_000_000)}[${tz.args[0]}]`;
+      const offset = tz.args[1];
+      return typeof offset === 'bigint' ? `${offsetText(offset * 1_000_000n)}[${tz.args[0]}]` : `[${tz.args[0]}]`;
     }
   }
   return undefined;
-}
-
-function timedeltaText(v: PyObject): string | undefined {
-  const total = timedeltaMicros(v);
-  if (total === undefined) {
-    return undefined;
-  }
-  // Python's str(timedelta): "-1 day, 23:59:59.500000"
-  const days = Math.floor(total / 86_400_000_000);
-  let rest = total - days * 86_400_000_000;
-  const us = rest % 1_000_000;
-  rest = Math.floor(rest / 1_000_000);
-  const clock = `${Math.floor(rest / 3600)}:${pad(Math.floor((rest % 3600) / 60))}:${pad(rest % 60)}${micros(us)}`;
-  return days ? `${days} day${Math.abs(days) === 1 ? '' : 's'}, ${clock}` : clock;
 }
 
 function dateText(y: number, m: number, d: number): string {
@@ -884,7 +985,8 @@ function temporalText(name: string, call: PyObject): string | undefined {
     return undefined;
   }
   if (name === 'datetime.timedelta') {
-    return timedeltaText(call);
+    const parts = timedeltaParts(call);
+    return parts && timedeltaStr(...parts);
   }
   if (name === 'datetime.timezone') {
     return tzSuffix(call);
@@ -908,46 +1010,7 @@ function floatText(n: number): string {
   return Number.isInteger(n) && Math.abs(n) < 1e16 ? n.toFixed(1) : String(n);
 }
 
-function pyStr(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** Python repr, used for dict keys that are not strings (JSON keys must be strings). */
-function pyRepr(v: PyValue): string {
-  if (v === null) {
-    return 'None';
-  }
-  if (typeof v === 'boolean') {
-    return v ? 'True' : 'False';
-  }
-  if (typeof v === 'bigint') {
-    return v.toString();
-  }
-  if (typeof v === 'number') {
-    return Number.isNaN(v) ? 'nan' : !Number.isFinite(v) ? (v > 0 ? 'inf' : '-inf') : floatText(v);
-  }
-  if (typeof v === 'string') {
-    return pyStr(v);
-  }
-  if (v instanceof PyBytes) {
-    return bytesLiteral(v.data);
-  }
-  if (v instanceof PyTuple) {
-    return `(${v.items.map(pyRepr).join(', ')}${v.items.length === 1 ? ',' : ''})`;
-  }
-  if (v instanceof PySet && v.frozen) {
-    return `frozenset({${v.items.map(pyRepr).join(', ')}})`;
-  }
-  if (v instanceof PyGlobal) {
-    return v.qualified;
-  }
-  if (v instanceof PyObject) {
-    return `<${qualifiedName(v.callee) ?? 'object'}>`;
-  }
-  return '<…>';
-}
-
-function dictKey(k: PyValue): string {
+function dictKey(k: PyValue, ctx: RenderContext): string {
   if (typeof k === 'string') {
     return k;
   }
@@ -957,10 +1020,16 @@ function dictKey(k: PyValue): string {
       return text;
     }
   }
-  return pyRepr(k);
+  // A key that is not a string shows as its Python repr, capped: a crafted key can expand without end.
+  // No complete repr ends with an ellipsis: that one was cut.
+  const text = flatText(k);
+  if (text.endsWith('…')) {
+    ctx.limited = true;
+  }
+  return text;
 }
 
-function textOf(b: PyBytes): string | undefined {
+export function textOf(b: PyBytes): string | undefined {
   try {
     return utf8Strict.decode(b.data);
   } catch {
@@ -968,21 +1037,18 @@ function textOf(b: PyBytes): string | undefined {
   }
 }
 
-function uuidText(obj: PyObject): string | undefined {
-  if (!(obj.state instanceof PyDict)) {
-    return undefined;
+function leaf(text: string, ctx: RenderContext): string {
+  ctx.chars -= text.length;
+  if (ctx.chars < 0) {
+    ctx.limited = true;
+    return jsonString('…');
   }
-  const entry = obj.state.entries.find(([k]) => k === 'int');
-  if (!entry || typeof entry[1] !== 'bigint' || entry[1] < 0n || entry[1] >= 1n << 128n) {
-    return undefined;
-  }
-  const hex = entry[1].toString(16).padStart(32, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return text;
 }
 
-export function renderPy(value: PyValue, ctx: RenderContext): JNode {
-  if (ctx.budget <= 0) {
-    ctx.limited = true;
+function renderPy(value: PyValue, ctx: RenderContext): JNode {
+  if (ctx.budget <= 0 || ctx.chars <= 0 || ctx.deadline.poll()) {
+    ctx.limited ||= !ctx.deadline.expired;
     return jsonString('…');
   }
   ctx.budget--;
@@ -993,20 +1059,20 @@ export function renderPy(value: PyValue, ctx: RenderContext): JNode {
     return value ? 'true' : 'false';
   }
   if (typeof value === 'bigint') {
-    return value.toString();
+    return leaf(value.toString(), ctx);
   }
   if (typeof value === 'number') {
     return floatText(value);
   }
   if (typeof value === 'string') {
-    return jsonString(value);
+    return leaf(jsonString(value), ctx);
   }
   if (value instanceof PyBytes) {
     const text = value.py2str ? textOf(value) : undefined;
-    return jsonString(text ?? bytesLiteral(value.data));
+    return leaf(jsonString(text ?? bytesLiteral(value.data)), ctx);
   }
   if (value instanceof PyGlobal) {
-    return jObject([['__global__', jsonString(value.qualified)]]);
+    return jObject([['__global__', leaf(jsonString(value.qualified), ctx)]]);
   }
   if (value instanceof PyOpaque) {
     ctx.opaque.add(value.what);
@@ -1016,8 +1082,8 @@ export function renderPy(value: PyValue, ctx: RenderContext): JNode {
     ctx.recursive = true;
     return jsonString('<recursion>');
   }
-  if (ctx.depth >= MAX_RENDER_DEPTH) {
-    ctx.limited = true;
+  if (ctx.depth >= MAX_DEPTH) {
+    ctx.tooDeep = true;
     return jsonString('…');
   }
   ctx.visiting.add(value);
@@ -1027,7 +1093,7 @@ export function renderPy(value: PyValue, ctx: RenderContext): JNode {
       return jArray(value.items.map((item) => renderPy(item, ctx)));
     }
     if (value instanceof PyDict) {
-      return jObject(value.entries.map(([k, v]) => [dictKey(k), renderPy(v, ctx)]));
+      return jObject(value.entries.map(([k, v]) => [leaf(dictKey(k, ctx), ctx), renderPy(v, ctx)]));
     }
     return renderObject(value, ctx);
   } finally {
@@ -1047,7 +1113,7 @@ function renderObject(obj: PyObject, ctx: RenderContext): JNode {
     }
     if (name === 'decimal.Decimal' && typeof obj.args[0] === 'string') {
       // Decimal keeps its exact digits: JSON number text when it is one, else ("NaN") a string.
-      return JSON_NUMBER.test(obj.args[0]) ? obj.args[0] : jsonString(obj.args[0]);
+      return leaf(JSON_NUMBER.test(obj.args[0]) ? obj.args[0] : jsonString(obj.args[0]), ctx);
     }
     const parts = obj.args.filter((a): a is number => typeof a === 'number');
     if (name === 'builtins.complex' && parts.length === obj.args.length) {
@@ -1063,13 +1129,13 @@ function renderObject(obj: PyObject, ctx: RenderContext): JNode {
   }
   const entries: Array<[string, JNode]> = [];
   if (obj.kind === 'call') {
-    const label = name ?? pyRepr(obj.callee);
+    const label = name ?? flatText(obj.callee);
     if (!KNOWN_CALLS.has(label)) {
       ctx.opaque.add(label);
     }
-    entries.push(['__reduce__', jsonString(label)]);
+    entries.push(['__reduce__', leaf(jsonString(label), ctx)]);
   } else {
-    entries.push(['__class__', jsonString(name ?? pyRepr(obj.callee))]);
+    entries.push(['__class__', leaf(jsonString(name ?? flatText(obj.callee)), ctx)]);
   }
   if (obj.args.length > 0) {
     entries.push(['__args__', jArray(obj.args.map((a) => renderPy(a, ctx)))]);
@@ -1082,7 +1148,7 @@ function renderObject(obj: PyObject, ctx: RenderContext): JNode {
     entries.push(['__items__', jArray(obj.listItems.map((v) => renderPy(v, ctx)))]);
   }
   if (obj.dictItems) {
-    entries.push(['__items__', jObject(obj.dictItems.map(([k, v]) => [dictKey(k), renderPy(v, ctx)]))]);
+    entries.push(['__items__', jObject(obj.dictItems.map(([k, v]) => [leaf(dictKey(k, ctx), ctx), renderPy(v, ctx)]))]);
   }
   return jObject(entries);
 }
@@ -1107,9 +1173,54 @@ function addState(state: PyValue | undefined, entries: Array<[string, JNode]>, c
   }
   for (const dict of dicts) {
     for (const [k, v] of dict.entries) {
-      entries.push([dictKey(k), renderPy(v, ctx)]);
+      entries.push([leaf(dictKey(k, ctx), ctx), renderPy(v, ctx)]);
     }
   }
+}
+
+/** What a rendering of a pickle stopped at, as notes. */
+export function renderNotes(r: { opaque: Set<string>; recursive: boolean; limited: boolean; tooDeep: boolean; timedOut: boolean }, deadline: Deadline): Note[] {
+  const notes: Note[] = [];
+  if (r.opaque.size > 0) {
+    notes.push({ code: 'PICKLE_OPAQUE', args: { names: [...r.opaque].sort().join(', ') } });
+  }
+  if (r.recursive) {
+    notes.push({ code: 'PICKLE_RECURSIVE' });
+  }
+  if (r.tooDeep) {
+    notes.push({ code: 'DEPTH_LIMIT', args: { limit: MAX_DEPTH } });
+  }
+  if (r.limited) {
+    notes.push({ code: 'RENDER_LIMIT' });
+  }
+  if (r.timedOut) {
+    notes.push({ code: 'DECODE_TIMEOUT', args: { seconds: deadline.ms / 1000 } });
+  }
+  return notes;
+}
+
+export interface PickleJson {
+  node: JNode;
+  notes: Note[];
+  complete: boolean;
+}
+
+/** The pickle as a JSON tree (dict keys that are not strings become their Python repr). */
+export function renderPickleJson(value: PyValue, inputBytes: number, deadline: Deadline = new Deadline()): PickleJson {
+  const ctx: RenderContext = {
+    budget: renderBudget(inputBytes),
+    chars: outputCap(inputBytes),
+    depth: 0,
+    visiting: new Set(),
+    opaque: new Set(),
+    recursive: false,
+    limited: false,
+    tooDeep: false,
+    deadline,
+  };
+  const node = renderPy(value, ctx);
+  const notes = renderNotes({ ...ctx, timedOut: deadline.expired }, deadline);
+  return { node, notes, complete: !ctx.limited && !ctx.tooDeep && !deadline.expired };
 }
 
 function looksLikeTextPickle(bytes: Buffer): boolean {
@@ -1130,35 +1241,30 @@ export const pickleDecoder: Decoder = {
     if (options.auto && !hasPickleHeader(bytes) && !looksLikeTextPickle(bytes)) {
       return fail('not a pickle');
     }
+    const deadline = options.deadline ?? new Deadline();
     let result: Unpickled;
     try {
-      result = unpickle(bytes);
+      result = unpickle(bytes, deadline);
     } catch (err) {
+      if (err instanceof PickleError && err.timedOut) {
+        return fail(err.message, { code: 'DECODE_TIMEOUT', args: { seconds: deadline.ms / 1000 } });
+      }
+      if (err instanceof PickleError && err.tooLarge) {
+        return fail(err.message, { code: 'RENDER_LIMIT' });
+      }
       return fail(err instanceof PickleError ? err.message : 'invalid pickle');
     }
     const trailing = bytes.length - result.end;
     if (trailing > 0 && options.auto) {
       return fail(`${trailing} bytes after STOP`);
     }
-    const limit = renderBudget(bytes.length);
-    const ctx: RenderContext = { budget: limit, depth: 0, visiting: new Set(), opaque: new Set(), recursive: false, limited: false };
-    const node = renderPy(result.value, ctx);
     const notes: Note[] = [];
-    if (ctx.opaque.size > 0) {
-      notes.push({ code: 'PICKLE_OPAQUE', args: { names: [...ctx.opaque].sort().join(', ') } });
-    }
-    if (ctx.recursive) {
-      notes.push({ code: 'PICKLE_RECURSIVE' });
-    }
-    if (ctx.limited) {
-      notes.push({ code: 'RENDER_LIMIT', args: { limit } });
-    }
     if (result.badText) {
       notes.push({ code: 'PICKLE_BAD_TEXT' });
     }
     if (trailing > 0) {
       notes.push({ code: 'PICKLE_TRAILING_BYTES', args: { count: trailing } });
     }
-    return { ok: true, payload: { kind: 'json', node }, chain: ['pickle'], notes, complete: !ctx.limited };
+    return { ok: true, payload: { kind: 'pickle', value: result.value, inputBytes: bytes.length }, chain: ['pickle'], notes, complete: true };
   },
 };

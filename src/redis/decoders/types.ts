@@ -1,3 +1,6 @@
+import type { Deadline } from './budget';
+import type { PyValue } from './pickle';
+
 /**
  * Shared shapes of the value decoders. Decoders never throw on bad data: they return a failure
  * reason, so a caller can always fall back to the hex view.
@@ -30,6 +33,8 @@ export interface JObject {
 export type Payload =
   | { kind: 'json'; node: JNode }
   | { kind: 'text'; text: string }
+  /** An unpickled value, rendered as Python (documents) or JSON (collections, "View Value As → JSON"). */
+  | { kind: 'pickle'; value: PyValue; inputBytes: number }
   /** Bytes nothing could decode (auto) or that the user asked to see as hex. */
   | { kind: 'bytes'; bytes: Buffer; forced: boolean };
 
@@ -54,8 +59,30 @@ export type NoteCode =
   | 'PICKLE_TRAILING_BYTES'
   /** Text in the pickle was not valid UTF-8 (Python's surrogatepass); replacement characters shown. */
   | 'PICKLE_BAD_TEXT'
-  /** The rendering stopped at `limit` nodes (shared references can multiply the output). */
+  /** The rendering reached its output budget (shared references can multiply the output): the display is cut. */
   | 'RENDER_LIMIT'
+  /** Parts nested deeper than `limit` levels are shown as `...`. */
+  | 'DEPTH_LIMIT'
+  /** Decoding stopped after `seconds` seconds; what was decoded so far is shown. */
+  | 'DECODE_TIMEOUT'
+  /** JSON nested deeper than `limit` levels: shown as stored text, not laid out. */
+  | 'JSON_TOO_DEEP'
+  /** JSON whose layout would be too large: shown as stored text, not laid out. */
+  | 'JSON_TOO_LARGE'
+  /** In a collection, `count` elements larger than `limit` bytes (the largest: `largest`): only their first bytes were read. */
+  | 'ELEMENTS_TRUNCATED'
+  /** This page stopped at `bytes` bytes read (elements are large): load more for the next ones. */
+  | 'PAGE_BYTES_LIMIT'
+  /** In a collection, decompression stopped at `limit` bytes for this page; `count` elements are shown compressed. */
+  | 'PAGE_INFLATE_LIMIT'
+  /** In a collection, `count` members holding a JSON object or array are shown decoded. */
+  | 'ELEMENTS_JSON'
+  /** Compressed with `format`, which cannot be decoded here. */
+  | 'COMPRESSED_UNSUPPORTED'
+  /** The value was written by a Python cache framework (`framework`); its wrapping was removed. */
+  | 'FRAMEWORK'
+  /** A Django cache key `prefix:version:key`: `version`, `key`. */
+  | 'DJANGO_KEY'
   /** Only the first `shown` of `total` bytes are in the hex view. */
   | 'HEX_TRUNCATED'
   /** The compressed data expands past `limit` bytes; only that much is shown. */
@@ -77,6 +104,8 @@ export interface DecodeOptions {
   partial?: boolean;
   /** Cap on what gzip/zlib may expand to. */
   maxInflatedBytes?: number;
+  /** Shared by every decoder of one value: past it they stop. */
+  deadline?: Deadline;
 }
 
 export interface DecodeSuccess {
@@ -87,6 +116,10 @@ export interface DecodeSuccess {
   notes: Note[];
   /** False when the payload covers only part of the value (preview, truncated inflate...). */
   complete: boolean;
+  /** Bytes that decompression produced (0 when nothing was compressed): counted against a page's budget. */
+  expanded?: number;
+  /** A Python cache framework whose wrapping was recognized in the bytes (e.g. `cachelib`). */
+  framework?: string;
 }
 
 export interface DecodeFailure {

@@ -14,6 +14,10 @@ import { RedisServer } from '../../support/redisServer';
 import { seedNovaData } from '../../support/seed';
 import { resultsDir } from './codeServer';
 
+/** pickle.dumps({'user': 42, 'when': datetime.datetime(2025, 10, 9, 12, 0)}, protocol=2), as CPython writes it. */
+const PICKLED_REPORT =
+  '80027d71002858040000007573657271014b2a58040000007768656e7102636461746574696d650a6461746574696d650a7103635f636f646563730a656e636f64650a7104580b00000007c3a90a090c0000000000710558060000006c6174696e31710686710752710885710952710a752e';
+
 /** Users with fixed ids well above the generated ones, so their names never collide with seedNovaData's. */
 const USER_IDS = [1001, 1002, 1003, 1004, 1005];
 /** Generated keys on top of the fixed ones: enough for every namespace of the seed to appear, few enough that
@@ -27,6 +31,8 @@ export class NovaFixture {
   readonly sessionKey = 'nova:session:5f0c1e2a9b7d4e3fa1c2b3d4e5f60718';
   readonly hashKey = `nova:user:${USER_IDS[0]}:profile`;
   readonly listKey = 'nova:queue:emails:e2e';
+  /** Two keys under one prefix, each pickle.dumps({'user': 42, 'when': datetime(2025, 10, 9, 12, 0)}) (protocol 2). */
+  readonly pickleKeys = ['nova:cache:report:1', 'nova:cache:report:2'];
   /** Keys in DB 0: a flush of DB 1 must leave them alone. */
   readonly markerKeys = ['nova-e2e:marker:db0:a', 'nova-e2e:marker:db0:b', 'nova-e2e:marker:db0:c'];
 
@@ -82,6 +88,9 @@ export class NovaFixture {
       pipe.set(this.sessionKey, JSON.stringify({ user_id: USER_IDS[0], csrf: '9c1f3a7e2b6d4c80', created_at: '2024-06-01T08:30:00Z' }), 'EX', 3600);
       pipe.hmset(this.hashKey, { id: String(USER_IDS[0]), email: 'ada@example.com', locale: 'fr', plan: 'pro' });
       pipe.rpush(this.listKey, JSON.stringify({ to: 'ada@example.com', template: 'welcome' }), JSON.stringify({ to: 'grace@example.com', template: 'reset' }));
+      for (const key of this.pickleKeys) {
+        pipe.set(key, Buffer.from(PICKLED_REPORT, 'hex'), 'EX', 3600);
+      }
       checked(await pipe.exec());
     });
     await this.withAdmin(0, async (client) => {

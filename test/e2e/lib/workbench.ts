@@ -237,7 +237,12 @@ export class Workbench {
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
     const value = await this.quickInputBox.inputValue();
     await row.click();
-    await this.waitQuickInputLeft(value);
+    // A quick pick that follows at once reuses the widget with the same empty value: the picked row is gone.
+    await until(
+      'the quick input to close',
+      async () => !(await this.quickInput.isVisible()) || (await this.quickInputBox.inputValue()) !== value || (await this.quickPickRow(label).count()) === 0,
+      10_000,
+    );
   }
 
   /** Labels of the items the open quick pick shows. */
