@@ -406,14 +406,10 @@ export class ValueSession {
       [lengthCommand, key],
       ['EVAL', PAGE_SCRIPT, 1, key, c.type, position, l.count, l.maxElementBytes, l.previewBytes, l.maxPageBytes],
     ]);
-    if (r.type !== this.type) {
-      if (strict) {
-        throw new NovaError('WRONG_TYPE', 'the key changed type', { expected: this.type, actual: r.type });
-      }
+    const size = this.adopt(r, strict);
+    if (size === undefined) {
       return false;
     }
-    this.pttl = r.pttl;
-    this.size = numberOf(r.replies[0]);
     const result = parseScriptedPage(r.replies[1]);
     this.addCuts(result.cuts);
     switch (c.type) {
@@ -424,7 +420,7 @@ export class ValueSession {
         break;
       case 'list':
       case 'zset':
-        this.done = result.done || c.items.length >= this.size;
+        this.done = result.done || c.items.length >= size;
         break;
       default:
         break;
@@ -500,14 +496,10 @@ export class ValueSession {
         return true;
     }
     const r = await readTogether(client, key, this.type, commands);
-    if (r.type !== this.type) {
-      if (strict) {
-        throw new NovaError('WRONG_TYPE', 'the key changed type', { expected: this.type, actual: r.type });
-      }
+    const size = this.adopt(r, strict);
+    if (size === undefined) {
       return false;
     }
-    this.pttl = r.pttl;
-    this.size = numberOf(r.replies[0]);
     const reply = r.replies[1];
     const cut = (items: Reply[]): Cut[] => cutLocally(items.map(bufferOf), this.limits(page));
     switch (c.type) {
@@ -522,13 +514,13 @@ export class ValueSession {
       case 'list': {
         const items = arrayOf(reply);
         this.addCuts(cut(items));
-        this.done = items.length < page || c.items.length >= this.size;
+        this.done = items.length < page || c.items.length >= size;
         break;
       }
       case 'zset': {
         const flat = arrayOf(reply);
         this.addCuts(cut(flat));
-        this.done = flat.length / 2 < page || c.items.length >= this.size;
+        this.done = flat.length / 2 < page || c.items.length >= size;
         break;
       }
       case 'stream': {
@@ -573,19 +565,32 @@ export class ValueSession {
   }
 
   /**
+   * Takes the TTL and the size (the first extra reply) from a read and returns the size. On a type
+   * change since the value was opened: undefined when `strict` is false (opening), WRONG_TYPE when
+   * it is true.
+   */
+  private adopt(r: Together, strict: boolean): number | undefined {
+    if (r.type !== this.type) {
+      if (strict) {
+        throw new NovaError('WRONG_TYPE', 'the key changed type', { expected: this.type, actual: r.type });
+      }
+      return undefined;
+    }
+    this.pttl = r.pttl;
+    this.size = numberOf(r.replies[0]);
+    return this.size;
+  }
+
+  /**
    * The whole string with GET, so the result is one consistent value even if it changed since the
    * preview. On a type change: false when `strict` is false (opening), WRONG_TYPE when it is true.
    */
   private async readWholeString(client: Redis, strict: boolean): Promise<boolean> {
     const r = await readTogether(client, this.key, this.type, [['STRLEN', this.key], ['GET', this.key]]);
-    if (r.type !== this.type) {
-      if (strict) {
-        throw new NovaError('WRONG_TYPE', 'the key changed type', { expected: this.type, actual: r.type });
-      }
+    const size = this.adopt(r, strict);
+    if (size === undefined) {
       return false;
     }
-    this.pttl = r.pttl;
-    this.size = numberOf(r.replies[0]);
     this.content = { type: 'string', bytes: bufferOf(r.replies[1]) };
     this.done = true;
     return true;

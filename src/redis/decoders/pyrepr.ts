@@ -11,6 +11,7 @@
 import { bytesLiteral } from './bytes';
 import { Deadline, MAX_DEPTH, outputCap } from './budget';
 import {
+  KNOWN_CALLS,
   PyBytes,
   PyDict,
   PyGlobal,
@@ -47,20 +48,6 @@ class Stop extends Error {}
 const STOP = new Stop('stop');
 /** The one-line repr is wider than what was asked for. */
 const TOO_WIDE = new Stop('too wide');
-
-/** Callables whose recorded calls stand for plain values (no "not executed" note). */
-const KNOWN_CALLS = new Set([
-  'datetime.datetime',
-  'datetime.date',
-  'datetime.time',
-  'datetime.timedelta',
-  'datetime.timezone',
-  'decimal.Decimal',
-  'builtins.complex',
-  'zoneinfo.ZoneInfo._unpickle',
-  'pytz._p',
-  'pytz._UTC',
-]);
 
 /** A line as str.splitlines(keepends=True) cuts it (\x1c-\x1e are line breaks to Python too). */
 // eslint-disable-next-line no-control-regex
