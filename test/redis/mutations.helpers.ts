@@ -4,7 +4,7 @@ import { openConnection, type OpenConnection } from '../../src/redis/connect';
 import { NovaError, type ErrorCode } from '../../src/redis/errors';
 import { parseRedisUrl } from '../../src/redis/url';
 import type { RedisServer } from '../support/redisServer';
-import { commandCalls } from '../support/commandStats';
+import { CommandCounter, commandCalls } from '../support/commandStats';
 
 let counter = 0;
 
@@ -16,10 +16,13 @@ export async function ownerConnection(server: RedisServer, db: number): Promise<
   return { ...opened, name };
 }
 
-/** `INFO commandstats` as command → calls; Redis 7's `client|list` subcommand entries are summed into `client`. */
-export async function commandStats(admin: Redis): Promise<Map<string, number>> {
+/**
+ * Command → calls, from a counter or from the `INFO commandstats` an admin client reads; Redis 7's
+ * `client|list` subcommand entries are summed into `client`.
+ */
+export async function commandStats(source: Redis | CommandCounter): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const [entry, calls] of await commandCalls(admin)) {
+  for (const [entry, calls] of source instanceof CommandCounter ? await source.calls() : await commandCalls(source)) {
     const command = entry.split('|')[0];
     out.set(command, (out.get(command) ?? 0) + calls);
   }

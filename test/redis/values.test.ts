@@ -8,7 +8,7 @@ import { hexDump } from '../../src/redis/decoders';
 import { isNovaError } from '../../src/redis/errors';
 import { binaryAtLeast, type RedisServer } from '../support/redisServer';
 import { startWithReader, stopWithClients } from '../support/clients';
-import { commandCalls } from '../support/commandStats';
+import { CommandCounter } from '../support/commandStats';
 import { pythonUnavailableReason, seedWithPython } from '../support/pySeed';
 
 const k = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -28,12 +28,17 @@ describe('value readers against a real redis-server', () => {
   let admin: Redis;
   let reader: Redis;
   let caps: Capabilities;
+  let counter: CommandCounter | undefined;
 
   before(async () => {
     ({ server, admin, reader } = await startWithReader());
     caps = serverInfoFromInfo(await reader.info('server')).caps;
+    counter = await CommandCounter.open(server);
   });
-  after(() => stopWithClients(server, admin, reader));
+  after(async () => {
+    counter?.dispose();
+    await stopWithClients(server, admin, reader);
+  });
 
   describe('values written by Python (python3-redis), as NOVA writes them', { skip: pythonUnavailableReason() }, () => {
     const P = 'py:';
@@ -270,7 +275,7 @@ describe('value readers against a real redis-server', () => {
     test('a string above the preview size: preview first (GETRANGE), the whole value on request (GET)', async () => {
       const text = 'é'.repeat(1500) + 'END';
       await admin.set('long', text);
-      await admin.config('RESETSTAT');
+      await counter!.reset();
       const session = await ValueSession.open(reader, caps, k('long'), { previewThreshold: 1001, previewBytes: 1001 });
       const preview = session.render();
       assert.equal(preview.header.size, Buffer.byteLength(text));
@@ -279,7 +284,7 @@ describe('value readers against a real redis-server', () => {
       assert.equal(preview.header.canLoadMore, true);
       // The cut fell inside a 2-byte character: the preview shows the 500 whole ones.
       assert.equal(preview.body, 'é'.repeat(500));
-      const before = await commandCalls(admin);
+      const before = await counter!.calls();
       assert.equal(before.get('getrange'), 1);
       assert.equal(before.has('get'), false);
       await session.loadMore(reader);
@@ -288,18 +293,18 @@ describe('value readers against a real redis-server', () => {
       assert.equal(full.header.partial, false);
       assert.equal(full.header.canLoadMore, false);
       assert.equal(full.body, text);
-      assert.equal((await commandCalls(admin)).get('get'), 1);
+      assert.equal((await counter!.calls()).get('get'), 1);
     });
 
     test('a string between the preview size and the threshold is sized first, then read whole', async () => {
       const text = 'x'.repeat(5000);
       await admin.set('medium', text);
-      await admin.config('RESETSTAT');
+      await counter!.reset();
       const v = (await ValueSession.open(reader, caps, k('medium'), { previewThreshold: 10_000, previewBytes: 1000 })).render();
       assert.equal(v.header.partial, false);
       assert.equal(v.header.loaded, 5000);
       assert.equal(v.body, text);
-      const sent = await commandCalls(admin);
+      const sent = await counter!.calls();
       assert.equal(sent.get('getrange'), 1);
       assert.equal(sent.get('get'), 1);
     });
@@ -433,12 +438,17 @@ for (const scripting of [true, false]) {
     let server: RedisServer;
     let admin: Redis;
     let reader: Redis;
+    let counter: CommandCounter | undefined;
 
     before(async () => {
       const args = renamed.flatMap((name) => ['--rename-command', name, '']);
       ({ server, admin, reader } = await startWithReader({ args }));
+      counter = await CommandCounter.open(server);
     });
-    after(() => stopWithClients(server, admin, reader));
+    after(async () => {
+      counter?.dispose();
+      await stopWithClients(server, admin, reader);
+    });
 
     test('every reader, first page and the next ones, only sends commands Redis 3.0 has', async () => {
       await admin.set('s:small', '{"a":1}');
@@ -451,7 +461,7 @@ for (const scripting of [true, false]) {
       if (binaryAtLeast(5)) {
         await admin.xadd('x', '*', 'a', '1');
       }
-      await admin.config('RESETSTAT');
+      await counter!.reset();
 
       const keys = ['s:small', 's:big', 'h', 'st', 'z', 'l', ...(binaryAtLeast(5) ? ['x'] : [])];
       const expectedSizes: Record<string, number> = { h: 1000, st: 400, z: 400, l: 400 };
@@ -466,7 +476,7 @@ for (const scripting of [true, false]) {
         }
       }
 
-      const calls = await commandCalls(admin);
+      const calls = await counter!.calls();
       const allowed = new Set(['type', 'pttl', 'strlen', 'getrange', 'get', 'hlen', 'hscan', 'scard', 'sscan', 'zcard', 'zrange', 'llen', 'lrange', 'multi', 'exec', 'info', 'config', 'config|resetstat', ...(scripting ? ['eval'] : [])]);
       const sent = [...calls.keys()];
       assert.deepEqual(
