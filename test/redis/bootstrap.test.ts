@@ -15,7 +15,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSyn
 import os from 'node:os';
 import path from 'node:path';
 import type Redis from 'ioredis';
-import { findOnPath, locateRedisServer, systemFacts } from '../../scripts/requirements.mjs';
+import { REQUIREMENTS, findOnPath, locateRedisServer, systemFacts } from '../../scripts/requirements.mjs';
 import { RedisServer, binaryVersion, redisServerBinary } from '../support/redisServer';
 import { READY_TIMEOUT_MS, StartRun, assertNothingLeft, descendants, repo, sandboxClient, spawnGroup } from '../support/startRun';
 
@@ -214,10 +214,13 @@ describe('what is missing is named, with the command to run', () => {
     assert.match(run.stderr, /^ {2}python-dotenv for Python 3, needed by test:unit: /m);
     assert.match(run.stderr, /^ {2}redis-py for Python 3, needed by test:unit, test:redis: /m);
     assert.match(run.stderr, /^ {2}chromium, needed by test:e2e: /m);
+    const missingHere = REQUIREMENTS.filter((r) => 'python' in r.check || r.name === 'chromium').flatMap((r) => r.debian ?? []);
+    assert.ok(missingHere.includes('python3-dotenv') && missingHere.includes('python3-redis') && missingHere.includes('chromium'));
     if (systemFacts().apt) {
       assert.deepEqual(
         run.stderr.split('\n').filter((l) => /apt-get/.test(l)),
-        [`  ${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install -y python3-dotenv python3-redis chromium`],
+        // Every Python module and the browser are missing here: one command installs them all, in table order.
+        [`  ${process.getuid?.() === 0 ? '' : 'sudo '}apt-get install -y ${missingHere.join(' ')}`],
       );
     } else {
       t.diagnostic('not a Debian system: the apt-get command is not offered');

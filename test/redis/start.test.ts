@@ -137,7 +137,8 @@ describe('npm start -- --no-browser', () => {
     assert.deepEqual([...(weekly ?? Buffer.alloc(0)).subarray(0, 2)], [0x80, 5]);
     const view = await readValue(db1, caps, Buffer.from('nova:cache:report:daily'));
     assert.deepEqual(view.header.decoders, ['pickle']);
-    assert.match(view.body, /"generated_at": "2025-10-09T06:00:00"/);
+    // Shown as Python would print it, with the datetime's own type.
+    assert.match(view.body, /'generated_at': datetime\.datetime\(2025, 10, 9, 6, 0\)/);
   });
 
   test("a gzip'd JSON value and a 2 MB JSON value (over the viewer's preview threshold)", async () => {
