@@ -17,6 +17,8 @@ export interface ClusterOptions {
   /** Extra `--name value` pairs for every node. */
   args?: string[];
   password?: string;
+  /** Extra pairs for one node (masters first, then replicas), given the port it will listen on. */
+  nodeArgs?: (index: number, port: number) => Promise<string[]>;
 }
 
 export interface ClusterNodeInfo {
@@ -45,7 +47,9 @@ export class TestCluster {
     try {
       const total = masters * (1 + replicas);
       for (let i = 0; i < total; i++) {
-        servers.push(await RedisServer.start({ args: nodeArgs(options), password: options.password, port: await freeClusterPort() }));
+        const port = await freeClusterPort();
+        const extra = options.nodeArgs ? await options.nodeArgs(i, port) : [];
+        servers.push(await RedisServer.start({ args: [...nodeArgs(options), ...extra], password: options.password, port }));
       }
       return await build(servers, masters, replicas, options.password);
     } catch (err) {
