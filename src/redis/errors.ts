@@ -57,6 +57,8 @@ export type ErrorCode =
   | 'NAT_MAP_INVALID'
   /** The Sentinels named no master for the service, or the node they named is not a master. */
   | 'SENTINEL_NO_MASTER'
+  /** The Sentinels require a password (`?sentinel_password=`) that is missing or wrong. */
+  | 'SENTINEL_AUTH'
   | 'UNSUPPORTED'
   | 'UNKNOWN';
 

@@ -6,15 +6,20 @@
  * Sentinels close the clients of the demoted master; the connection owner reconnects, which asks
  * the Sentinels again and lands on the new master.
  */
-import type Redis from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import { parseInfo } from './capabilities';
+import { baseClientOptions } from './connect';
 import { NovaError, toNovaError } from './errors';
 import { isSentinelTarget, type SentinelTarget } from './sentinelUrl';
 import { hostPort, type RedisTarget } from './url';
 
+interface ConnectTimeouts {
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
 /** The ioredis options that turn a client into a Sentinel-resolved one; nothing for other targets. */
-export function sentinelClientOptions(target: RedisTarget, o: { connectTimeoutMs: number; commandTimeoutMs: number }): Partial<RedisOptions> {
+export function sentinelClientOptions(target: RedisTarget, o: ConnectTimeouts): Partial<RedisOptions> {
   if (!isSentinelTarget(target)) {
     return {};
   }
@@ -85,4 +90,55 @@ export async function describeSentinelMaster(client: Redis, target: SentinelTarg
   const socket = client.stream;
   const address = hostPort({ host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
   return { address, replication };
+}
+
+type SentinelAnswer = 'master' | 'no-master' | NovaError;
+
+/** Asks one Sentinel, on a connection of our own, whether it knows a master for the service. */
+async function askSentinel(target: SentinelTarget, at: { host: string; port: number }, o: ConnectTimeouts): Promise<SentinelAnswer> {
+  const s = target.sentinel;
+  const client = new Redis({
+    ...baseClientOptions({ host: at.host, port: at.port, db: 0, tls: false }, o),
+    ...(s.password === undefined ? {} : { password: s.password }),
+    ...(s.username === undefined ? {} : { username: s.username }),
+  });
+  // connect() rejects with a bare "Connection is closed"; the cause comes as an 'error' event.
+  let socketError: unknown;
+  client.on('error', (err) => {
+    socketError = err;
+  });
+  try {
+    try {
+      await client.connect();
+    } catch (err) {
+      throw socketError ?? err;
+    }
+    const reply = await client.call('SENTINEL', 'get-master-addr-by-name', s.name);
+    return Array.isArray(reply) && reply.length === 2 ? 'master' : 'no-master';
+  } catch (err) {
+    const e = toNovaError(err, 'auth');
+    return e.code === 'AUTH_REQUIRED' || e.code === 'WRONG_PASSWORD' ? new NovaError('SENTINEL_AUTH', e.detail) : e;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * ioredis reports any failure to find a master as "all sentinels are unreachable". Asking the
+ * Sentinels ourselves tells the cases apart: a password they refuse, a service they do not watch,
+ * or Sentinels that are really down. If they all name a master, the original error stands.
+ */
+export async function explainSentinelFailure(target: SentinelTarget, o: ConnectTimeouts, original: NovaError): Promise<NovaError> {
+  const answers = await Promise.all(target.sentinel.sentinels.map((at) => askSentinel(target, at, o)));
+  if (answers.includes('master')) {
+    return original;
+  }
+  const auth = answers.find((a): a is NovaError => a instanceof NovaError && a.code === 'SENTINEL_AUTH');
+  if (auth) {
+    return auth;
+  }
+  if (answers.includes('no-master')) {
+    return new NovaError('SENTINEL_NO_MASTER', 'no sentinel knows a master for the service', { name: target.sentinel.name });
+  }
+  return answers.find((a): a is NovaError => a instanceof NovaError) ?? original;
 }

@@ -18,7 +18,7 @@ import {
 } from './cluster';
 import { openConnection, toNovaError, type ConnectOptions, type OpenConnection } from './connect';
 import { NovaError, isNovaError } from './errors';
-import { describeSentinelMaster, type SentinelMaster } from './sentinel';
+import { describeSentinelMaster, explainSentinelFailure, type SentinelMaster } from './sentinel';
 import { isSentinelTarget } from './sentinelUrl';
 import type { RedisTarget } from './url';
 
@@ -67,7 +67,10 @@ export async function openTarget(target: RedisTarget, options: TopologyOptions):
   try {
     opened = await openConnection(target, options);
   } catch (err) {
-    if (isNovaError(err, 'DB_OUT_OF_RANGE') && target.db !== 0 && !isSentinelTarget(target)) {
+    if (isSentinelTarget(target)) {
+      throw isNovaError(err, 'DB_OUT_OF_RANGE') ? err : await explainSentinelFailure(target, options, toNovaError(err, 'connect'));
+    }
+    if (isNovaError(err, 'DB_OUT_OF_RANGE') && target.db !== 0) {
       throw await explainRefusedDb(target, options, err);
     }
     throw err;

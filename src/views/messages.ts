@@ -196,6 +196,11 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         message: vscode.l10n.t('The Sentinels give no usable master for the service "{0}".', str(error.args, 'name')),
         hint: vscode.l10n.t('Check the service name in REDIS_URL (redis+sentinel://host:26379/service_name/db) against the "sentinel monitor" line of the Sentinels, and that they can reach the master.'),
       };
+    case 'SENTINEL_AUTH':
+      return {
+        message: vscode.l10n.t('The Sentinels refused the Sentinel password, or require one.'),
+        hint: vscode.l10n.t('Put the Sentinels\' own requirepass in REDIS_URL in {0} as ?sentinel_password=… (the password before the @ is the master\'s).', file),
+      };
     case 'UNSUPPORTED':
       return {
         message: vscode.l10n.t('This server does not support that operation.'),
