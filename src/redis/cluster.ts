@@ -31,6 +31,7 @@ import {
   type BulkResult,
   type WriteOptions,
 } from './mutations';
+import { fetchKeyMeta, type KeyMeta, type MetaOptions } from './keyMeta';
 import { KeyScanner, cursorFraction, type ScanOptions, type ScanPage } from './scan';
 import { hostPort, type RedisTarget } from './url';
 
@@ -474,6 +475,52 @@ export async function clusterDbsize(masters: readonly MasterNode[], timeoutMs = 
     complete: nodes.every((c) => c.error === undefined),
     nodes,
   };
+}
+
+/**
+ * ioredis's connection to the master that serves `slot` in its current slot map, for commands that
+ * must reach one node as a whole (a metadata script over keys of one slot, a transaction on one key).
+ */
+export function nodeForSlot(cluster: Cluster, slot: number): Redis {
+  const owner = cluster.slots[slot]?.[0];
+  const node = owner === undefined ? undefined : cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+  if (!node) {
+    throw new NovaError('CLUSTER_NODE_FAILED', `no master known for slot ${slot}`, { address: owner ?? '', cause: 'UNKNOWN' });
+  }
+  return node;
+}
+
+/** The connection to the master that owns `key`. */
+export function nodeForKey(cluster: Cluster, key: Buffer): Redis {
+  return nodeForSlot(cluster, keySlot(key));
+}
+
+/**
+ * fetchKeyMeta over a cluster: its script takes several keys, which must share a slot, so each slot
+ * group is one call on the master that owns it; all calls are sent at once, so a page still costs
+ * about one round trip per master. Index-aligned with `keys`, as fetchKeyMeta.
+ */
+export async function clusterFetchKeyMeta(cluster: Cluster, caps: Capabilities, keys: readonly Buffer[], options: MetaOptions = {}): Promise<(KeyMeta | null)[]> {
+  const bySlot = new Map<number, number[]>();
+  keys.forEach((k, i) => {
+    const slot = keySlot(k);
+    bySlot.set(slot, [...(bySlot.get(slot) ?? []), i]);
+  });
+  const out: (KeyMeta | null)[] = new Array<KeyMeta | null>(keys.length).fill(null);
+  await Promise.all(
+    [...bySlot].map(async ([slot, indexes]) => {
+      const metas = await fetchKeyMeta(
+        nodeForSlot(cluster, slot),
+        caps,
+        indexes.map((i) => keys[i]),
+        options,
+      );
+      indexes.forEach((at, j) => {
+        out[at] = metas[j];
+      });
+    }),
+  );
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import {
   clusterDbsize,
   clusterDeleteFolder,
   clusterDeleteKeys,
+  clusterFetchKeyMeta,
   clusterFlush,
   groupBySlot,
   keySlot,
@@ -194,6 +195,33 @@ describe('Redis Cluster', () => {
       } else {
         assert.ok((calls.get('scan') ?? 0) > 0 && (calls.get('dbsize') ?? 0) > 0, `master ${node.server.port} was scanned and counted`);
       }
+    }
+  });
+
+  test('metadata of a page of keys from many slots: one script per slot on its master, aligned with the page', async () => {
+    await flushAllMasters(tc);
+    const c = tc.client();
+    try {
+      const names = Array.from({ length: 60 }, (_, i) => `meta:${i}`);
+      await Promise.all(
+        names.map((n, i) =>
+          i % 3 === 0 ? c.set(n, 'x'.repeat(i), 'EX', 1000) : i % 3 === 1 ? c.hmset(n, { a: '1', b: '2' }) : c.rpush(n, 'a', 'b', 'c'),
+        ),
+      );
+      const keys = [...names, 'meta:missing'].map((n) => Buffer.from(n));
+      assert.ok(groupBySlot(keys).size > 20);
+      const metas = await clusterFetchKeyMeta(cluster, caps, keys);
+      assert.equal(metas.length, keys.length);
+      names.forEach((n, i) => {
+        const m = metas[i];
+        assert.ok(m, n);
+        const expected = i % 3 === 0 ? ['string', i] : i % 3 === 1 ? ['hash', 2] : ['list', 3];
+        assert.deepEqual([m.type, m.size], expected, n);
+        assert.equal(m.ttlMs !== null, i % 3 === 0, n);
+      });
+      assert.equal(metas[names.length], null);
+    } finally {
+      c.disconnect();
     }
   });
 
