@@ -28,6 +28,7 @@ import { ExplorerModel, type ExplorerOptions } from '../src/redis/explorerModel'
 import { RedisServer, binaryVersion } from '../test/support/redisServer';
 import { seedNovaData } from '../test/support/seed';
 import { runClusterBench } from './cluster';
+import { log, median, round, timed } from './measure';
 import { runValueBench } from './values';
 import { CONSOLE_TARGET, consoleRows, runConsoleBench } from './console';
 
@@ -90,29 +91,8 @@ function gcFunction(): () => void {
   return vm.runInNewContext('gc') as () => void;
 }
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
 function client(server: RedisServer, db: number): Redis {
   return new Redis(server.url(db), { protocol: 2, disableClientInfo: true });
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
 }
 
 async function slowlogLen(admin: Redis): Promise<number> {

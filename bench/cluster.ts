@@ -15,6 +15,7 @@ import { KeyIndex } from '../src/redis/keyIndex';
 import { openTarget } from '../src/redis/topology';
 import { parseRedisUrl } from '../src/redis/url';
 import { TestCluster } from '../test/support/cluster';
+import { log, median, round, timed } from './measure';
 import { binaryVersion } from '../test/support/redisServer';
 
 export interface ClusterBenchArgs {
@@ -26,25 +27,9 @@ const SMALL = 1000;
 const FIRST_PAGE_RUNS = 9;
 const NAMESPACES = ['user', 'product', 'order', 'search', 'price', 'inventory'];
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 function cpuMs(since: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1000;
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
 }
 
 /** `prefix:nova:cache:<namespace>:<i>` strings, written on their owning master in pipelines. */
@@ -150,8 +135,7 @@ export async function runClusterBench(args: ClusterBenchArgs): Promise<Record<st
       cpu.parallel.push(cpuMs(c0));
       parallelBare.push(await timed(() => clusterIndex(masters, caps, false)));
     }
-    const round = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
-    const ratio = round(median(parallel) / median(sequential));
+    const ratio = round(median(parallel) / median(sequential), 2);
     const result = {
       server: `redis-server ${version.join('.')}`,
       masters: masters.length,
@@ -168,9 +152,9 @@ export async function runClusterBench(args: ClusterBenchArgs): Promise<Record<st
       sequential_scan_runs: sequential.map(Math.round),
       indexed_keys: indexed,
       sequential_scanned_keys: scanned,
-      cluster_first_page_ms_small: round(median(fsSmall), 1),
-      cluster_first_page_ms_n: round(median(fsBig), 1),
-      cluster_first_page_ratio: round(median(fsBig) / median(fsSmall)),
+      cluster_first_page_ms_small: round(median(fsSmall)),
+      cluster_first_page_ms_n: round(median(fsBig)),
+      cluster_first_page_ratio: round(median(fsBig) / median(fsSmall), 2),
       targets: { cluster_index_vs_sequential_ratio: 0.7, cluster_first_page_ratio: 1.5 },
       pass: { cluster_index_vs_sequential_ratio: ratio <= 0.7, cluster_first_page_ratio: median(fsBig) / median(fsSmall) <= 1.5 },
     };
