@@ -498,17 +498,19 @@ export function nodeForKey(cluster: Cluster, key: Buffer): Redis {
 /**
  * fetchKeyMeta over a cluster: its script takes several keys, which must share a slot, so each slot
  * group is one call on the master that owns it; all calls are sent at once, so a page still costs
- * about one round trip per master. Index-aligned with `keys`, as fetchKeyMeta.
+ * about one round trip per master. Index-aligned with `keys`: null for a key that does not exist,
+ * undefined for a key whose master failed (unknown, not gone). Throws only when every master failed.
  */
-export async function clusterFetchKeyMeta(cluster: Cluster, caps: Capabilities, keys: readonly Buffer[], options: MetaOptions = {}): Promise<(KeyMeta | null)[]> {
+export async function clusterFetchKeyMeta(cluster: Cluster, caps: Capabilities, keys: readonly Buffer[], options: MetaOptions = {}): Promise<(KeyMeta | null | undefined)[]> {
   const bySlot = new Map<number, number[]>();
   keys.forEach((k, i) => {
     const slot = keySlot(k);
     bySlot.set(slot, [...(bySlot.get(slot) ?? []), i]);
   });
-  const out: (KeyMeta | null)[] = new Array<KeyMeta | null>(keys.length).fill(null);
-  await Promise.all(
-    [...bySlot].map(async ([slot, indexes]) => {
+  const out: (KeyMeta | null | undefined)[] = new Array<KeyMeta | null | undefined>(keys.length).fill(undefined);
+  const groups = [...bySlot];
+  const results = await Promise.allSettled(
+    groups.map(async ([slot, indexes]) => {
       const metas = await fetchKeyMeta(
         nodeForSlot(cluster, slot),
         caps,
@@ -520,6 +522,10 @@ export async function clusterFetchKeyMeta(cluster: Cluster, caps: Capabilities, 
       });
     }),
   );
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure && results.every((r) => r.status === 'rejected')) {
+    throw toNovaError(failure.reason);
+  }
   return out;
 }
 

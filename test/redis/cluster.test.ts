@@ -23,11 +23,14 @@ import {
   type MasterNode,
 } from '../../src/redis/cluster';
 import { isNovaError } from '../../src/redis/errors';
+import { ExplorerModel } from '../../src/redis/explorerModel';
+import { clusterKeySource } from '../../src/redis/keySource';
 import { openTarget, type Opened } from '../../src/redis/topology';
 import { parseRedisUrl } from '../../src/redis/url';
 import { commandCalls } from '../support/commandStats';
 import { SLOTS, TestCluster } from '../support/cluster';
 import { binaryAtLeast, binaryVersion, freePort, waitFor } from '../support/redisServer';
+import { walk } from './scanEngine.helpers';
 
 const OPTIONS = { connectTimeoutMs: 5000, commandTimeoutMs: 5000, clientName: 'nova-cluster-test' };
 
@@ -171,6 +174,30 @@ describe('Redis Cluster', () => {
     }
   });
 
+  test('the key tree over a cluster: every key once, exact folder counts, metadata for the shown keys', async () => {
+    await flushAllMasters(tc);
+    const keys = [
+      ...Array.from({ length: 3000 }, (_, i) => Buffer.from(`nova:cache:user:${i}`)),
+      ...Array.from({ length: 1000 }, (_, i) => Buffer.from(`nova:session:${i}`)),
+      Buffer.from('celery-task-meta-1'),
+    ];
+    await seed(tc, keys);
+    const model = new ExplorerModel(clusterKeySource(cluster, caps), caps, { pageSize: 100_000 });
+    try {
+      await model.scanAll();
+      assert.equal(model.status.complete, true);
+      assert.equal(model.status.total, keys.length, 'the count is the sum of the masters');
+      const tree = await walk(model);
+      assert.equal(tree.keys.length, keys.length);
+      assert.equal(new Set(tree.keys.map((k) => k.id)).size, keys.length, 'no key twice');
+      const folder = (label: string): number | undefined => tree.folders.find((f) => f.label === label)?.count;
+      assert.deepEqual([folder('nova'), folder('cache'), folder('session')], [4000, 3000, 1000]);
+      assert.ok(tree.keys.every((k) => k.meta?.type === 'string'), 'metadata came for every shown key');
+    } finally {
+      model.dispose();
+    }
+  });
+
   test('reads go to masters only: no SCAN, DBSIZE, GET or TYPE reaches a replica', async () => {
     await Promise.all(tc.nodes.map(async (n) => {
       const c = tc.admin(n);
@@ -302,6 +329,9 @@ describe('Redis Cluster', () => {
     for (const k of (await scanner.next()).keys) {
       seen.add(k.toString());
     }
+    // The tree's first screen too, before the kill: its cursors are on the masters of that moment.
+    const model = new ExplorerModel(clusterKeySource(cluster, caps), caps, { pageSize: 100_000, smallDbKeys: 0, scanCount: 50, timeoutMs: 2000 });
+    await model.children();
     await victim.server.kill();
     let failure: unknown;
     for (let i = 0; i < 10_000 && !scanner.done; i++) {
@@ -323,6 +353,20 @@ describe('Redis Cluster', () => {
     assert.equal(count.complete, false);
     assert.equal(count.nodes.find((n) => n.address === victimAddress)?.error?.code, 'CLUSTER_NODE_FAILED');
     assert.equal(count.total, survivors.length);
+
+    try {
+      await model.scanAll().catch((err: unknown) => {
+        assert.ok(isNovaError(err, 'CLUSTER_NODE_FAILED'), String(err));
+      });
+      const tree = await walk(model);
+      assert.equal(model.status.error?.code, 'CLUSTER_NODE_FAILED');
+      assert.equal(model.status.error?.args.address, victimAddress, 'the tree names the master that failed');
+      const listed = new Set(tree.keys.map((k) => k.name));
+      assert.ok(survivors.every((k) => listed.has(k)), 'the keys of the other masters stay in the tree');
+      assert.equal(model.status.complete, false);
+    } finally {
+      model.dispose();
+    }
   });
 });
 
