@@ -44,8 +44,9 @@ async function isCluster(client: Redis): Promise<boolean> {
 }
 
 /**
- * A DB other than 0 fails at SELECT on a cluster: tell that apart from a DB the server lacks by
- * asking the same server, on DB 0, whether it is a cluster (never by reading the error text).
+ * A DB other than 0 fails at SELECT on a cluster: tell that apart from a DB the server lacks, or a
+ * connection that dropped, by asking the same server, on DB 0, whether it is a cluster (never by
+ * reading the error text).
  */
 async function explainRefusedDb(target: RedisTarget, options: TopologyOptions, original: NovaError): Promise<NovaError> {
   let probe: OpenConnection | undefined;
@@ -70,7 +71,9 @@ export async function openTarget(target: RedisTarget, options: TopologyOptions):
     if (isSentinelTarget(target)) {
       throw isNovaError(err, 'DB_OUT_OF_RANGE') ? err : await explainSentinelFailure(target, options, toNovaError(err, 'connect'));
     }
-    if (isNovaError(err, 'DB_OUT_OF_RANGE') && target.db !== 0) {
+    // A cluster refuses SELECT with an error of its own, which the handshake does not take for a
+    // missing DB: either way, ask the server whether it is a cluster.
+    if ((isNovaError(err, 'DB_OUT_OF_RANGE') || isNovaError(err, 'CONNECTION_LOST')) && target.db !== 0) {
       throw await explainRefusedDb(target, options, err);
     }
     throw err;
