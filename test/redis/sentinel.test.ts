@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionManager, type ConnectionState } from '../../src/connection/connectionManager';
 import { isNovaError } from '../../src/redis/errors';
-import { describeSentinelMaster } from '../../src/redis/sentinel';
 import { isSentinelTarget } from '../../src/redis/sentinelUrl';
 import { openTarget, type Opened } from '../../src/redis/topology';
 import { parseRedisUrl } from '../../src/redis/url';
@@ -75,43 +74,45 @@ describe('Sentinel', () => {
     await assert.rejects(openTarget(parseRedisUrl(set.url(99)), OPTIONS), (err: unknown) => isNovaError(err, 'DB_OUT_OF_RANGE'));
   });
 
-  test('a failover is followed without user action: same DB, the new master, the data replicated', async () => {
+  test('a failover is followed without user action: the new master, its address and the change in the state, same DB', async () => {
     const target = parseRedisUrl(set.url(1));
     assert.ok(isSentinelTarget(target));
     const manager = new ConnectionManager({ connectTimeoutMs: 3000, commandTimeoutMs: 3000, heartbeatMs: 500, backoffMs: [200, 400] });
     const states: ConnectionState['kind'][] = [];
     manager.onDidChangeState((s) => states.push(s.kind));
+    const oldMaster = await set.currentMaster();
+    const seed = oldMaster.client(1, { password: 'master-pw', lazyConnect: false, retryStrategy: () => null });
     try {
+      await seed.set('failover:key', 'kept');
+      await seed.call('WAIT', '1', '2000');
       manager.configure(target, { defaulted: false });
       await waitFor('connected', () => manager.state.kind === 'connected', 10_000);
-      const first = manager.getClient();
-      const before = await describeSentinelMaster(first.client, target);
-      const oldMaster = await set.currentMaster();
-      assert.equal(before.address, `127.0.0.1:${oldMaster.port}`);
-      await first.client.set('failover:key', 'kept');
-      await first.client.call('WAIT', '1', '2000');
-      const generation = manager.state.kind === 'connected' ? manager.state.generation : -1;
+      const before = manager.state;
+      assert.ok(before.kind === 'connected');
+      assert.equal(before.topology, 'sentinel');
+      assert.equal(before.master, `127.0.0.1:${oldMaster.port}`);
+      assert.equal(before.previousMaster, undefined);
 
       const newMaster = await set.failover();
-      await waitFor(
-        'the manager to reconnect to the new master',
-        () => manager.state.kind === 'connected' && manager.state.generation > generation,
-        20_000,
-      );
-      const now = manager.getClient();
-      const after = await describeSentinelMaster(now.client, target);
-      assert.equal(after.address, `127.0.0.1:${newMaster.port}`);
-      assert.notEqual(after.address, before.address);
-      assert.equal(await now.client.get('failover:key'), 'kept');
-      await now.client.set('failover:after', 'written');
-      const admin = newMaster.client(1, { password: 'master-pw', lazyConnect: false, retryStrategy: () => null });
+      await waitFor('the manager to reconnect to the new master', () => manager.state.kind === 'connected' && manager.state.generation > before.generation, 20_000);
+      const after = manager.state;
+      assert.ok(after.kind === 'connected');
+      assert.equal(after.master, `127.0.0.1:${newMaster.port}`);
+      assert.equal(after.previousMaster, `127.0.0.1:${oldMaster.port}`, 'the state says the master moved');
+      const session = manager.requireSession();
+      assert.ok(session.topology.kind === 'sentinel' && session.topology.master.address === after.master);
+      await session.setTtl(Buffer.from('failover:key'), 500);
+      const check = newMaster.client(1, { password: 'master-pw', lazyConnect: false, retryStrategy: () => null });
       try {
-        assert.equal(await admin.get('failover:after'), 'written', 'the write landed in DB 1 of the new master');
+        assert.equal(after.dbSize, await check.dbsize(), 'the count is DB 1 of the new master');
+        const ttl = await check.ttl('failover:key');
+        assert.ok(ttl > 400 && ttl <= 500, `the write landed in DB 1 of the new master (ttl ${ttl})`);
       } finally {
-        admin.disconnect();
+        check.disconnect();
       }
       assert.ok(!states.includes('failed'), `states: ${states.join(' → ')}`);
     } finally {
+      seed.disconnect();
       manager.dispose();
     }
   });
