@@ -13,6 +13,7 @@ import { openConnection, toNovaError, type ConnectOptions, type OpenConnection }
 import { openTarget } from '../redis/topology';
 import type { ServerInfo } from '../redis/capabilities';
 import { registerSecret } from '../redis/scrub';
+import { isSentinelTarget } from '../redis/sentinelUrl';
 import type { RedisTarget } from '../redis/url';
 import { Emitter, type Disposable } from '../util/event';
 import type { ReadOnlySetting } from '../config/settingsSchema';
@@ -40,7 +41,13 @@ const MASKED_USER = '***';
 export function endpointOf(target: RedisTarget): Endpoint {
   const { password, username, ...rest } = target;
   const shown = username === undefined ? {} : { username: password === undefined ? MASKED_USER : username };
-  return { ...rest, ...shown, hasPassword: password !== undefined };
+  const endpoint: Endpoint = { ...rest, ...shown, hasPassword: password !== undefined };
+  if (isSentinelTarget(target)) {
+    // The Sentinels' password stays out of the state too; '' only says that there is one.
+    const { password: sentinelPassword, ...spec } = target.sentinel;
+    return Object.assign(endpoint, { sentinel: { ...spec, ...(sentinelPassword === undefined ? {} : { password: '' }) } });
+  }
+  return endpoint;
 }
 
 export type ConnectionState =
@@ -68,6 +75,8 @@ export type ConnectionState =
       previousMaster?: string;
       /** Cluster: DBSIZE per master (`dbSize` is their sum). */
       nodes?: NodeCount[];
+      /** Cluster: CLUSTER INFO / NODES in short, refreshed with the count. */
+      cluster?: ClusterSummary;
     }
   | { kind: 'reconnecting'; target: Endpoint; source: TargetSource; attempt: number; retryInMs: number; error: NovaError }
   | { kind: 'failed'; target?: Endpoint; source: TargetSource; error: NovaError };
@@ -125,6 +134,29 @@ const DEFAULT_STALL_AFTER_MS = 2500;
 
 let clientCounter = 0;
 
+export interface ClusterSummary {
+  state: string;
+  slotsOk: number;
+  slotsAssigned: number;
+  masters: number;
+  mastersUp: number;
+  replicas: number;
+  replicasUp: number;
+}
+
+/** CLUSTER INFO in short for the state; undefined off a cluster or when no master answered. */
+async function clusterSummary(session: RedisSession): Promise<ClusterSummary | undefined> {
+  if (session.topology.kind !== 'cluster') {
+    return undefined;
+  }
+  try {
+    const c = await session.clusterState();
+    return c && { state: c.state, slotsOk: c.slotsOk, slotsAssigned: c.slotsAssigned, masters: c.masters, mastersUp: c.mastersUp, replicas: c.replicas, replicasUp: c.replicasUp };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The state's key count: the total, and on a cluster the split per master. */
 function countPatch(count: ClusterCount): { dbSize: number; nodes?: NodeCount[] } {
   return count.nodes.length > 0 ? { dbSize: count.total, nodes: count.nodes } : { dbSize: count.total };
@@ -177,6 +209,9 @@ export class ConnectionManager implements Disposable {
       return;
     }
     registerSecret(target.password);
+    if (isSentinelTarget(target)) {
+      registerSecret(target.sentinel.password);
+    }
     if (target.password === undefined) {
       // A lone user name is usually a password whose colon was forgotten.
       registerSecret(target.username);
@@ -318,6 +353,7 @@ export class ConnectionManager implements Disposable {
       } catch {
         count = undefined;
       }
+      const cluster = await clusterSummary(session);
       if (epoch !== this.epoch || this.client !== client) {
         return;
       }
@@ -344,6 +380,7 @@ export class ConnectionManager implements Disposable {
         ...(master === undefined ? {} : { master }),
         ...(previousMaster === undefined ? {} : { previousMaster }),
         ...(opened.kind === 'cluster' && count ? { nodes: count.nodes } : {}),
+        ...(cluster ? { cluster } : {}),
       });
       this.scheduleHeartbeat();
     } catch (err) {
@@ -430,11 +467,12 @@ export class ConnectionManager implements Disposable {
       }
       const rttMs = Number(process.hrtime.bigint() - start) / 1e6;
       this.missedHeartbeats = 0;
+      const cluster = await clusterSummary(session);
       if (client === this.client) {
         this.markAnswering();
         if (count) {
           this.lastDbSizeAt = sentAt;
-          this.updateConnected({ rttMs, ...countPatch(count) });
+          this.updateConnected({ rttMs, ...countPatch(count), ...(cluster ? { cluster } : {}) });
         }
       }
     } catch (err) {
@@ -482,7 +520,7 @@ export class ConnectionManager implements Disposable {
     }
   }
 
-  private updateConnected(patch: { rttMs?: number; dbSize?: number; nodes?: NodeCount[]; stalledSinceMs?: number | undefined }): void {
+  private updateConnected(patch: { rttMs?: number; dbSize?: number; nodes?: NodeCount[]; cluster?: ClusterSummary; stalledSinceMs?: number | undefined }): void {
     const s = this.current;
     if (s.kind !== 'connected') {
       return;
