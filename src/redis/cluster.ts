@@ -607,7 +607,12 @@ export async function clusterDeleteFolder(
           }
           const page = await scanner.next({ signal: options.signal });
           scanned += page.returned;
-          const n = await deleteGrouped(cluster, caps, page.keys.filter((k) => inFolder(k, prefix, d)));
+          const keys = page.keys.filter((k) => inFolder(k, prefix, d));
+          if (keys.length > 0) {
+            // From here a failure may have deleted something: the caller must not say "nothing".
+            options.onDelete?.();
+          }
+          const n = await deleteGrouped(cluster, caps, keys);
           deleted += n;
           total += n;
           options.onProgress?.({ done: total, scanned });
