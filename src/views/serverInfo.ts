@@ -34,7 +34,8 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
       const lastSave = Number(info.get('rdb_last_save_time'));
       const rows: [string, string][] = [
         [vscode.l10n.t('Server'), label],
-        [vscode.l10n.t('Address'), vscode.l10n.t('{0}, DB {1}', hostPort(target), target.db)],
+        // Through Sentinels the target's host is the first Sentinel: show the master reached.
+        [vscode.l10n.t('Address'), vscode.l10n.t('{0}, DB {1}', session.topology.kind === 'sentinel' ? session.topology.master.address : hostPort(target), target.db)],
         [vscode.l10n.t('Operating system'), info.get('os') ?? '—'],
         [vscode.l10n.t('Mode'), info.get('redis_mode') ?? server.mode],
         [vscode.l10n.t('Uptime'), info.has('uptime_in_seconds') ? formatTtl(Number(info.get('uptime_in_seconds')) * 1000) : '—'],
