@@ -179,7 +179,7 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
     case 'CLUSTER_UNREACHABLE':
       return {
         message: vscode.l10n.t('The cluster announces nodes that cannot be reached from here: {0}.', str(error.args, 'addresses')),
-        hint: vscode.l10n.t('This happens when the cluster runs in Docker or behind NAT. Map each announced address to one you can reach in the "nova.cluster.natMap" setting, e.g. {"172.18.0.2:6379": "127.0.0.1:7001"}.'),
+        hint: vscode.l10n.t('This happens when the cluster runs in Docker or behind NAT. Map each announced address to one you can reach in the "nova.cluster.natMap" setting, e.g. {0}.', '{"172.18.0.2:6379": "127.0.0.1:7001"}'),
       };
     case 'CLUSTER_NODE_FAILED':
       return {
