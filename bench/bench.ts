@@ -15,7 +15,8 @@
  * - bytes_per_key: heap growth (JS heap + array buffers) of a built index, after garbage collection;
  * - the peers' loading strategies, side by side on the same data.
  *
- * Usage: tsx bench/bench.ts [--keys N] [--runs R] [--json] [--no-peers] [--no-values] [--busy]
+ * Usage: tsx bench/bench.ts [--keys N] [--runs R] [--json] [--no-peers] [--no-values] [--busy] [--cluster]
+ * (`--cluster`: the multi-master key list instead, see bench/cluster.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -26,6 +27,8 @@ import { capabilitiesFor, type Capabilities } from '../src/redis/capabilities';
 import { ExplorerModel, type ExplorerOptions } from '../src/redis/explorerModel';
 import { RedisServer, binaryVersion } from '../test/support/redisServer';
 import { seedNovaData } from '../test/support/seed';
+import { runClusterBench } from './cluster';
+import { log, median, round, timed } from './measure';
 import { runValueBench } from './values';
 import { CONSOLE_TARGET, consoleRows, runConsoleBench } from './console';
 
@@ -36,10 +39,11 @@ interface Args {
   peers: boolean;
   values: boolean;
   busy: boolean;
+  cluster: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { keys: 1_000_000, runs: 5, json: false, peers: true, values: true, busy: false };
+  const args: Args = { keys: 1_000_000, runs: 5, json: false, peers: true, values: true, busy: false, cluster: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): number => {
@@ -61,6 +65,8 @@ function parseArgs(argv: string[]): Args {
       args.values = false;
     } else if (a === '--busy') {
       args.busy = true;
+    } else if (a === '--cluster') {
+      args.cluster = true;
     } else {
       throw new Error(`unknown argument ${a}`);
     }
@@ -85,29 +91,8 @@ function gcFunction(): () => void {
   return vm.runInNewContext('gc') as () => void;
 }
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
 function client(server: RedisServer, db: number): Redis {
   return new Redis(server.url(db), { protocol: 2, disableClientInfo: true });
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
 }
 
 async function slowlogLen(admin: Redis): Promise<number> {
@@ -420,6 +405,11 @@ function startBusyLoad(server: RedisServer): { description: string; stop: () => 
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.cluster) {
+    const result = await runClusterBench(args);
+    process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
   const gc = gcFunction();
   const version = binaryVersion();
   const caps = capabilitiesFor(version);

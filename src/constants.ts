@@ -59,6 +59,8 @@ export const Settings = {
   scanCount: 'explorer.scanCount',
   readOnly: 'readOnly',
   previewBytes: 'values.previewThresholdBytes',
+  clusterForceStandalone: 'cluster.forceStandalone',
+  clusterNatMap: 'cluster.natMap',
 } as const;
 
 export const StateKeys = {

@@ -16,6 +16,7 @@ import { hostPort } from '../redis/url';
 import { displayName, keyBytes } from '../redis/keyName';
 import { isFolder, isKey, type KeysView } from '../views/keysView';
 import { formatNumber, formatTtl, plural } from '../views/format';
+import { describeError } from '../views/messages';
 import { folderTarget, type FolderNode, type KeyNode } from '../redis/explorerModel';
 import type { HandlerTable } from './registry';
 
@@ -178,6 +179,10 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
 
     [Commands.flushDatabase]: async () => {
       const session = writableSession(d);
+      if (session.topology.kind === 'cluster') {
+        await flushClusterFlow(d, session);
+        return;
+      }
       const target = session.endpoint;
       const count = await session.dbsize();
       const where = hostPort(target);
@@ -216,6 +221,41 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
       );
     },
   };
+}
+
+/** FLUSHDB on every master, after a confirmation that names each one and its key count. */
+async function flushClusterFlow(d: ChangeDeps, session: RedisSession): Promise<void> {
+  const count = await session.keyCount();
+  const perNode = count.nodes.map((n) => `${n.address}: ${n.keys === undefined ? vscode.l10n.t('no answer') : vscode.l10n.t('{0} keys', formatNumber(n.keys))}`).join('\n');
+  const proceed = vscode.l10n.t('Flush every master…');
+  const answer = await vscode.window.showWarningMessage(
+    vscode.l10n.t('Delete all {0} keys of the cluster, on {1} masters?', formatNumber(count.total), count.nodes.length),
+    { modal: true, detail: `${perNode}\n\n${vscode.l10n.t('FLUSHDB runs on each master; their replicas follow. This cannot be undone.')}` },
+    proceed,
+  );
+  if (answer !== proceed) {
+    return;
+  }
+  const typed = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Flush the cluster ({0} masters)', count.nodes.length),
+    prompt: vscode.l10n.t('Type the number of masters ({0}) to confirm.', count.nodes.length),
+    validateInput: (v) => (v.trim() === String(count.nodes.length) ? undefined : vscode.l10n.t('Type {0} to confirm, or press Escape to cancel.', count.nodes.length)),
+  });
+  if (typed?.trim() !== String(count.nodes.length)) {
+    return;
+  }
+  const results = await session.flushCluster();
+  const lines = results.map((r) => {
+    d.log.warn(`FLUSHDB on cluster master ${r.address}: ${r.error ? `failed (${r.error.code})` : `${r.keysBefore ?? 0} key(s) removed`}`);
+    return r.error ? vscode.l10n.t('{0}: failed, {1}', r.address, describeError(r.error).message) : vscode.l10n.t('{0}: {1} keys removed', r.address, formatNumber(r.keysBefore ?? 0));
+  });
+  const failed = results.some((r) => r.error);
+  const message = failed ? vscode.l10n.t('The cluster was flushed only in part.') : vscode.l10n.t('Every master of the cluster was flushed.');
+  if (failed) {
+    void vscode.window.showErrorMessage(message, { modal: true, detail: lines.join('\n') });
+  } else {
+    void vscode.window.showInformationMessage(`${message} ${lines.join(' · ')}`);
+  }
 }
 
 async function deleteFolderFlow(d: ChangeDeps, session: RedisSession, folder: FolderNode): Promise<void> {

@@ -10,6 +10,8 @@ type NumberSpec = { type: 'number'; key: string; default: number; min: number; m
 type StringSpec = { type: 'string'; key: string; default: string; maxLength?: number };
 type BooleanSpec = { type: 'boolean'; key: string; default: boolean };
 type EnumSpec<T extends string> = { type: 'enum'; key: string; default: T; values: readonly T[] };
+/** A JSON object setting, passed on as written: its own parser checks the entries (natMap). */
+type ObjectSpec = { type: 'object'; key: string; default: Record<string, string> };
 
 export type ReadOnlySetting = 'auto' | 'on' | 'off';
 
@@ -26,11 +28,23 @@ export const SETTINGS = {
   scanCount: { type: 'number', key: Settings.scanCount, default: 0, min: 0, max: 10_000, integer: true } as NumberSpec,
   readOnly: { type: 'enum', key: Settings.readOnly, default: 'auto', values: ['auto', 'on', 'off'] } as EnumSpec<ReadOnlySetting>,
   previewThresholdBytes: { type: 'number', key: Settings.previewBytes, default: 1024 * 1024, min: 1024, max: 512 * 1024 * 1024, integer: true } as NumberSpec,
+  clusterForceStandalone: { type: 'boolean', key: Settings.clusterForceStandalone, default: false } as BooleanSpec,
+  clusterNatMap: { type: 'object', key: Settings.clusterNatMap, default: {} } as ObjectSpec,
 } as const;
 
 type Spec = (typeof SETTINGS)[keyof typeof SETTINGS];
 
-type ValueOf<S> = S extends NumberSpec ? number : S extends StringSpec ? string : S extends BooleanSpec ? boolean : S extends EnumSpec<infer T> ? T : never;
+type ValueOf<S> = S extends NumberSpec
+  ? number
+  : S extends StringSpec
+    ? string
+    : S extends BooleanSpec
+      ? boolean
+      : S extends EnumSpec<infer T>
+        ? T
+        : S extends ObjectSpec
+          ? unknown
+          : never;
 
 export type NovaSettings = { [K in keyof typeof SETTINGS]: ValueOf<(typeof SETTINGS)[K]> };
 
@@ -48,6 +62,8 @@ function resolveOne(spec: Spec, raw: unknown): unknown {
       return typeof raw === 'boolean' ? raw : spec.default;
     case 'enum':
       return typeof raw === 'string' && (spec.values as readonly string[]).includes(raw) ? raw : spec.default;
+    case 'object':
+      return raw ?? spec.default;
   }
 }
 

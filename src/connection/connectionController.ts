@@ -22,6 +22,9 @@ export function managerOptionsFromSettings(): Omit<ManagerOptions, 'log'> {
     heartbeatMs: s.refreshIntervalSeconds * 1000,
     // Read at each write, so that turning read-only mode on takes effect at once.
     readOnly: () => readSettings().readOnly,
+    // Read at each connection: a change reconnects (see below).
+    forceStandalone: () => readSettings().clusterForceStandalone,
+    natMap: () => readSettings().clusterNatMap,
   };
 }
 
@@ -71,6 +74,11 @@ export class ConnectionController extends DisposableBase {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affects(e, 'connection') || affects(e, 'statusBar')) {
           this.connection.setOptions(managerOptionsFromSettings());
+        }
+        if (affects(e, 'cluster')) {
+          // Cluster or one server, and the natMap, are decided at connect time.
+          this.log.info('The cluster settings changed: reconnecting.');
+          this.connection.connect();
         }
       }),
     );

@@ -7,13 +7,17 @@
  */
 import type Redis from 'ioredis';
 import { NovaError, type ErrorCode } from '../redis/errors';
+import type { Cluster } from 'ioredis';
+import { parseNatMap, type ClusterCount, type NodeCount } from '../redis/cluster';
 import { openConnection, toNovaError, type ConnectOptions, type OpenConnection } from '../redis/connect';
+import { openTarget } from '../redis/topology';
 import type { ServerInfo } from '../redis/capabilities';
 import { registerSecret } from '../redis/scrub';
+import { isSentinelTarget } from '../redis/sentinelUrl';
 import type { RedisTarget } from '../redis/url';
 import { Emitter, type Disposable } from '../util/event';
 import type { ReadOnlySetting } from '../config/settingsSchema';
-import { RedisSession, type KeysChange } from './session';
+import { RedisSession, type KeysChange, type Topology } from './session';
 
 /** Where the target came from, for the tooltip and the log. */
 export interface TargetSource {
@@ -37,7 +41,13 @@ const MASKED_USER = '***';
 export function endpointOf(target: RedisTarget): Endpoint {
   const { password, username, ...rest } = target;
   const shown = username === undefined ? {} : { username: password === undefined ? MASKED_USER : username };
-  return { ...rest, ...shown, hasPassword: password !== undefined };
+  const endpoint: Endpoint = { ...rest, ...shown, hasPassword: password !== undefined };
+  if (isSentinelTarget(target)) {
+    // The Sentinels' password stays out of the state too; '' only says that there is one.
+    const { password: sentinelPassword, ...spec } = target.sentinel;
+    return Object.assign(endpoint, { sentinel: { ...spec, ...(sentinelPassword === undefined ? {} : { password: '' }) } });
+  }
+  return endpoint;
 }
 
 export type ConnectionState =
@@ -58,6 +68,15 @@ export type ConnectionState =
       stalledSinceMs: number | undefined;
       /** Changes on each new connection, so views know to reload. */
       generation: number;
+      /** One server, a cluster, or a master found through Sentinels. */
+      topology: Topology['kind'];
+      /** Sentinel: the master this generation reached, and the one before when a failover moved it. */
+      master?: string;
+      previousMaster?: string;
+      /** Cluster: DBSIZE per master (`dbSize` is their sum). */
+      nodes?: NodeCount[];
+      /** Cluster: CLUSTER INFO / NODES in short, refreshed with the count. */
+      cluster?: ClusterSummary;
     }
   | { kind: 'reconnecting'; target: Endpoint; source: TargetSource; attempt: number; retryInMs: number; error: NovaError }
   | { kind: 'failed'; target?: Endpoint; source: TargetSource; error: NovaError };
@@ -77,6 +96,10 @@ export interface ManagerOptions extends Omit<ConnectOptions, 'clientName'> {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** The read-only setting, read by each session at every write. Default `auto`. */
   readOnly?: () => ReadOnlySetting;
+  /** `nova.cluster.forceStandalone`, read at each connection. */
+  forceStandalone?: () => boolean;
+  /** `nova.cluster.natMap` as written in the settings, read at each connection. */
+  natMap?: () => unknown;
 }
 
 /** A change announced by the live session, and which session made it. */
@@ -94,6 +117,9 @@ const FATAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'AUTH_REQUIRED',
   'WRONG_PASSWORD',
   'ACL_UNSUPPORTED',
+  'CLUSTER_DB',
+  'NAT_MAP_INVALID',
+  'SENTINEL_AUTH',
 ]);
 
 export function isFatal(code: ErrorCode): boolean {
@@ -108,6 +134,34 @@ const DEFAULT_STALL_AFTER_MS = 2500;
 
 let clientCounter = 0;
 
+export interface ClusterSummary {
+  state: string;
+  slotsOk: number;
+  slotsAssigned: number;
+  masters: number;
+  mastersUp: number;
+  replicas: number;
+  replicasUp: number;
+}
+
+/** CLUSTER INFO in short for the state; undefined off a cluster or when no master answered. */
+async function clusterSummary(session: RedisSession): Promise<ClusterSummary | undefined> {
+  if (session.topology.kind !== 'cluster') {
+    return undefined;
+  }
+  try {
+    const c = await session.clusterState();
+    return c && { state: c.state, slotsOk: c.slotsOk, slotsAssigned: c.slotsAssigned, masters: c.masters, mastersUp: c.mastersUp, replicas: c.replicas, replicasUp: c.replicasUp };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state's key count: the total, and on a cluster the split per master. */
+function countPatch(count: ClusterCount): { dbSize: number; nodes?: NodeCount[] } {
+  return count.nodes.length > 0 ? { dbSize: count.total, nodes: count.nodes } : { dbSize: count.total };
+}
+
 export class ConnectionManager implements Disposable {
   private readonly stateEmitter = new Emitter<ConnectionState>();
   readonly onDidChangeState = this.stateEmitter.event;
@@ -118,7 +172,9 @@ export class ConnectionManager implements Disposable {
   private current: ConnectionState = { kind: 'idle' };
   private target: RedisTarget | undefined;
   private source: TargetSource = { defaulted: false };
-  private client: Redis | undefined;
+  private client: Redis | Cluster | undefined;
+  /** The Sentinel master of the last generation, to say when a failover moved it. */
+  private lastMaster: string | undefined;
   /** The session of the connected generation; disposed as soon as that generation ends. */
   private live: RedisSession | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -153,6 +209,9 @@ export class ConnectionManager implements Disposable {
       return;
     }
     registerSecret(target.password);
+    if (isSentinelTarget(target)) {
+      registerSecret(target.sentinel.password);
+    }
     if (target.password === undefined) {
       // A lone user name is usually a password whose colon was forgotten.
       registerSecret(target.username);
@@ -206,9 +265,9 @@ export class ConnectionManager implements Disposable {
   /** Reads DBSIZE now (after a change made from the extension) instead of at the next heartbeat. */
   async refreshDbSize(): Promise<void> {
     const session = this.requireSession();
-    const dbSize = await session.dbsize();
+    const count = await session.keyCount();
     if (session === this.live) {
-      this.updateConnected({ dbSize });
+      this.updateConnected(countPatch(count));
     }
   }
 
@@ -216,18 +275,19 @@ export class ConnectionManager implements Disposable {
   async ping(): Promise<{ rttMs: number; server: ServerInfo; target: Endpoint }> {
     const session = this.requireSession();
     const rttMs = await session.ping();
-    const dbSize = await session.dbsize();
+    const count = await session.keyCount();
     if (session === this.live) {
       this.markAnswering();
-      this.updateConnected({ rttMs, dbSize });
+      this.updateConnected({ rttMs, ...countPatch(count) });
     }
     return { rttMs, server: session.server, target: session.endpoint };
   }
 
-  private startSession(client: Redis, clientName: string, target: RedisTarget, server: ServerInfo): RedisSession {
+  private startSession(client: Redis | Cluster, clientName: string, target: RedisTarget, server: ServerInfo, topology: Topology): RedisSession {
     this.endSession();
     const session = new RedisSession({
       client,
+      topology,
       clientName,
       endpoint: endpointOf(target),
       server,
@@ -264,47 +324,63 @@ export class ConnectionManager implements Disposable {
     try {
       clientCounter += 1;
       const clientName = `nova-redis-${process.pid}-${clientCounter}`;
-      const opened = await openConnection(target, {
+      const opened = await openTarget(target, {
         connectTimeoutMs: this.options.connectTimeoutMs,
         commandTimeoutMs: this.options.commandTimeoutMs,
         clientName,
+        forceStandalone: this.options.forceStandalone?.() ?? false,
+        natMap: parseNatMap(this.options.natMap?.()),
       });
+      const client = opened.kind === 'cluster' ? opened.cluster : opened.client;
       if (epoch !== this.epoch || this.disposed) {
-        opened.client.disconnect();
+        client.disconnect();
         return;
       }
-      this.client = opened.client;
-      opened.client.once('close', () => this.onClose(opened.client));
-      let dbSize: number | undefined;
-      let rttMs = 0;
-      try {
-        const start = process.hrtime.bigint();
-        dbSize = await opened.client.dbsize();
-        rttMs = Number(process.hrtime.bigint() - start) / 1e6;
-      } catch {
-        dbSize = undefined;
-      }
-      if (epoch !== this.epoch || this.client !== opened.client) {
-        return;
-      }
+      this.client = client;
+      client.once(opened.kind === 'cluster' ? 'end' : 'close', () => this.onClose(client));
+      const topology: Topology = opened.kind === 'cluster' ? { kind: 'cluster', cluster: opened.cluster } : opened.kind === 'sentinel' ? { kind: 'sentinel', master: opened.master } : { kind: 'standalone' };
       this.attempt = 0;
       this.generation += 1;
       this.missedHeartbeats = 0;
       this.lastDbSizeAt = Date.now();
-      this.startSession(opened.client, clientName, target, opened.server);
+      const session = this.startSession(client, clientName, target, opened.server, topology);
+      let count: { total: number; nodes: NodeCount[] } | undefined;
+      let rttMs = 0;
+      try {
+        const start = process.hrtime.bigint();
+        count = await session.keyCount();
+        rttMs = Number(process.hrtime.bigint() - start) / 1e6;
+      } catch {
+        count = undefined;
+      }
+      const cluster = await clusterSummary(session);
+      if (epoch !== this.epoch || this.client !== client) {
+        return;
+      }
       if (opened.authNotNeeded) {
         this.log('warn', 'A password is set in REDIS_URL but the server does not require one.');
       }
+      const master = opened.kind === 'sentinel' ? opened.master.address : undefined;
+      const previousMaster = master !== undefined && this.lastMaster !== undefined && this.lastMaster !== master ? this.lastMaster : undefined;
+      if (previousMaster) {
+        this.log('warn', `The Sentinels moved the master from ${previousMaster} to ${master}.`);
+      }
+      this.lastMaster = master;
       this.setState({
         kind: 'connected',
         target: endpointOf(target),
         source: this.source,
         server: opened.server,
         rttMs,
-        dbSize,
+        dbSize: count?.total,
         authNotNeeded: opened.authNotNeeded,
         stalledSinceMs: undefined,
         generation: this.generation,
+        topology: topology.kind,
+        ...(master === undefined ? {} : { master }),
+        ...(previousMaster === undefined ? {} : { previousMaster }),
+        ...(opened.kind === 'cluster' && count ? { nodes: count.nodes } : {}),
+        ...(cluster ? { cluster } : {}),
       });
       this.scheduleHeartbeat();
     } catch (err) {
@@ -331,7 +407,7 @@ export class ConnectionManager implements Disposable {
     }, retryInMs);
   }
 
-  private onClose(client: Redis): void {
+  private onClose(client: Redis | Cluster): void {
     if (client !== this.client || this.disposed) {
       return;
     }
@@ -371,7 +447,8 @@ export class ConnectionManager implements Disposable {
    */
   private async heartbeat(epoch: number): Promise<void> {
     const client = this.client;
-    if (!client || epoch !== this.epoch) {
+    const session = this.live;
+    if (!client || !session || epoch !== this.epoch) {
       return;
     }
     const sentAt = Date.now();
@@ -384,17 +461,18 @@ export class ConnectionManager implements Disposable {
     }, stallAfterMs);
     try {
       const start = process.hrtime.bigint();
-      const dbSize = readDbSize ? await client.dbsize() : undefined;
+      const count = readDbSize ? await session.keyCount() : undefined;
       if (!readDbSize) {
-        await client.ping();
+        await session.ping();
       }
       const rttMs = Number(process.hrtime.bigint() - start) / 1e6;
       this.missedHeartbeats = 0;
+      const cluster = await clusterSummary(session);
       if (client === this.client) {
         this.markAnswering();
-        if (readDbSize) {
+        if (count) {
           this.lastDbSizeAt = sentAt;
-          this.updateConnected({ rttMs, dbSize });
+          this.updateConnected({ rttMs, ...countPatch(count), ...(cluster ? { cluster } : {}) });
         }
       }
     } catch (err) {
@@ -442,7 +520,7 @@ export class ConnectionManager implements Disposable {
     }
   }
 
-  private updateConnected(patch: { rttMs?: number; dbSize?: number; stalledSinceMs?: number | undefined }): void {
+  private updateConnected(patch: { rttMs?: number; dbSize?: number; nodes?: NodeCount[]; cluster?: ClusterSummary; stalledSinceMs?: number | undefined }): void {
     const s = this.current;
     if (s.kind !== 'connected') {
       return;

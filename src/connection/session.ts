@@ -10,7 +10,25 @@
  *   new session. A write that was sent but not answered is OUTCOME_UNKNOWN, and only then.
  */
 import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
 import type { ServerInfo, Capabilities } from '../redis/capabilities';
+import {
+  clusterCountFolder,
+  clusterDbsize,
+  clusterDeleteFolder,
+  clusterDeleteKeys,
+  clusterFlush,
+  masterNodes,
+  nodeForKey,
+  readClusterState,
+  type ClusterBulkResult,
+  type ClusterCount,
+  type ClusterState,
+  type MasterNode,
+  type NodeFlushResult,
+} from '../redis/cluster';
+import { clusterKeySource } from '../redis/keySource';
+import type { SentinelMaster } from '../redis/sentinel';
 import { toNovaError } from '../redis/connect';
 import { NovaError, isNovaError } from '../redis/errors';
 import { ExplorerModel, type ExplorerOptions } from '../redis/explorerModel';
@@ -52,8 +70,18 @@ export type KeysChange =
   /** The whole DB changed (FLUSHDB). */
   | { kind: 'db' };
 
+/** What the session is connected to, beyond one plain server. */
+export type Topology =
+  | { kind: 'standalone' }
+  /** A master found through Sentinels; `address` is where this generation landed. */
+  | { kind: 'sentinel'; master: SentinelMaster }
+  /** A Redis Cluster: key-less reads fan out to every master, writes are grouped by slot. */
+  | { kind: 'cluster'; cluster: Cluster };
+
 export interface SessionOptions {
-  client: Redis;
+  /** The connection; for a cluster, ioredis's Cluster (then `topology` holds it). */
+  client: Redis | Cluster;
+  topology?: Topology;
   /** CLIENT SETNAME of the connection: a flush checks on the server that it is really on the DB. */
   clientName: string;
   endpoint: Endpoint;
@@ -73,7 +101,9 @@ function unconfirmed(err: NovaError): boolean {
 export class RedisSession implements Disposable {
   private readonly changes = new Emitter<KeysChange>();
   readonly onDidChangeKeys = this.changes.event;
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
+  private readonly cluster: Cluster | undefined;
+  readonly topology: Topology;
   /** Weak: a view that let its explorer go (refresh, new filter) must not have it kept alive here. */
   private explorers = new Set<WeakRef<ExplorerModel>>();
   private readonly values = new WeakSet<ValueSession>();
@@ -87,6 +117,8 @@ export class RedisSession implements Disposable {
 
   constructor(private readonly options: SessionOptions) {
     this.client = options.client;
+    this.topology = options.topology ?? { kind: 'standalone' };
+    this.cluster = this.topology.kind === 'cluster' ? this.topology.cluster : undefined;
     this.clientName = options.clientName;
     this.endpoint = options.endpoint;
     this.server = options.server;
@@ -116,7 +148,7 @@ export class RedisSession implements Disposable {
   /** A key explorer on this session; it is disposed with the session. */
   createExplorer(options: Omit<ExplorerOptions, 'timeoutMs'> = {}): ExplorerModel {
     this.live();
-    const model = new ExplorerModel(this.client, this.caps, { ...options, timeoutMs: this.commandTimeoutMs });
+    const model = new ExplorerModel(this.cluster ? clusterKeySource(this.cluster, this.caps) : this.one(), this.caps, { ...options, timeoutMs: this.commandTimeoutMs });
     this.explorers = new Set([...this.explorers].filter((ref) => ref.deref() !== undefined));
     this.explorers.add(new WeakRef(model));
     return model;
@@ -124,7 +156,7 @@ export class RedisSession implements Disposable {
 
   /** Opens a value (first page or preview). Its later pages are read through `loadMoreValue` on this session. */
   async openValue(key: Buffer, options: ValueReadOptions = {}): Promise<ValueSession> {
-    const value = await this.read(() => ValueSession.open(this.client, this.caps, key, options));
+    const value = await this.read(() => ValueSession.open(this.nodeOf(key), this.caps, key, options));
     this.values.add(value);
     return value;
   }
@@ -135,12 +167,16 @@ export class RedisSession implements Disposable {
     if (!this.values.has(value)) {
       throw new NovaError('SESSION_ENDED', 'the value was opened on another connection');
     }
-    await this.read(() => value.loadMore(this.client));
+    await this.read(() => value.loadMore(this.nodeOf(value.key)));
   }
 
   /** INFO, whole (no section: what every version since 2.x answers) or one section. */
   info(section?: string): Promise<string> {
-    return this.read(() => (section === undefined ? this.client.info() : this.client.info(section)));
+    // On a cluster: the first master's, the cluster's own state comes from clusterState().
+    return this.read(() => {
+      const node = this.cluster ? this.firstMaster().client : this.one();
+      return section === undefined ? node.info() : node.info(section);
+    });
   }
 
   /** PING; resolves to the round trip in milliseconds. */
@@ -152,18 +188,45 @@ export class RedisSession implements Disposable {
     });
   }
 
-  dbsize(): Promise<number> {
-    return this.read(() => this.client.dbsize());
+  /** DBSIZE; on a cluster the sum over the masters that answered. */
+  async dbsize(): Promise<number> {
+    return (await this.keyCount()).total;
+  }
+
+  /** DBSIZE with, on a cluster, the split per master (a master that did not answer is named). */
+  keyCount(): Promise<ClusterCount> {
+    return this.read(async () => {
+      if (this.cluster) {
+        return clusterDbsize(masterNodes(this.cluster), this.commandTimeoutMs);
+      }
+      return { total: await this.one().dbsize(), complete: true, nodes: [] };
+    });
+  }
+
+  /** CLUSTER INFO and CLUSTER NODES, from one master; undefined when not on a cluster. */
+  clusterState(): Promise<ClusterState | undefined> {
+    return this.read(async () => {
+      if (!this.cluster) {
+        return undefined;
+      }
+      const first = this.firstMaster();
+      return readClusterState(first.client, first.address, this.commandTimeoutMs);
+    });
+  }
+
+  /** The masters of a cluster (empty on one server), for confirmations that name each one. */
+  masters(): MasterNode[] {
+    return this.cluster ? masterNodes(this.cluster) : [];
   }
 
   /** PTTL in ms: -1 without expiry, -2 when the key does not exist. */
   pttl(key: Buffer): Promise<number> {
-    return this.read(() => this.client.pttl(key));
+    return this.read(() => this.nodeOf(key).pttl(key));
   }
 
   /** How many keys `deleteFolder` would delete, for its confirmation. */
   countFolder(prefix: Buffer, delimiter: string, options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<CountResult> {
-    return this.read(() => countFolder(this.client, prefix, delimiter, options));
+    return this.read(() => (this.cluster ? clusterCountFolder(masterNodes(this.cluster), prefix, delimiter, options) : countFolder(this.one(), prefix, delimiter, options)));
   }
 
   // Writes
@@ -171,14 +234,14 @@ export class RedisSession implements Disposable {
   /** Sets the TTL in seconds; resolves to the new PTTL. */
   setTtl(key: Buffer, seconds: number): Promise<number> {
     return this.write(
-      (readOnly) => setTtl(this.client, key, seconds, { readOnly }),
+      (readOnly) => setTtl(this.nodeOf(key), key, seconds, { readOnly }),
       () => ({ kind: 'keys', keys: [key], deleted: false }),
     );
   }
 
   persist(key: Buffer): Promise<PersistResult> {
     return this.write(
-      (readOnly) => persist(this.client, key, { readOnly }),
+      (readOnly) => persist(this.nodeOf(key), key, { readOnly }),
       () => ({ kind: 'keys', keys: [key], deleted: false }),
     );
   }
@@ -186,29 +249,63 @@ export class RedisSession implements Disposable {
   deleteKeys(keys: readonly Buffer[], options: Omit<BulkOptions, 'readOnly'> = {}): Promise<BulkResult> {
     const copy = [...keys];
     return this.write(
-      (readOnly) => deleteKeys(this.client, this.caps, copy, { ...options, readOnly }),
+      (readOnly) => (this.cluster ? clusterDeleteKeys(this.cluster, this.caps, copy, { ...options, readOnly }) : deleteKeys(this.one(), this.caps, copy, { ...options, readOnly })),
       (confirmed) => ({ kind: 'keys', keys: copy, deleted: confirmed !== undefined && !confirmed.cancelled }),
     );
   }
 
   /** Deletes the keys under a folder; `delimiter` is the one the folder was listed with. */
-  deleteFolder(prefix: Buffer, delimiter: string, options: Omit<BulkOptions, 'readOnly' | 'onDelete'> = {}): Promise<BulkResult> {
+  async deleteFolder(prefix: Buffer, delimiter: string, options: Omit<BulkOptions, 'readOnly' | 'onDelete'> = {}): Promise<BulkResult> {
     // It scans before it deletes: a failure before the first DEL left everything in place.
     let sent = false;
-    return this.write(
-      (readOnly) => deleteFolder(this.client, this.caps, prefix, delimiter, { ...options, readOnly, onDelete: () => (sent = true) }),
+    const onDelete = (): void => {
+      sent = true;
+    };
+    const cluster = this.cluster;
+    const result = await this.write<BulkResult | ClusterBulkResult>(
+      (readOnly) =>
+        cluster
+          ? clusterDeleteFolder(cluster, masterNodes(cluster), this.caps, prefix, delimiter, { ...options, readOnly, onDelete })
+          : deleteFolder(this.one(), this.caps, prefix, delimiter, { ...options, readOnly, onDelete }),
       () => ({ kind: 'folder', prefix: Buffer.concat([prefix, Buffer.from(delimiter, 'utf8')]), delimiter }),
       () => sent,
+    );
+    // The other masters' keys are gone (and announced); the one that failed is named.
+    const failed = 'nodes' in result ? result.nodes.find((n) => n.error)?.error : undefined;
+    if (failed) {
+      throw failed;
+    }
+    return result;
+  }
+
+  /** FLUSHDB on every master of the cluster, each checked as on one server; a result per master. */
+  async flushCluster(): Promise<NodeFlushResult[]> {
+    const cluster = this.cluster;
+    if (!cluster) {
+      throw new NovaError('UNSUPPORTED', 'not a cluster');
+    }
+    return this.write(
+      (readOnly) => clusterFlush(masterNodes(cluster), this.caps, this.db, this.clientName, { readOnly }),
+      () => ({ kind: 'db' }),
     );
   }
 
   /** FLUSHDB of this session's DB, after checking on the server that the connection is on it. */
   async flush(): Promise<FlushResult> {
+    if (this.cluster) {
+      // Every master, each with its own check; the total, or the first master that failed.
+      const results = await this.flushCluster();
+      const failed = results.find((r) => r.error)?.error;
+      if (failed) {
+        throw failed;
+      }
+      return { db: this.db, keysBefore: results.reduce((n, r) => n + (r.keysBefore ?? 0), 0) };
+    }
     this.refuseWrite();
     // The check only reads: if it fails, nothing was flushed and the caller hears so, not "unknown".
-    await this.read(() => verifyConnectionDb(this.client, this.db, this.clientName));
+    await this.read(() => verifyConnectionDb(this.one(), this.db, this.clientName));
     return this.write(
-      (readOnly) => flushVerified(this.client, this.db, { readOnly }),
+      (readOnly) => flushVerified(this.one(), this.db, { readOnly }),
       () => ({ kind: 'db' }),
     );
   }
@@ -223,6 +320,27 @@ export class RedisSession implements Disposable {
     }
     this.explorers.clear();
     this.changes.dispose();
+  }
+
+  /** The one-server connection; on a cluster every operation goes through a master instead. */
+  private one(): Redis {
+    if (this.cluster) {
+      throw new NovaError('UNSUPPORTED', 'a key-less one-server operation on a cluster');
+    }
+    return this.client as Redis;
+  }
+
+  /** The connection that serves `key`: the one server, or the cluster master that owns its slot. */
+  private nodeOf(key: Buffer): Redis {
+    return this.cluster ? nodeForKey(this.cluster, key) : this.one();
+  }
+
+  private firstMaster(): MasterNode {
+    const first = this.cluster ? masterNodes(this.cluster)[0] : undefined;
+    if (!first) {
+      throw new NovaError('CLUSTER_NODE_FAILED', 'no master is known', { address: '', cause: 'UNKNOWN' });
+    }
+    return first;
   }
 
   /** SESSION_ENDED once disposed, or once the client can no longer send (its close is being handled). */

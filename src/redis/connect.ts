@@ -6,6 +6,7 @@
 import Redis from 'ioredis';
 import { NovaError, classifyError, isNovaError, toNovaError, type ErrorPhase } from './errors';
 import { serverInfoFromInfo, type ServerInfo } from './capabilities';
+import { sentinelClientOptions } from './sentinel';
 import type { RedisTarget } from './url';
 
 // The engine modules import the mapping from here; it lives next to the codes.
@@ -46,6 +47,7 @@ export function baseClientOptions(target: RedisTarget, o: Pick<ConnectOptions, '
     connectTimeout: o.connectTimeoutMs,
     commandTimeout: o.commandTimeoutMs,
     keepAlive: 10_000,
+    ...sentinelClientOptions(target, o),
   };
 }
 

@@ -47,6 +47,18 @@ export type ErrorCode =
   /** A destructive command's reply never came (timeout, dropped connection): it may or may not have run. */
   | 'OUTCOME_UNKNOWN'
   | 'CANCELLED'
+  /** A DB other than 0 against a Redis Cluster, which has only DB 0 (Valkey 9+ excepted). */
+  | 'CLUSTER_DB'
+  /** Nodes the cluster announces cannot be reached from here (Docker, NAT): `nova.cluster.natMap`. */
+  | 'CLUSTER_UNREACHABLE'
+  /** One master failed during an operation that spans every master; args.address names it. */
+  | 'CLUSTER_NODE_FAILED'
+  /** The `nova.cluster.natMap` setting has an entry that is not `host:port` → `host:port`. */
+  | 'NAT_MAP_INVALID'
+  /** The Sentinels named no master for the service, or the node they named is not a master. */
+  | 'SENTINEL_NO_MASTER'
+  /** The Sentinels require a password (`?sentinel_password=`) that is missing or wrong. */
+  | 'SENTINEL_AUTH'
   | 'UNSUPPORTED'
   | 'UNKNOWN';
 

@@ -18,14 +18,14 @@
  */
 import type Redis from 'ioredis';
 import type { Capabilities } from './capabilities';
-import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from './deadline';
 import { toNovaError } from './connect';
 import { NovaError, isNovaError } from './errors';
 import { globMatch, matchesEverything } from './glob';
 import { KeyIndex, ROOT_FOLDER, type ChildListing } from './keyIndex';
-import { fetchKeyMeta, fetchMemoryUsage, type KeyMeta, type KeyType } from './keyMeta';
+import type { KeyMeta, KeyType } from './keyMeta';
 import { bytesId, displayName } from './keyName';
-import { KeyScanner, cursorFraction, type ScanPage } from './scan';
+import { isKeySource, serverKeySource, type KeyCursor, type KeySource, type SourcePage } from './keySource';
 
 /** Folders walked at most for one completion: each walk is a pass over the index's columns. */
 const MAX_WALK = 32;
@@ -160,7 +160,8 @@ export class ExplorerModel {
   private readonly delimiter: string | null;
   private readonly filtered: boolean;
   private index: KeyIndex;
-  private scanner: KeyScanner;
+  private scanner: KeyCursor;
+  private readonly source: KeySource;
   private readonly meta = new Map<number, KeyMeta>();
   private readonly limits = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
@@ -174,11 +175,9 @@ export class ExplorerModel {
   private lastError: NovaError | undefined;
   private disposed = false;
 
-  constructor(
-    private readonly client: Redis,
-    private readonly caps: Capabilities,
-    options: ExplorerOptions = {},
-  ) {
+  /** `from`: one server's connection, or a KeySource (a cluster's masters). */
+  constructor(from: Redis | KeySource, caps: Capabilities, options: ExplorerOptions = {}) {
+    this.source = isKeySource(from) ? from : serverKeySource(from, caps);
     this.opts = {
       pageSize: options.pageSize ?? DEFAULTS.pageSize,
       scanCount: options.scanCount,
@@ -238,7 +237,10 @@ export class ExplorerModel {
       if (isNovaError(err, 'CANCELLED') && started !== this.generation) {
         return this.children(parent);
       }
-      throw err;
+      // One cluster master failed: list the others' keys; `status.error` names the master.
+      if (!isNovaError(err, 'CLUSTER_NODE_FAILED')) {
+        throw err;
+      }
     }
     const gen = this.generation;
     const folder = parent ? this.index.folderByPrefix(parent.prefix) : ROOT_FOLDER;
@@ -269,7 +271,13 @@ export class ExplorerModel {
         const f = parent ? this.index.folderByPrefix(parent.prefix) : ROOT_FOLDER;
         return f < 0 ? 0 : this.index.liveChildFolders(f).length + this.index.folderDirect(f);
       };
-      await this.scanUntil(() => known() >= limit, this.opts.loadMoreBudgetMs);
+      try {
+        await this.scanUntil(() => known() >= limit, this.opts.loadMoreBudgetMs);
+      } catch (err) {
+        if (!isNovaError(err, 'CLUSTER_NODE_FAILED')) {
+          throw err;
+        }
+      }
     }
     this.emit();
   }
@@ -354,7 +362,7 @@ export class ExplorerModel {
 
   /** MEMORY USAGE for a tooltip; undefined where the server has no such command (nothing is sent). */
   memoryUsage(node: KeyNode): Promise<number | null | undefined> {
-    return fetchMemoryUsage(this.client, this.caps, node.key, { timeoutMs: this.opts.timeoutMs });
+    return this.source.memoryUsage(node.key, { timeoutMs: this.opts.timeoutMs });
   }
 
   /** Bytes held by the index's arrays (the benchmark reports heap growth too). */
@@ -409,8 +417,8 @@ export class ExplorerModel {
     return new NovaError('SESSION_ENDED', 'the explorer was disposed');
   }
 
-  private newScanner(): KeyScanner {
-    return new KeyScanner(this.client, this.caps, {
+  private newScanner(): KeyCursor {
+    return this.source.cursor({
       match: this.opts.match,
       type: this.opts.type,
       count: this.opts.scanCount,
@@ -435,7 +443,7 @@ export class ExplorerModel {
       return undefined;
     }
     if (this.filtered) {
-      return cursorFraction(this.scanner.position, this.dbsize);
+      return this.scanner.fraction(this.dbsize);
     }
     return Math.min(1, this.index.size / this.dbsize);
   }
@@ -485,7 +493,7 @@ export class ExplorerModel {
   private async fetchDbsize(): Promise<number | undefined> {
     const gen = this.generation;
     try {
-      const n = await withDeadline(this.client.dbsize(), this.opts.timeoutMs);
+      const n = await this.source.dbsize(this.opts.timeoutMs);
       if (gen === this.generation) {
         this.dbsize = n;
       }
@@ -503,13 +511,13 @@ export class ExplorerModel {
     return run;
   }
 
-  private scanPage(prefetch: boolean, signal?: AbortSignal, count?: number): Promise<ScanPage> {
+  private scanPage(prefetch: boolean, signal?: AbortSignal, count?: number): Promise<SourcePage> {
     const gen = this.generation;
     return this.exclusive(async () => {
       if (gen !== this.generation) {
         throw new NovaError('CANCELLED', 'explorer was refreshed');
       }
-      let page: ScanPage;
+      let page: SourcePage;
       try {
         page = await this.scanner.next({ prefetch, signal, count });
       } catch (err) {
@@ -525,8 +533,10 @@ export class ExplorerModel {
       }
       const index = this.index;
       index.addAll(page.keys);
-      if (this.lastError) {
-        this.lastError = undefined;
+      // A cluster master that failed while the others answered: their keys are in, its error shows.
+      const failed = page.failed?.[0]?.error;
+      if (failed || this.lastError) {
+        this.lastError = failed;
         this.emit();
       }
       if (page.done && !this.complete) {
@@ -588,9 +598,9 @@ export class ExplorerModel {
   /** Fetches metadata for the given keys; returns true if some of them left the index. */
   private async loadMeta(ids: number[], gen: number): Promise<boolean> {
     const keys = ids.map((id) => this.index.keyBytes(id));
-    let metas: (KeyMeta | null)[];
+    let metas: (KeyMeta | null | undefined)[];
     try {
-      metas = await fetchKeyMeta(this.client, this.caps, keys, { timeoutMs: this.opts.timeoutMs, now: this.opts.now });
+      metas = await this.source.meta(keys, { timeoutMs: this.opts.timeoutMs, now: this.opts.now });
     } catch (err) {
       const e = toNovaError(err);
       if (gen === this.generation) {
@@ -605,6 +615,10 @@ export class ExplorerModel {
     ids.forEach((id, i) => {
       const m = metas[i];
       this.meta.delete(id);
+      if (m === undefined) {
+        // Its cluster master did not answer: the key stays, shown without metadata.
+        return;
+      }
       if (m === null || (this.opts.type !== undefined && m.type !== this.opts.type)) {
         removed = this.index.remove(id) || removed;
       } else {

@@ -124,14 +124,22 @@ function deleteBatch(client: Redis, caps: Capabilities, keys: Buffer[]): Promise
  * Deletes exactly these keys (raw bytes), with UNLINK where the server has it, else DEL, in batches.
  * Returns how many existed and were deleted; keys already gone simply do not count.
  */
-export async function deleteKeys(client: Redis, caps: Capabilities, keys: readonly Buffer[], options: BulkOptions): Promise<BulkResult> {
+export function deleteKeys(client: Redis, caps: Capabilities, keys: readonly Buffer[], options: BulkOptions): Promise<BulkResult> {
+  return deleteInBatches(keys, options, (batch) => deleteBatch(client, caps, batch));
+}
+
+/**
+ * The batching, progress and cancellation of `deleteKeys`, around a function that deletes one
+ * batch and returns how many keys it removed (a cluster splits each batch by slot).
+ */
+export async function deleteInBatches(keys: readonly Buffer[], options: BulkOptions, deleteOne: (batch: Buffer[]) => Promise<number>): Promise<BulkResult> {
   guardWrite(options.readOnly);
   let deleted = 0;
   for (let i = 0; i < keys.length; i += DELETE_BATCH) {
     if (options.signal?.aborted) {
       return { deleted, cancelled: true };
     }
-    deleted += await deleteBatch(client, caps, keys.slice(i, i + DELETE_BATCH));
+    deleted += await deleteOne(keys.slice(i, i + DELETE_BATCH));
     options.onProgress?.({ done: deleted, scanned: Math.min(i + DELETE_BATCH, keys.length) });
   }
   return { deleted, cancelled: false };
@@ -192,7 +200,7 @@ function delimiterAt(key: Uint8Array, at: number, delimiter: Uint8Array): boolea
   return true;
 }
 
-function delimiterBytes(delimiter: string | Uint8Array): Buffer {
+export function delimiterBytes(delimiter: string | Uint8Array): Buffer {
   const d = typeof delimiter === 'string' ? Buffer.from(delimiter, 'utf8') : Buffer.from(delimiter);
   if (d.length === 0) {
     // Without a delimiter there are no folders; deleting "everything under" a prefix is not this operation.

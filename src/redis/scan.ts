@@ -239,6 +239,11 @@ export class KeyScanner {
     return this.cursor;
   }
 
+  /** Share of the keyspace visited so far (see cursorFraction). */
+  fraction(totalKeys: number): number | undefined {
+    return cursorFraction(this.cursor, totalKeys);
+  }
+
   private send(cursor: string, count?: number): void {
     const n = count ?? this.options.count ?? this.pacer.next;
     const args = scanArguments(this.caps, { ...this.options, count: n });

@@ -10,6 +10,7 @@
  * No thrown error carries any text taken from the URL: it may hold a password.
  */
 import { NovaError } from './errors';
+import { SENTINEL_SCHEME, isSentinelTarget, parseSentinelUrl, redactedSentinelUrl } from './sentinelUrl';
 
 export const NOVA_DEFAULT_URL = 'redis://localhost:6379/1';
 /** Redis accepts any non-negative 32-bit index if configured with that many databases. */
@@ -196,6 +197,9 @@ function checkDb(db: number): number {
  * whose message, detail and args never hold any part of the URL.
  */
 export function parseRedisUrl(raw: string): RedisTarget {
+  if (raw.startsWith(SENTINEL_SCHEME)) {
+    return parseSentinelUrl(raw);
+  }
   // redis-py (since 4.4) checks the prefix on the raw text: case, leading spaces and all.
   if (raw.startsWith('unix://')) {
     throw new NovaError('URL_SCHEME', 'unix sockets are not supported', { scheme: 'unix' });
@@ -347,11 +351,16 @@ export function hostPort(t: Pick<RedisTarget, 'host' | 'port'>): string {
  * often than an ACL user.
  */
 export function redactedUrl(t: RedisTarget): string {
-  let auth = '';
-  if (t.password !== undefined) {
-    auth = `${t.username ? encodeURIComponent(t.username) : ''}:***@`;
-  } else if (t.username) {
-    auth = '***@';
+  if (isSentinelTarget(t)) {
+    return redactedSentinelUrl(t);
   }
-  return `${t.tls ? 'rediss' : 'redis'}://${auth}${hostPort(t)}/${t.db}`;
+  return `${t.tls ? 'rediss' : 'redis'}://${redactedAuth(t)}${hostPort(t)}/${t.db}`;
+}
+
+/** The `user:***@` part of a shown URL. */
+export function redactedAuth(t: Pick<RedisTarget, 'username' | 'password'>): string {
+  if (t.password !== undefined) {
+    return `${t.username ? encodeURIComponent(t.username) : ''}:***@`;
+  }
+  return t.username ? '***@' : '';
 }

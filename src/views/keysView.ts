@@ -289,7 +289,13 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       return [];
     }
     try {
-      return await model.children(element);
+      const children: KeysElement[] = await model.children(element);
+      // A cluster master that failed: the others' keys are listed, and the root says which one is missing.
+      const failed = model.status.error;
+      if (!element && isNovaError(failed, 'CLUSTER_NODE_FAILED')) {
+        return [{ kind: 'error', id: 'error:cluster-node', error: failed }, ...children];
+      }
+      return children;
     } catch (err) {
       if (isNovaError(err, 'CANCELLED')) {
         // A refresh started over while this level was loading; the new listing follows.

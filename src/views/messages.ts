@@ -171,6 +171,36 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
       };
     case 'CANCELLED':
       return { message: vscode.l10n.t('Cancelled.'), hint: '' };
+    case 'CLUSTER_DB':
+      return {
+        message: vscode.l10n.t('REDIS_URL in {0} asks for database {1}, but {2} is a Redis Cluster, which has only database 0.', file, str(error.args, 'db'), where),
+        hint: vscode.l10n.t('Remove the DB index from REDIS_URL (or write /0): every key of a cluster is in DB 0. Valkey 9 and later allow numbered databases in cluster mode.'),
+      };
+    case 'CLUSTER_UNREACHABLE':
+      return {
+        message: vscode.l10n.t('The cluster announces nodes that cannot be reached from here: {0}.', str(error.args, 'addresses')),
+        hint: vscode.l10n.t('This happens when the cluster runs in Docker or behind NAT. Map each announced address to one you can reach in the "nova.cluster.natMap" setting, e.g. {0}.', '{"172.18.0.2:6379": "127.0.0.1:7001"}'),
+      };
+    case 'CLUSTER_NODE_FAILED':
+      return {
+        message: vscode.l10n.t('The cluster master {0} failed during the operation; the other masters were not affected.', str(error.args, 'address')),
+        hint: vscode.l10n.t('The cluster may be failing over to a replica. Try again in a moment; "NOVA: Show Server Info" shows the cluster state.'),
+      };
+    case 'NAT_MAP_INVALID':
+      return {
+        message: vscode.l10n.t('The "nova.cluster.natMap" setting has an entry that is not valid: {0}.', str(error.args, 'entry')),
+        hint: vscode.l10n.t('Each entry maps an announced "host:port" to a reachable "host:port".'),
+      };
+    case 'SENTINEL_NO_MASTER':
+      return {
+        message: vscode.l10n.t('The Sentinels give no usable master for the service "{0}".', str(error.args, 'name')),
+        hint: vscode.l10n.t('Check the service name in REDIS_URL (redis+sentinel://host:26379/service_name/db) against the "sentinel monitor" line of the Sentinels, and that they can reach the master.'),
+      };
+    case 'SENTINEL_AUTH':
+      return {
+        message: vscode.l10n.t('The Sentinels refused the Sentinel password, or require one.'),
+        hint: vscode.l10n.t('Put the Sentinels\' own requirepass in REDIS_URL in {0} as ?sentinel_password=… (the password before the @ is the master\'s).', file),
+      };
     case 'UNSUPPORTED':
       return {
         message: vscode.l10n.t('This server does not support that operation.'),

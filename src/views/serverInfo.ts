@@ -7,7 +7,9 @@ import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
 import { isNovaError } from '../redis/errors';
 import { serverLabel } from './statusBar';
-import { formatTtl } from './format';
+import { formatNumber, formatTtl } from './format';
+import type { RedisSession } from '../connection/session';
+import { parseReplication } from '../redis/sentinel';
 
 export class ServerInfoProvider extends DisposableBase implements vscode.TextDocumentContentProvider {
   private readonly changed = this.register(new Emitter<vscode.Uri>());
@@ -32,7 +34,8 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
       const lastSave = Number(info.get('rdb_last_save_time'));
       const rows: [string, string][] = [
         [vscode.l10n.t('Server'), label],
-        [vscode.l10n.t('Address'), vscode.l10n.t('{0}, DB {1}', hostPort(target), target.db)],
+        // Through Sentinels the target's host is the first Sentinel: show the master reached.
+        [vscode.l10n.t('Address'), vscode.l10n.t('{0}, DB {1}', session.topology.kind === 'sentinel' ? session.topology.master.address : hostPort(target), target.db)],
         [vscode.l10n.t('Operating system'), info.get('os') ?? '—'],
         [vscode.l10n.t('Mode'), info.get('redis_mode') ?? server.mode],
         [vscode.l10n.t('Uptime'), info.has('uptime_in_seconds') ? formatTtl(Number(info.get('uptime_in_seconds')) * 1000) : '—'],
@@ -53,22 +56,26 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
       for (const [k, v] of rows) {
         lines.push(`| ${k} | ${v.replace(/\|/g, '\\|')} |`);
       }
-      lines.push('', `## ${vscode.l10n.t('Keys per database')}`, '', `| ${vscode.l10n.t('DB')} | ${vscode.l10n.t('Keys')} | ${vscode.l10n.t('With expiry')} | ${vscode.l10n.t('Average TTL')} |`, '|---|---|---|---|');
-      let any = false;
-      for (const [name, value] of info) {
-        const m = /^db(\d+)$/.exec(name);
-        if (!m) {
-          continue;
+      // On a cluster INFO comes from one master: the Cluster section has the keys of each.
+      if (session.topology.kind !== 'cluster') {
+        lines.push('', `## ${vscode.l10n.t('Keys per database')}`, '', `| ${vscode.l10n.t('DB')} | ${vscode.l10n.t('Keys')} | ${vscode.l10n.t('With expiry')} | ${vscode.l10n.t('Average TTL')} |`, '|---|---|---|---|');
+        let any = false;
+        for (const [name, value] of info) {
+          const m = /^db(\d+)$/.exec(name);
+          if (!m) {
+            continue;
+          }
+          any = true;
+          const fields = new Map(value.split(',').map((kv) => kv.split('=') as [string, string]));
+          const avgMs = Number(fields.get('avg_ttl') ?? 0);
+          const marker = Number(m[1]) === target.db ? ` ← ${vscode.l10n.t('configured')}` : '';
+          lines.push(`| ${m[1]}${marker} | ${fields.get('keys') ?? '0'} | ${fields.get('expires') ?? '0'} | ${avgMs > 0 ? formatTtl(avgMs) : '—'} |`);
         }
-        any = true;
-        const fields = new Map(value.split(',').map((kv) => kv.split('=') as [string, string]));
-        const avgMs = Number(fields.get('avg_ttl') ?? 0);
-        const marker = Number(m[1]) === target.db ? ` ← ${vscode.l10n.t('configured')}` : '';
-        lines.push(`| ${m[1]}${marker} | ${fields.get('keys') ?? '0'} | ${fields.get('expires') ?? '0'} | ${avgMs > 0 ? formatTtl(avgMs) : '—'} |`);
+        if (!any) {
+          lines.push(`| — | 0 | 0 | — |`);
+        }
       }
-      if (!any) {
-        lines.push(`| — | 0 | 0 | — |`);
-      }
+      lines.push(...(await topologySection(session)));
       lines.push('', `_${vscode.l10n.t('Read-only summary of INFO, taken {0}.', new Date().toLocaleTimeString(vscode.env.language))}_`, '');
       return lines.join('\n');
     } catch (err) {
@@ -76,4 +83,54 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
       return `# ${vscode.l10n.t('Redis server')}\n\n${text.message}\n\n${text.hint}\n`;
     }
   }
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+function slotRanges(ranges: [number, number][]): string {
+  return ranges.length === 0 ? '—' : ranges.map(([a, b]) => (a === b ? String(a) : `${a}-${b}`)).join(', ');
+}
+
+/** The cluster (state, nodes, roles, slot ranges, keys per master), or the replication of one master. */
+async function topologySection(session: RedisSession): Promise<string[]> {
+  const lines: string[] = [];
+  if (session.topology.kind === 'cluster') {
+    const [state, count] = await Promise.all([session.clusterState(), session.keyCount()]);
+    if (!state) {
+      return lines;
+    }
+    lines.push('', `## ${vscode.l10n.t('Cluster')}`, '', `| ${vscode.l10n.t('Property')} | ${vscode.l10n.t('Value')} |`, '|---|---|');
+    lines.push(`| ${vscode.l10n.t('Cluster state')} | ${cell(state.state)} |`);
+    lines.push(`| ${vscode.l10n.t('Slots served')} | ${formatNumber(state.slotsOk)} / ${formatNumber(16384)} |`);
+    lines.push(`| ${vscode.l10n.t('Masters up')} | ${state.mastersUp} / ${state.masters} |`);
+    lines.push(`| ${vscode.l10n.t('Replicas up')} | ${state.replicasUp} / ${state.replicas} |`);
+    lines.push(`| ${vscode.l10n.t('Keys (sum of the masters)')} | ${formatNumber(count.total)}${count.complete ? '' : ' +'} |`);
+    lines.push('', `| ${vscode.l10n.t('Node')} | ${vscode.l10n.t('Role')} | ${vscode.l10n.t('Slots')} | ${vscode.l10n.t('Keys')} | ${vscode.l10n.t('Link')} |`, '|---|---|---|---|---|');
+    const keysOf = new Map(count.nodes.map((n) => [n.address, n.keys]));
+    for (const n of state.nodes) {
+      const master = n.masterId ? state.nodes.find((m) => m.id === n.masterId) : undefined;
+      const role = n.role === 'master' ? vscode.l10n.t('master') : master ? vscode.l10n.t('replica of {0}', master.address) : vscode.l10n.t('replica');
+      const keys = n.role === 'master' ? keysOf.get(n.address) : undefined;
+      lines.push(`| \`${n.address}\` | ${cell(role)} | ${slotRanges(n.slots)} | ${keys === undefined ? '—' : formatNumber(keys)} | ${n.up ? vscode.l10n.t('up') : vscode.l10n.t('down')} |`);
+    }
+    lines.push('', `_${vscode.l10n.t('As seen by {0}.', state.reportedBy)}_`);
+    return lines;
+  }
+  const replication = parseReplication(await session.info('replication'));
+  lines.push('', `## ${vscode.l10n.t('Replication')}`, '');
+  if (session.topology.kind === 'sentinel') {
+    lines.push(vscode.l10n.t('Master {0}, found through the Sentinels.', session.topology.master.address), '');
+  }
+  lines.push(`${vscode.l10n.t('Role')}: ${cell(replication.role || '—')}`, '');
+  if (replication.replicas.length > 0) {
+    lines.push(`| ${vscode.l10n.t('Replica')} | ${vscode.l10n.t('State')} | ${vscode.l10n.t('Lag')} |`, '|---|---|---|');
+    for (const r of replication.replicas) {
+      lines.push(`| \`${r.address}\` | ${cell(r.state)} | ${r.lagSeconds === undefined ? '—' : `${r.lagSeconds} s`} |`);
+    }
+  } else {
+    lines.push(vscode.l10n.t('No replicas.'));
+  }
+  return lines;
 }

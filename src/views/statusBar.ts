@@ -37,8 +37,15 @@ export class StatusBar extends DisposableBase {
     }
   }
 
+  /** The generation whose master change was announced, so it is said once. */
+  private announced = 0;
+
   private render(state: ConnectionState): void {
     this.tick(state.kind === 'connected' && state.stalledSinceMs !== undefined);
+    if (state.kind === 'connected' && state.previousMaster !== undefined && state.master !== undefined && state.generation !== this.announced) {
+      this.announced = state.generation;
+      this.register(vscode.window.setStatusBarMessage(vscode.l10n.t('$(arrow-swap) Redis failover: the master moved from {0} to {1}.', state.previousMaster, state.master), 15_000));
+    }
     const tip = new vscode.MarkdownString(undefined, true);
     tip.isTrusted = { enabledCommands: [Commands.ping, Commands.reconnect, Commands.openEnv, Commands.showLog, Commands.openConsole] };
     this.item.backgroundColor = undefined;
@@ -84,12 +91,35 @@ export class StatusBar extends DisposableBase {
           );
           this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
           tip.appendMarkdown(`**${escapeMd(text.message)}**\n\n${escapeMd(text.hint)}\n\n`);
+        } else if (state.topology === 'cluster') {
+          this.item.text = vscode.l10n.t('$(database) Cluster · {0} keys', count);
+        } else if (state.master !== undefined) {
+          this.item.text = vscode.l10n.t('$(database) {0}/{1} · {2} keys', state.master, state.target.db, count);
         } else {
           this.item.text = plural(n, vscode.l10n.t('$(database) DB {0} · {1} key', state.target.db, count), vscode.l10n.t('$(database) DB {0} · {1} keys', state.target.db, count));
         }
         tip.appendMarkdown(`**${vscode.l10n.t('Connected')}** — \`${endpointUrl(state.target)}\`\n\n`);
         tip.appendMarkdown(`${serverLabel(state)}\n\n`);
-        tip.appendMarkdown(`${vscode.l10n.t('Keys in DB {0}: {1} (approximate: DBSIZE counts keys that expired but were not reclaimed yet)', state.target.db, count)}\n\n`);
+        if (state.master !== undefined) {
+          tip.appendMarkdown(`${vscode.l10n.t('Master {0}, found through the Sentinels.', state.master)}\n\n`);
+        }
+        if (state.previousMaster !== undefined && state.master !== undefined) {
+          tip.appendMarkdown(`$(arrow-swap) ${vscode.l10n.t('Failover: the master moved from {0} to {1}.', state.previousMaster, state.master)}\n\n`);
+        }
+        if (state.topology === 'cluster') {
+          tip.appendMarkdown(`${vscode.l10n.t('Keys in the cluster: {0}, the sum of the masters (approximate: DBSIZE counts keys that expired but were not reclaimed yet)', count)}\n\n`);
+          for (const n of state.nodes ?? []) {
+            tip.appendMarkdown(`- \`${n.address}\`: ${n.keys === undefined ? vscode.l10n.t('no answer') : vscode.l10n.t('{0} keys', formatNumber(n.keys))}\n`);
+          }
+          const c = state.cluster;
+          if (c) {
+            tip.appendMarkdown(
+              `\n${vscode.l10n.t('Cluster state: {0}, {1} of {2} slots served, masters up {3}/{4}, replicas up {5}/{6}', c.state, formatNumber(c.slotsOk), formatNumber(16384), c.mastersUp, c.masters, c.replicasUp, c.replicas)}\n\n`,
+            );
+          }
+        } else {
+          tip.appendMarkdown(`${vscode.l10n.t('Keys in DB {0}: {1} (approximate: DBSIZE counts keys that expired but were not reclaimed yet)', state.target.db, count)}\n\n`);
+        }
         tip.appendMarkdown(`${vscode.l10n.t('Round trip: {0} ms', formatMs(state.rttMs))}\n\n`);
         tip.appendMarkdown(sourceLine());
         tip.appendMarkdown(`\n\n[${vscode.l10n.t('Ping')}](command:${Commands.ping})`);

@@ -5,7 +5,7 @@
  * passed unless the binary's version says otherwise.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,13 @@ export interface StartOptions {
   password?: string;
   /** Reuse a port (for restart tests); a free one is picked otherwise. */
   port?: number;
+  /**
+   * Lines of a config file written into the server's directory and passed first. A Sentinel needs
+   * one: it rewrites its file with what it learns, and refuses to start without a writable one.
+   */
+  config?: string[];
+  /** Run as a Sentinel (`redis-server <config> --sentinel`); `config` holds its `sentinel monitor` line. */
+  sentinel?: boolean;
 }
 
 export function redisServerBinary(): string {
@@ -101,7 +108,16 @@ export class RedisServer {
   }
 
   private buildArgs(): string[] {
-    const args = ['--port', String(this.port), '--bind', this.host, '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    const args: string[] = [];
+    if (this.options.config) {
+      const file = path.join(this.dir, 'redis.conf');
+      writeFileSync(file, this.options.config.join('\n') + '\n');
+      args.push(file);
+    }
+    if (this.options.sentinel) {
+      args.push('--sentinel');
+    }
+    args.push('--port', String(this.port), '--bind', this.host, '--save', '', '--appendonly', 'no', '--dir', this.dir);
     if (binaryAtLeast(3, 2)) {
       args.push('--protected-mode', 'no');
     }

@@ -44,6 +44,9 @@ describe('settings table', () => {
         case 'enum':
           assert.deepEqual(p.enum, [...spec.values], `${spec.key} values`);
           break;
+        case 'object':
+          assert.equal(p.type, 'object', spec.key);
+          break;
       }
     }
   });

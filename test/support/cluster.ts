@@ -1,0 +1,215 @@
+/**
+ * A real Redis Cluster for the tests: three masters with one replica each, on loopback ports, built
+ * with plain CLUSTER MEET / ADDSLOTS / REPLICATE (what Redis 3.0 has; `redis-cli --cluster` came
+ * with 5.0 and redis-trib needs Ruby). Every node is a RedisServer, so it lives in its own temporary
+ * directory and is killed on exit even when a test fails.
+ */
+import Redis from 'ioredis';
+import net from 'node:net';
+import { RedisServer, freePort, waitFor } from './redisServer';
+
+export const SLOTS = 16384;
+
+export interface ClusterOptions {
+  masters?: number;
+  /** Replicas per master (0 or 1 in practice). */
+  replicas?: number;
+  /** Extra `--name value` pairs for every node. */
+  args?: string[];
+  password?: string;
+  /** Extra pairs for one node (masters first, then replicas), given the port it will listen on. */
+  nodeArgs?: (index: number, port: number) => Promise<string[]>;
+}
+
+export interface ClusterNodeInfo {
+  id: string;
+  server: RedisServer;
+  role: 'master' | 'replica';
+  /** For a replica, the id of its master. */
+  masterId?: string;
+  /** Inclusive slot ranges a master serves. */
+  slots: [number, number][];
+}
+
+/** Gives up on a cluster that does not settle, instead of hanging the test file. */
+const SETTLE_MS = 30_000;
+
+export class TestCluster {
+  constructor(
+    readonly nodes: ClusterNodeInfo[],
+    private readonly password: string | undefined,
+  ) {}
+
+  static async start(options: ClusterOptions = {}): Promise<TestCluster> {
+    const masters = options.masters ?? 3;
+    const replicas = options.replicas ?? 1;
+    const servers: RedisServer[] = [];
+    try {
+      const total = masters * (1 + replicas);
+      for (let i = 0; i < total; i++) {
+        const port = await freeClusterPort();
+        const extra = options.nodeArgs ? await options.nodeArgs(i, port) : [];
+        servers.push(await RedisServer.start({ args: [...nodeArgs(options), ...extra], password: options.password, port }));
+      }
+      return await build(servers, masters, replicas, options.password);
+    } catch (err) {
+      await Promise.all(servers.map((s) => s.stop()));
+      throw err;
+    }
+  }
+
+  get masters(): ClusterNodeInfo[] {
+    return this.nodes.filter((n) => n.role === 'master');
+  }
+
+  get replicas(): ClusterNodeInfo[] {
+    return this.nodes.filter((n) => n.role === 'replica');
+  }
+
+  /** The seed node a client starts from. */
+  get seed(): RedisServer {
+    return this.nodes[0].server;
+  }
+
+  /** `redis://[:password@]127.0.0.1:port/db` of the seed node. */
+  url(db = 0): string {
+    return this.seed.url(db, this.password);
+  }
+
+  /** A plain client on one node (no cluster routing), for arranging and checking a node's state. */
+  admin(node: ClusterNodeInfo): Redis {
+    return node.server.admin(0);
+  }
+
+  /** An ioredis Cluster for seeding and checking data; RESP2, no CLIENT SETINFO. */
+  client(): InstanceType<typeof Redis.Cluster> {
+    return new Redis.Cluster([{ host: this.seed.host, port: this.seed.port }], {
+      redisOptions: { password: this.password, protocol: 2, disableClientInfo: true },
+    });
+  }
+
+  /** The master that serves `slot`. */
+  ownerOf(slot: number): ClusterNodeInfo {
+    const owner = this.masters.find((m) => m.slots.some(([a, b]) => slot >= a && slot <= b));
+    if (!owner) {
+      throw new Error(`no master serves slot ${slot}`);
+    }
+    return owner;
+  }
+
+  /** Runs `fn` on every master's own connection and returns the results in master order. */
+  async onMasters<T>(fn: (client: Redis, node: ClusterNodeInfo) => Promise<T>): Promise<T[]> {
+    return Promise.all(
+      this.masters.map(async (m) => {
+        const c = this.admin(m);
+        try {
+          return await fn(c, m);
+        } finally {
+          c.disconnect();
+        }
+      }),
+    );
+  }
+
+  /** Sum of every master's DBSIZE, read node by node. */
+  async totalKeys(): Promise<number> {
+    const sizes = await this.onMasters((c) => c.dbsize());
+    return sizes.reduce((a, b) => a + b, 0);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.server.stop()));
+  }
+}
+
+/** A node also listens on port + 10000 for the cluster bus (before 7.0 that offset is fixed). */
+async function freeClusterPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort();
+    if (port + 10000 <= 65535 && (await portIsFree(port + 10000))) {
+      return port;
+    }
+  }
+  throw new Error('no free port pair for a cluster node');
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+function nodeArgs(options: ClusterOptions): string[] {
+  return [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    // Short enough that a killed master is noticed within the test's watchdogs.
+    '--cluster-node-timeout',
+    '3000',
+    ...(options.args ?? []),
+  ];
+}
+
+async function build(servers: RedisServer[], masters: number, replicas: number, password: string | undefined): Promise<TestCluster> {
+  const clients = servers.map((s) => s.admin(0));
+  try {
+    const ids = await Promise.all(clients.map(async (c) => String(await c.call('CLUSTER', 'MYID').catch(() => myIdFromNodes(c)))));
+    for (let i = 1; i < clients.length; i++) {
+      await clients[i].call('CLUSTER', 'MEET', servers[0].host, String(servers[0].port));
+    }
+    const infos: ClusterNodeInfo[] = [];
+    for (let m = 0; m < masters; m++) {
+      const start = Math.floor((m * SLOTS) / masters);
+      const end = Math.floor(((m + 1) * SLOTS) / masters) - 1;
+      const slots: string[] = [];
+      for (let s = start; s <= end; s++) {
+        slots.push(String(s));
+      }
+      await clients[m].call('CLUSTER', 'ADDSLOTS', ...slots);
+      infos.push({ id: ids[m], server: servers[m], role: 'master', slots: [[start, end]] });
+    }
+    await waitFor('every node to know every other', async () => {
+      const views = await Promise.all(clients.map((c) => c.call('CLUSTER', 'NODES') as Promise<string>));
+      return views.every((v) => v.trim().split('\n').filter((l) => !/\b(handshake|noaddr)\b/.test(l)).length === servers.length);
+    }, SETTLE_MS);
+    for (let r = 0; r < masters * replicas; r++) {
+      const index = masters + r;
+      const master = r % masters;
+      await clients[index].call('CLUSTER', 'REPLICATE', ids[master]);
+      infos.push({ id: ids[index], server: servers[index], role: 'replica', masterId: ids[master], slots: [] });
+    }
+    await waitFor('cluster_state:ok on every node', async () => {
+      const states = await Promise.all(clients.map((c) => c.call('CLUSTER', 'INFO') as Promise<string>));
+      return states.every((s) => s.includes('cluster_state:ok'));
+    }, SETTLE_MS);
+    await waitFor('every replica to be in sync with its master', async () => {
+      const repl = await Promise.all(clients.slice(masters).map((c) => c.info('replication')));
+      return repl.every((text) => /master_link_status:up/.test(text));
+    }, SETTLE_MS);
+    // Each node must also see the replicas with their role, or ioredis may route to a stale view.
+    await waitFor('every node to see every replica', async () => {
+      const views = await Promise.all(clients.map((c) => c.call('CLUSTER', 'NODES') as Promise<string>));
+      return views.every((v) => (v.match(/\bslave\b/g) ?? []).length === masters * replicas);
+    }, SETTLE_MS);
+    return new TestCluster(infos, password);
+  } finally {
+    for (const c of clients) {
+      c.disconnect();
+    }
+  }
+}
+
+/** CLUSTER MYID came with 3.2; on 3.0 the id is on the `myself` line of CLUSTER NODES. */
+async function myIdFromNodes(c: Redis): Promise<string> {
+  const text = (await c.call('CLUSTER', 'NODES')) as string;
+  const line = text.split('\n').find((l) => /\bmyself\b/.test(l));
+  if (!line) {
+    throw new Error('no myself line in CLUSTER NODES');
+  }
+  return line.split(' ')[0];
+}
