@@ -6,7 +6,7 @@
  * integer is an error, never DB 0. No thrown error carries text taken from the URL.
  */
 import { NovaError } from './errors';
-import { hostPort, pyUnquote, redactedAuth, type RedisTarget } from './url';
+import { credentials, hostPort, pyUnquote, redactedAuth, type RedisTarget } from './url';
 
 export const SENTINEL_SCHEME = 'redis+sentinel://';
 const DEFAULT_SENTINEL_PORT = 26379;
@@ -113,19 +113,7 @@ export function parseSentinelUrl(raw: string): SentinelTarget {
   }
   const sentinels = addresses.split(',').map(parseAddress);
 
-  let username: string | undefined;
-  let password: string | undefined;
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
-    const pass = colon >= 0 ? userinfo.slice(colon + 1) : '';
-    if (user) {
-      username = pyUnquote(user);
-    }
-    if (pass) {
-      password = pyUnquote(pass);
-    }
-  }
+  const { username, password } = credentials(userinfo, undefined, undefined);
 
   const segments = path.split('/').filter((s, i) => i > 0 || s !== '');
   if (segments.length > 0 && segments[segments.length - 1] === '') {

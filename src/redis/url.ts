@@ -33,6 +33,29 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
  * Python's `urllib.parse.unquote`: each run of %XX escapes is decoded as UTF-8 with invalid bytes
  * replaced by U+FFFD; a `%` not followed by two hex digits stays as it is.
  */
+/**
+ * The user name and password of a URL's `user:password` part, as redis-py takes them: an empty
+ * one is falsy in Python and leaves the value given otherwise (a query argument) in place.
+ */
+export function credentials(
+  userinfo: string | undefined,
+  username: string | undefined,
+  password: string | undefined,
+): { username: string | undefined; password: string | undefined } {
+  if (userinfo !== undefined) {
+    const colon = userinfo.indexOf(':');
+    const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
+    const pass = colon >= 0 ? userinfo.slice(colon + 1) : '';
+    if (user) {
+      username = pyUnquote(user);
+    }
+    if (pass) {
+      password = pyUnquote(pass);
+    }
+  }
+  return { username, password };
+}
+
 export function pyUnquote(text: string): string {
   return text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => utf8.decode(Buffer.from(run.replace(/%/g, ''), 'hex')));
 }
@@ -267,20 +290,7 @@ export function parseRedisUrl(raw: string): RedisTarget {
     }
   }
 
-  let username = args.get('username');
-  let password = args.get('password');
-  if (userinfo !== undefined) {
-    const colon = userinfo.indexOf(':');
-    const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
-    const pass = colon >= 0 ? userinfo.slice(colon + 1) : '';
-    // An empty username or password is falsy in Python and leaves the query's value in place.
-    if (user) {
-      username = pyUnquote(user);
-    }
-    if (pass) {
-      password = pyUnquote(pass);
-    }
-  }
+  const { username, password } = credentials(userinfo, args.get('username'), args.get('password'));
 
   let host = args.get('host') ?? 'localhost';
   if (hostname) {
