@@ -38,7 +38,9 @@ import {
   deleteKeys,
   flushVerified,
   persist,
+  scanFolder,
   setTtl,
+  delimiterBytes,
   type BulkOptions,
   type BulkResult,
   type CountResult,
@@ -48,6 +50,7 @@ import {
   verifyConnectionDb,
 } from '../redis/mutations';
 import { ValueSession, type ValueReadOptions } from '../redis/values';
+import { existingKeys, importRecord, readRecords, type ExportRecord, type ImportMode, type ImportOutcome, type ReadResult } from '../redis/transfer';
 import type { ReadOnlySetting } from '../config/settingsSchema';
 import { Emitter, type Disposable } from '../util/event';
 import type { Endpoint } from './connectionManager';
@@ -229,7 +232,56 @@ export class RedisSession implements Disposable {
     return this.read(() => (this.cluster ? clusterCountFolder(masterNodes(this.cluster), prefix, delimiter, options) : countFolder(this.one(), prefix, delimiter, options)));
   }
 
+  /** Reads these keys whole for an export (on a cluster, each from the master that owns it). */
+  readForExport(keys: readonly Buffer[]): Promise<ReadResult> {
+    return this.read(async () => {
+      const out: ReadResult = { records: [], skipped: [] };
+      for (const [node, group] of this.byNode(keys)) {
+        const part = await readRecords(node, this.caps, group, { timeoutMs: this.commandTimeoutMs });
+        out.records.push(...part.records);
+        out.skipped.push(...part.skipped);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Visits the keys under a folder page by page (every master of a cluster in turn); resolves to
+   * false when the signal stopped it.
+   */
+  scanFolder(prefix: Buffer, delimiter: string, signal: AbortSignal | undefined, onPage: (keys: Buffer[]) => Promise<void>): Promise<boolean> {
+    return this.read(async () => {
+      const nodes = this.cluster ? masterNodes(this.cluster).map((m) => m.client) : [this.one()];
+      for (const node of nodes) {
+        if (!(await scanFolder(node, prefix, delimiterBytes(delimiter), signal, (keys) => onPage(keys)))) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  /** Which of these keys exist (the dry run of an import). */
+  existing(keys: readonly Buffer[]): Promise<boolean[]> {
+    return this.read(async () => {
+      const found = new Map<Buffer, boolean>();
+      for (const [node, group] of this.byNode(keys)) {
+        const flags = await existingKeys(node, group, this.commandTimeoutMs);
+        group.forEach((k, i) => found.set(k, flags[i]));
+      }
+      return keys.map((k) => found.get(k) ?? false);
+    });
+  }
+
   // Writes
+
+  /** Writes one imported key; `skip` never replaces an existing key. */
+  importRecord(record: ExportRecord, mode: ImportMode): Promise<ImportOutcome> {
+    return this.write(
+      () => importRecord(this.nodeOf(record.key), this.caps, record, mode, this.commandTimeoutMs),
+      () => ({ kind: 'keys', keys: [record.key], deleted: false }),
+    );
+  }
 
   /** Sets the TTL in seconds; resolves to the new PTTL. */
   setTtl(key: Buffer, seconds: number): Promise<number> {
@@ -333,6 +385,21 @@ export class RedisSession implements Disposable {
   /** The connection that serves `key`: the one server, or the cluster master that owns its slot. */
   private nodeOf(key: Buffer): Redis {
     return this.cluster ? nodeForKey(this.cluster, key) : this.one();
+  }
+
+  /** Keys grouped by the connection that serves them, in their order. */
+  private byNode(keys: readonly Buffer[]): Map<Redis, Buffer[]> {
+    const groups = new Map<Redis, Buffer[]>();
+    for (const key of keys) {
+      const node = this.nodeOf(key);
+      const group = groups.get(node);
+      if (group) {
+        group.push(key);
+      } else {
+        groups.set(node, [key]);
+      }
+    }
+    return groups;
   }
 
   private firstMaster(): MasterNode {

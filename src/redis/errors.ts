@@ -59,6 +59,8 @@ export type ErrorCode =
   | 'SENTINEL_NO_MASTER'
   /** The Sentinels require a password (`?sentinel_password=`) that is missing or wrong. */
   | 'SENTINEL_AUTH'
+  /** A line of an import file is not what NOVA Redis exports; args.line names it. */
+  | 'IMPORT_INVALID'
   | 'UNSUPPORTED'
   | 'UNKNOWN';
 

@@ -213,7 +213,7 @@ export function delimiterBytes(delimiter: string | Uint8Array): Buffer {
  * Visits the folder's keys page by page (SCAN MATCH, never KEYS), each page filtered with `inFolder`
  * as a byte-exact check on top of the glob. Stops between pages when the signal fires.
  */
-async function scanFolder(
+export async function scanFolder(
   client: Redis,
   prefix: Buffer,
   delimiter: Buffer,

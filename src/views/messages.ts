@@ -201,6 +201,11 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         message: vscode.l10n.t('The Sentinels refused the Sentinel password, or require one.'),
         hint: vscode.l10n.t('Put the Sentinels\' own requirepass in REDIS_URL in {0} as ?sentinel_password=… (the password before the @ is the master\'s).', file),
       };
+    case 'IMPORT_INVALID':
+      return {
+        message: vscode.l10n.t('Line {0} of the file is not a NOVA Redis export line.', str(error.args, 'line')),
+        hint: vscode.l10n.t('Import reads the files that "Export Keys" writes. Nothing was written to Redis from this line on.'),
+      };
     case 'UNSUPPORTED':
       return {
         message: vscode.l10n.t('This server does not support that operation.'),
