@@ -26,6 +26,9 @@ export const Commands = {
   openConsole: 'nova.openConsole',
   runSelectionInConsole: 'nova.runSelectionInConsole',
   copyAsCommand: 'nova.copyAsCommand',
+  exportKeys: 'nova.exportKeys',
+  exportFixture: 'nova.exportFixture',
+  importKeys: 'nova.importKeys',
 } as const;
 
 export const Views = {

@@ -11,6 +11,7 @@ import { KeysView } from './views/keysView';
 import { connectionCommands, SERVER_INFO_URI } from './commands/connectionCommands';
 import { explorerCommands } from './commands/explorerCommands';
 import { changeCommands } from './commands/changeCommands';
+import { transferCommands } from './commands/transferCommands';
 import { valueCommands } from './commands/valueCommands';
 import { consoleCommands } from './commands/consoleCommands';
 import { Consoles } from './views/console';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
       {
         ...explorerCommands(keys),
         ...changeCommands({ connection, keys, log }),
+        ...transferCommands({ connection, keys, log }),
         ...valueCommands(values, keys),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),

@@ -246,10 +246,10 @@ export class RedisSession implements Disposable {
   }
 
   /**
-   * Visits the keys under a folder page by page (every master of a cluster in turn); resolves to
-   * false when the signal stopped it.
+   * Visits the keys under a folder (null: the whole DB) page by page, every master of a cluster in
+   * turn; resolves to false when the signal stopped it.
    */
-  scanFolder(prefix: Buffer, delimiter: string, signal: AbortSignal | undefined, onPage: (keys: Buffer[]) => Promise<void>): Promise<boolean> {
+  scanFolder(prefix: Buffer | null, delimiter: string, signal: AbortSignal | undefined, onPage: (keys: Buffer[]) => Promise<void>): Promise<boolean> {
     return this.read(async () => {
       const nodes = this.cluster ? masterNodes(this.cluster).map((m) => m.client) : [this.one()];
       for (const node of nodes) {

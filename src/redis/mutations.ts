@@ -211,16 +211,17 @@ export function delimiterBytes(delimiter: string | Uint8Array): Buffer {
 
 /**
  * Visits the folder's keys page by page (SCAN MATCH, never KEYS), each page filtered with `inFolder`
- * as a byte-exact check on top of the glob. Stops between pages when the signal fires.
+ * as a byte-exact check on top of the glob; a null prefix visits the whole DB. Stops between pages
+ * when the signal fires.
  */
 export async function scanFolder(
   client: Redis,
-  prefix: Buffer,
+  prefix: Buffer | null,
   delimiter: Buffer,
   signal: AbortSignal | undefined,
   onPage: (keys: Buffer[], returned: number) => Promise<void>,
 ): Promise<boolean> {
-  const pattern = folderPattern(prefix, delimiter);
+  const pattern = prefix === null ? Buffer.from('*') : folderPattern(prefix, delimiter);
   let cursor = '0';
   do {
     if (signal?.aborted) {
@@ -230,7 +231,7 @@ export async function scanFolder(
     const [next, page] = await send(client.callBuffer('SCAN', cursor, 'MATCH', pattern, 'COUNT', FOLDER_SCAN_COUNT) as Promise<[Buffer, Buffer[]]>);
     cursor = next.toString();
     await onPage(
-      page.filter((k) => inFolder(k, prefix, delimiter)),
+      prefix === null ? page : page.filter((k) => inFolder(k, prefix, delimiter)),
       page.length,
     );
   } while (cursor !== '0');
