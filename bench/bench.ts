@@ -31,6 +31,7 @@ import { runClusterBench } from './cluster';
 import { log, median, round, timed } from './measure';
 import { runValueBench } from './values';
 import { CONSOLE_TARGET, consoleRows, runConsoleBench } from './console';
+import { EXPORT_TARGET, runTransferBench, transferRows } from './transfer';
 
 interface Args {
   keys: number;
@@ -546,8 +547,13 @@ async function main(): Promise<void> {
     const consoleFigures = await runConsoleBench();
     Object.assign(result, consoleFigures);
     Object.assign(result.targets, { console_vs_redis_cli_ratio: CONSOLE_TARGET });
+    // Export Keys (issue: the cache as files), on its own server and data.
+    const transferFigures = await runTransferBench();
+    Object.assign(result, transferFigures);
+    Object.assign(result.targets, { export_vs_dump_ratio: EXPORT_TARGET });
     const pass = {
       console_vs_redis_cli_ratio: (consoleFigures.console_vs_redis_cli_ratio ?? Infinity) <= CONSOLE_TARGET,
+      export_vs_dump_ratio: (transferFigures.export_vs_dump_ratio ?? Infinity) <= EXPORT_TARGET,
       ...(values
         ? {
             large_string_preview_ratio: (values.large_string_preview_ratio ?? Infinity) <= 0.05,
@@ -618,6 +624,7 @@ function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Rec
     );
   }
   rows.push(...consoleRows(r));
+  rows.push(...transferRows(r, pass.export_vs_dump_ratio));
   const busy = r.busy as (Record<string, unknown> & { load: string }) | undefined;
   if (busy) {
     rows.push(

@@ -237,7 +237,8 @@ export class RedisSession implements Disposable {
     return this.read(async () => {
       const out: ReadResult = { records: [], skipped: [] };
       for (const [node, group] of this.byNode(keys)) {
-        const part = await readRecords(node, this.caps, group, { timeoutMs: this.commandTimeoutMs });
+        // On a cluster a script may only touch keys of one slot: the pipelines serve any mix.
+        const part = await readRecords(node, this.caps, group, { timeoutMs: this.commandTimeoutMs, script: !this.cluster });
         out.records.push(...part.records);
         out.skipped.push(...part.skipped);
       }

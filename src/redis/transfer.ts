@@ -21,9 +21,10 @@ import type Redis from 'ioredis';
 import type { Capabilities, ServerInfo } from './capabilities';
 import { toNovaError } from './connect';
 import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
-import { Deadline, decodeElement, plainName, printJson } from './decoders';
+import { Deadline, decodeElement, plainName, printCompactJson, type JNode } from './decoders';
+import { jArray, jObject, jsonString } from './decoders/jtree';
 import { NovaError } from './errors';
-import { fetchKeyMeta, type KeyType } from './keyMeta';
+import { fetchKeyMeta, keyTypeOf, type KeyType } from './keyMeta';
 
 export const EXPORT_FORMAT = 'nova-redis-export';
 export const EXPORT_VERSION = 1;
@@ -185,12 +186,129 @@ async function readChunked(client: Redis, type: ExportedType, key: Buffer, timeo
   return toValue(type, flat);
 }
 
+// One read-only script per batch: TYPE, PTTL and, for values small enough, the value itself, so a
+// batch costs one command where a pipeline needs three per key (the client's per-command cost is what
+// bounds an export). Only commands Redis 3.0 has, XRANGE only for a key whose TYPE is stream. A value
+// over the limits, or past the batch's byte budget, comes back as its type alone and is read apart.
+const READ_SCRIPT = `
+local out = {}
+local budget = tonumber(ARGV[1])
+for i = 1, #KEYS do
+  local k = KEYS[i]
+  local t = redis.call('TYPE', k)['ok']
+  local ttl = -2
+  local v = 0
+  if t ~= 'none' then
+    ttl = redis.call('PTTL', k)
+    if t == 'string' then
+      local n = redis.call('STRLEN', k)
+      if n <= budget and n <= ${WHOLE_STRING_BYTES} then budget = budget - n; v = redis.call('GET', k) end
+    elseif budget > 0 then
+      local n = -1
+      if t == 'hash' then n = redis.call('HLEN', k)
+      elseif t == 'list' then n = redis.call('LLEN', k)
+      elseif t == 'set' then n = redis.call('SCARD', k)
+      elseif t == 'zset' then n = redis.call('ZCARD', k)
+      elseif t == 'stream' and ARGV[2] == '1' then n = redis.call('XLEN', k)
+      end
+      if n >= 0 and n <= ${WHOLE_ELEMENTS} then
+        if t == 'hash' then v = redis.call('HGETALL', k)
+        elseif t == 'list' then v = redis.call('LRANGE', k, 0, -1)
+        elseif t == 'set' then v = redis.call('SMEMBERS', k)
+        elseif t == 'zset' then v = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
+        else v = redis.call('XRANGE', k, '-', '+')
+        end
+        -- Elements are not measured here (HSTRLEN is 3.2+): a whole collection counts as a kilobyte each.
+        budget = budget - n * 1024
+      end
+    end
+  end
+  out[#out + 1] = t
+  out[#out + 1] = ttl
+  out[#out + 1] = v
+end
+return out
+`;
+
+/** Bytes of values one script call returns, at most (larger values are read apart). */
+const SCRIPT_BUDGET_BYTES = 8 * 1024 * 1024;
+
+export interface ReadOptions {
+  timeoutMs?: number;
+  /** Read through the batch script (one server, or keys of one slot); false: pipelines only. */
+  script?: boolean;
+}
+
+/** Clients whose server refused the script (EVAL renamed, a proxy): they use the pipelines from then on. */
+const scriptRefused = new WeakSet<Redis>();
+
+function isReplyError(err: unknown): boolean {
+  return (err as { name?: string } | null)?.name === 'ReplyError';
+}
+
+/** The batch through READ_SCRIPT; null when the server refused the script. */
+async function readViaScript(client: Redis, caps: Capabilities, keys: readonly Buffer[], timeoutMs: number): Promise<ReadResult | null> {
+  // Through a pipeline: its replies keep the server's error apart from a failed connection.
+  const pipe = client.pipeline();
+  pipe.callBuffer('EVAL', READ_SCRIPT, String(keys.length), ...keys, String(SCRIPT_BUDGET_BYTES), caps.streams ? '1' : '0');
+  const [[err, result] = [new Error('no reply'), null]] = (await send(pipe.exec(), timeoutMs)) ?? [];
+  if (err) {
+    if (isReplyError(err)) {
+      return null;
+    }
+    throw toNovaError(err, 'command');
+  }
+  const reply = result as unknown[];
+  const records: ExportRecord[] = [];
+  const skipped: SkippedKey[] = [];
+  const apart: Buffer[] = [];
+  keys.forEach((key, i) => {
+    const rawType = String(reply[3 * i]);
+    const type = rawType === 'none' ? 'none' : keyTypeOf(rawType);
+    const ttl = Number(reply[3 * i + 1]);
+    const value = reply[3 * i + 2];
+    if (type === 'none') {
+      return;
+    }
+    if (type === 'other' || (type === 'stream' && !caps.streams)) {
+      skipped.push({ key, rawType });
+      return;
+    }
+    if (typeof value === 'number') {
+      apart.push(key);
+      return;
+    }
+    const read = toValue(type, value);
+    if (type === 'string' || (read.value as unknown[]).length > 0) {
+      records.push({ ...read, key, ttlMs: ttlOf(ttl) });
+    }
+  });
+  if (apart.length > 0) {
+    const rest = await readViaPipelines(client, caps, apart, timeoutMs);
+    records.push(...rest.records);
+    skipped.push(...rest.skipped);
+  }
+  return { records, skipped };
+}
+
 /**
  * Reads these keys (all served by `client`: one server, or one cluster master for keys of its slots).
  * Keys that vanished meanwhile are left out; keys of a module type are reported as skipped.
  */
-export async function readRecords(client: Redis, caps: Capabilities, keys: readonly Buffer[], options: { timeoutMs?: number } = {}): Promise<ReadResult> {
+export async function readRecords(client: Redis, caps: Capabilities, keys: readonly Buffer[], options: ReadOptions = {}): Promise<ReadResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  if (options.script !== false && !scriptRefused.has(client) && keys.length > 0) {
+    const viaScript = await readViaScript(client, caps, keys, timeoutMs);
+    if (viaScript) {
+      return viaScript;
+    }
+    scriptRefused.add(client);
+  }
+  return readViaPipelines(client, caps, keys, timeoutMs);
+}
+
+/** The same without scripting: the metadata round trip, then one pipeline of TYPE, PTTL and the read per key. */
+async function readViaPipelines(client: Redis, caps: Capabilities, keys: readonly Buffer[], timeoutMs: number): Promise<ReadResult> {
   const metas = await fetchKeyMeta(client, caps, keys, { timeoutMs });
   const records: ExportRecord[] = [];
   const skipped: SkippedKey[] = [];
@@ -250,7 +368,7 @@ export async function readRecords(client: Redis, caps: Capabilities, keys: reado
   }
   if (again.length > 0) {
     // Rare (a concurrent rewrite): one more pass with fresh metadata for just these keys.
-    const retry = await readRecords(client, caps, again, options);
+    const retry = await readViaPipelines(client, caps, again, timeoutMs);
     records.push(...retry.records);
     skipped.push(...retry.skipped);
   }
@@ -272,24 +390,25 @@ function keyField(key: Buffer): { key: string } | { key_b64: string } {
   return isUtf8(key) ? { key: key.toString('utf8') } : { key_b64: b64(key) };
 }
 
-function decoded(bytes: Buffer): { decoder: string; value: unknown } {
+function decoded(bytes: Buffer): { decoder: string; node: JNode } {
   const element = decodeElement(bytes, { deadline: new Deadline(DECODE_BUDGET_MS) });
-  return { decoder: element.chain.join('+') || 'text', value: JSON.parse(printJson(element.node)) as unknown };
+  return { decoder: element.chain.join('+') || 'text', node: element.node };
 }
 
-function readable(record: ExportRecord): unknown {
+/** The value as the value tabs show it, as JSON text: digits as stored, nothing re-parsed. */
+function readable(record: ExportRecord): JNode {
   switch (record.type) {
     case 'string':
-      return decoded(record.value);
+      return decoded(record.value).node;
     case 'hash':
-      return Object.fromEntries(record.value.map(([f, v]) => [plainName(f), decoded(v).value]));
+      return jObject(record.value.map(([f, v]) => [plainName(f), decoded(v).node]));
     case 'list':
     case 'set':
-      return record.value.map((v) => decoded(v).value);
+      return jArray(record.value.map((v) => decoded(v).node));
     case 'zset':
-      return record.value.map(([m, s]) => [decoded(m).value, Number(s)]);
+      return jArray(record.value.map(([m, s]) => jArray([decoded(m).node, SCORE_JSON.test(s) ? s : jsonString(s)])));
     case 'stream':
-      return record.value.map(([id, fields]) => [id, Object.fromEntries(pairs(fields).map(([f, v]) => [plainName(f), decoded(v).value]))]);
+      return jArray(record.value.map(([id, fields]) => jArray([jsonString(id), jObject(pairs(fields).map(([f, v]) => [plainName(f), decoded(v).node]))])));
   }
 }
 
@@ -309,20 +428,21 @@ function rawField(record: ExportRecord): unknown {
   }
 }
 
+/** A score that is also a JSON number (`inf` is not: it stays a string). */
+const SCORE_JSON = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+
 /** One NDJSON line (no newline). `decoded` adds the readable column (string values: with their decoder). */
 export function recordLine(record: ExportRecord, options: { decoded?: boolean } = {}): string {
   const line: Record<string, unknown> = { ...keyField(record.key), type: record.type, ttl_ms: record.ttlMs, raw: rawField(record) };
-  if (options.decoded !== false) {
-    const view = readable(record);
-    if (record.type === 'string') {
-      const { decoder, value } = view as { decoder: string; value: unknown };
-      line.decoder = decoder;
-      line.decoded = value;
-    } else {
-      line.decoded = view;
-    }
+  if (options.decoded === false) {
+    return JSON.stringify(line);
   }
-  return JSON.stringify(line);
+  if (record.type === 'string') {
+    const { decoder, node } = decoded(record.value);
+    line.decoder = decoder;
+    return `${JSON.stringify(line).slice(0, -1)},"decoded":${printCompactJson(node)}}`;
+  }
+  return `${JSON.stringify(line).slice(0, -1)},"decoded":${printCompactJson(readable(record))}}`;
 }
 
 export function headerLine(header: ExportHeader): string {

@@ -26,7 +26,7 @@ export * from './types';
 export { hexDump } from './hex';
 export { layoutJson } from './json';
 export { bytesLiteral } from './bytes';
-export { printJson } from './jtree';
+export { printCompactJson, printJson } from './jtree';
 export { Deadline, MAX_DEPTH } from './budget';
 
 /** Default cap of the hex view: 1 MiB of bytes is about 4.7 MB of text. */

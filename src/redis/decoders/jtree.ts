@@ -28,6 +28,40 @@ export function printJson(node: JNode): string {
   return parts.join('');
 }
 
+/**
+ * The same tree on one line, for a file with a record per line (NDJSON). A leaf laid out over several
+ * lines loses its line breaks and their indentation, which lie outside its strings.
+ */
+export function printCompactJson(node: JNode): string {
+  const parts: string[] = [];
+  writeCompact(node, parts);
+  return parts.join('');
+}
+
+function writeCompact(node: JNode, out: string[]): void {
+  if (typeof node === 'string') {
+    out.push(node.includes('\n') ? node.replace(/\n */g, '') : node);
+    return;
+  }
+  if (node.kind === 'array') {
+    out.push('[');
+    node.items.forEach((item, i) => {
+      if (i > 0) {
+        out.push(',');
+      }
+      writeCompact(item, out);
+    });
+    out.push(']');
+    return;
+  }
+  out.push('{');
+  node.entries.forEach(([key, value], i) => {
+    out.push(i > 0 ? ',' : '', jsonString(key), ':');
+    writeCompact(value, out);
+  });
+  out.push('}');
+}
+
 function write(node: JNode, indent: string, out: string[]): void {
   if (typeof node === 'string') {
     out.push(indent && node.includes('\n') ? node.replace(/\n/g, '\n' + indent) : node);
