@@ -32,6 +32,7 @@ import { log, median, round, timed } from './measure';
 import { runValueBench } from './values';
 import { CONSOLE_TARGET, consoleRows, runConsoleBench } from './console';
 import { EXPORT_TARGET, runTransferBench, transferRows } from './transfer';
+import { codeLinksRows, runCodeLinksBench } from './codeLinks';
 
 interface Args {
   keys: number;
@@ -551,6 +552,7 @@ async function main(): Promise<void> {
     const transferFigures = await runTransferBench();
     Object.assign(result, transferFigures);
     Object.assign(result.targets, { export_vs_dump_ratio: EXPORT_TARGET });
+    Object.assign(result, await runCodeLinksBench());
     const pass = {
       console_vs_redis_cli_ratio: (consoleFigures.console_vs_redis_cli_ratio ?? Infinity) <= CONSOLE_TARGET,
       export_vs_dump_ratio: (transferFigures.export_vs_dump_ratio ?? Infinity) <= EXPORT_TARGET,
@@ -625,6 +627,7 @@ function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Rec
   }
   rows.push(...consoleRows(r));
   rows.push(...transferRows(r, pass.export_vs_dump_ratio));
+  rows.push(...codeLinksRows(r));
   const busy = r.busy as (Record<string, unknown> & { load: string }) | undefined;
   if (busy) {
     rows.push(

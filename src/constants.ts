@@ -29,6 +29,8 @@ export const Commands = {
   exportKeys: 'nova.exportKeys',
   exportFixture: 'nova.exportFixture',
   importKeys: 'nova.importKeys',
+  findCodeForKey: 'nova.findCodeForKey',
+  showKeysMatching: 'nova.showKeysMatching',
 } as const;
 
 export const Views = {
@@ -64,6 +66,8 @@ export const Settings = {
   previewBytes: 'values.previewThresholdBytes',
   clusterForceStandalone: 'cluster.forceStandalone',
   clusterNatMap: 'cluster.natMap',
+  codeLinksEnabled: 'codeLinks.enabled',
+  codeLinksMethods: 'codeLinks.methods',
 } as const;
 
 export const StateKeys = {

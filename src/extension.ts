@@ -12,6 +12,8 @@ import { connectionCommands, SERVER_INFO_URI } from './commands/connectionComman
 import { explorerCommands } from './commands/explorerCommands';
 import { changeCommands } from './commands/changeCommands';
 import { transferCommands } from './commands/transferCommands';
+import { codeCommands } from './commands/codeCommands';
+import { CodeLinks } from './views/codeLinks';
 import { valueCommands } from './commands/valueCommands';
 import { consoleCommands } from './commands/consoleCommands';
 import { Consoles } from './views/console';
@@ -41,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   const values = own(new ValueDocuments(connection, context.workspaceState));
   own(vscode.workspace.registerTextDocumentContentProvider(Schemes.value, values));
   const readOnly = own(new ReadOnlyMode(connection));
+  own(vscode.languages.registerCodeLensProvider({ language: 'python' }, own(new CodeLinks(connection))));
   const reporter = createErrorReporter(log, connection);
   own(
     registerCommands(
@@ -48,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
         ...explorerCommands(keys),
         ...changeCommands({ connection, keys, log }),
         ...transferCommands({ connection, keys, log }),
+        ...codeCommands(keys),
         ...valueCommands(values, keys),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),

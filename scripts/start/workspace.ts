@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { writePythonSample } from './pythonSample';
 import { BIG_KEY, MARKER_KEY } from './sample';
 
 export interface WorkspaceInfo {
@@ -30,6 +31,7 @@ export function writeWorkspace(dir: string, info: WorkspaceInfo): void {
     ].join('\n'),
   );
   writeFileSync(path.join(dir, 'README.md'), info.locale?.toLowerCase().startsWith('fr') ? readmeFr(info) : readme(info));
+  writePythonSample(dir);
 }
 
 function readme(info: WorkspaceInfo): string {
@@ -61,6 +63,8 @@ function readme(info: WorkspaceInfo): string {
 6. \`${BIG_KEY}\`: about 2 MB of JSON, over the 1 MB preview threshold: a preview first, then *NOVA: Load More of Value*.
 7. \`nova:bin:\\xff\\x00\\n\`: a key whose name is not valid UTF-8; it opens, and its TTL can be edited, like any other key.
 8. *Edit TTL…* on a key, delete a key or a folder, *Flush Database…* on DB 1: DB 0 keeps its marker.
+9. \`services/cache_usage.py\`: above each cache call, what Redis holds for its key now; *Find Code Using
+   This Key* on \`ma_cle\` in the tree comes back to it.
 
 From a terminal: \`redis-cli -p ${port} -n 1\`.
 
@@ -107,6 +111,7 @@ function readmeFr(info: WorkspaceInfo): string {
 6. \`${BIG_KEY}\`${NBSP}: environ 2${NBSP}Mo de JSON, au-delà du seuil d'aperçu de 1${NBSP}Mo${NBSP}: d'abord un aperçu, puis *NOVA${NBSP}: Charger plus de la valeur*.
 7. \`nova:bin:\\xff\\x00\\n\`${NBSP}: une clé dont le nom n'est pas de l'UTF-8 valide${NBSP}; elle s'ouvre, et son TTL se modifie, comme pour toute autre clé.
 8. *Modifier le TTL…* sur une clé, *Supprimer la clé…* ou *Supprimer le dossier…*, *Vider la base…* sur la base 1${NBSP}: la base 0 garde son marqueur.
+9. \`services/cache_usage.py\`${NBSP}: au-dessus de chaque appel au cache, ce que Redis contient pour sa clé${NBSP}; *Trouver le code qui utilise cette clé* sur \`ma_cle\` dans l’arbre y ramène.
 
 Depuis un terminal${NBSP}: \`redis-cli -p ${port} -n 1\`.
 `;

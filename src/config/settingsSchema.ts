@@ -4,6 +4,7 @@
  * the thin reader in settings.ts feeds it, and a unit test checks the table against package.json.
  */
 import { Settings } from '../constants';
+import { DEFAULT_KEY_METHODS } from '../code/pyKeys';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../redis/deadline';
 
 type NumberSpec = { type: 'number'; key: string; default: number; min: number; max: number; integer?: boolean };
@@ -12,6 +13,8 @@ type BooleanSpec = { type: 'boolean'; key: string; default: boolean };
 type EnumSpec<T extends string> = { type: 'enum'; key: string; default: T; values: readonly T[] };
 /** A JSON object setting, passed on as written: its own parser checks the entries (natMap). */
 type ObjectSpec = { type: 'object'; key: string; default: Record<string, string> };
+/** A list of strings (method names). */
+type ListSpec = { type: 'list'; key: string; default: readonly string[] };
 
 export type ReadOnlySetting = 'auto' | 'on' | 'off';
 
@@ -30,6 +33,8 @@ export const SETTINGS = {
   previewThresholdBytes: { type: 'number', key: Settings.previewBytes, default: 1024 * 1024, min: 1024, max: 512 * 1024 * 1024, integer: true } as NumberSpec,
   clusterForceStandalone: { type: 'boolean', key: Settings.clusterForceStandalone, default: false } as BooleanSpec,
   clusterNatMap: { type: 'object', key: Settings.clusterNatMap, default: {} } as ObjectSpec,
+  codeLinksEnabled: { type: 'boolean', key: Settings.codeLinksEnabled, default: true } as BooleanSpec,
+  codeLinksMethods: { type: 'list', key: Settings.codeLinksMethods, default: DEFAULT_KEY_METHODS } as ListSpec,
 } as const;
 
 type Spec = (typeof SETTINGS)[keyof typeof SETTINGS];
@@ -44,7 +49,9 @@ type ValueOf<S> = S extends NumberSpec
         ? T
         : S extends ObjectSpec
           ? unknown
-          : never;
+          : S extends ListSpec
+            ? readonly string[]
+            : never;
 
 export type NovaSettings = { [K in keyof typeof SETTINGS]: ValueOf<(typeof SETTINGS)[K]> };
 
@@ -64,6 +71,8 @@ function resolveOne(spec: Spec, raw: unknown): unknown {
       return typeof raw === 'string' && (spec.values as readonly string[]).includes(raw) ? raw : spec.default;
     case 'object':
       return raw ?? spec.default;
+    case 'list':
+      return Array.isArray(raw) && raw.every((x) => typeof x === 'string') ? raw : spec.default;
   }
 }
 

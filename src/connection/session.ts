@@ -27,7 +27,9 @@ import {
   type MasterNode,
   type NodeFlushResult,
 } from '../redis/cluster';
-import { clusterKeySource } from '../redis/keySource';
+import { clusterKeySource, serverKeySource } from '../redis/keySource';
+import type { KeyMeta } from '../redis/keyMeta';
+import { samplePattern, type PatternSample } from '../redis/patternSample';
 import type { SentinelMaster } from '../redis/sentinel';
 import { toNovaError } from '../redis/connect';
 import { NovaError, isNovaError } from '../redis/errors';
@@ -230,6 +232,26 @@ export class RedisSession implements Disposable {
   /** How many keys `deleteFolder` would delete, for its confirmation. */
   countFolder(prefix: Buffer, delimiter: string, options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<CountResult> {
     return this.read(() => (this.cluster ? clusterCountFolder(masterNodes(this.cluster), prefix, delimiter, options) : countFolder(this.one(), prefix, delimiter, options)));
+  }
+
+  /** Type, TTL and size of these keys in one round trip (null: the key does not exist). */
+  keyMeta(keys: readonly Buffer[]): Promise<(KeyMeta | null | undefined)[]> {
+    return this.read(() => {
+      const source = this.cluster ? clusterKeySource(this.cluster, this.caps) : serverKeySource(this.one(), this.caps);
+      return source.meta(keys, { timeoutMs: this.commandTimeoutMs });
+    });
+  }
+
+  /** Keys matching a pattern, from one bounded SCAN (per master on a cluster, summed). */
+  samplePattern(pattern: Buffer): Promise<PatternSample> {
+    return this.read(async () => {
+      if (!this.cluster) {
+        return samplePattern(this.one(), pattern, { timeoutMs: this.commandTimeoutMs });
+      }
+      const parts = await Promise.all(masterNodes(this.cluster).map((m) => samplePattern(m.client, pattern, { timeoutMs: this.commandTimeoutMs })));
+      const pttls = parts.every((p) => p.pttls) ? parts.flatMap((p) => p.pttls ?? []) : undefined;
+      return { matched: parts.reduce((n, p) => n + p.matched, 0), complete: parts.every((p) => p.complete), ...(pttls ? { pttls } : {}) };
+    });
   }
 
   /** Reads these keys whole for an export (on a cluster, each from the master that owns it). */

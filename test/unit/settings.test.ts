@@ -47,6 +47,9 @@ describe('settings table', () => {
         case 'object':
           assert.equal(p.type, 'object', spec.key);
           break;
+        case 'list':
+          assert.equal(p.type, 'array', spec.key);
+          break;
       }
     }
   });
