@@ -24,6 +24,7 @@ interface Language {
   exportMenuItem: string;
   fixtureMenuItem: string;
   importCommand: string;
+  exportCommand: string;
   exported(n: number, file: string): string;
   exportedOne(file: string): string;
   importQuestion(n: number, address: string): string;
@@ -46,6 +47,7 @@ const languages: Language[] = [
     exportMenuItem: 'Export Keys as NDJSON…',
     fixtureMenuItem: 'Export Keys as Python Test Fixture…',
     importCommand: 'NOVA: Import Keys from NDJSON…',
+    exportCommand: 'NOVA: Export Keys as NDJSON…',
     exported: (n, file) => `Exported ${n} keys to ${file}.`,
     exportedOne: (file) => `Exported 1 key to ${file}.`,
     importQuestion: (n, address) => `Import ${n} keys into DB 1 on ${address}?`,
@@ -63,6 +65,7 @@ const languages: Language[] = [
     exportMenuItem: 'Exporter les clés en NDJSON…',
     fixtureMenuItem: 'Exporter les clés en fixture de test Python…',
     importCommand: 'NOVA: Importer des clés depuis un NDJSON…',
+    exportCommand: 'NOVA: Exporter les clés en NDJSON…',
     exported: (n, file) => `${n} clés exportées dans ${file}.`,
     exportedOne: (file) => `1 clé exportée dans ${file}.`,
     importQuestion: (n, address) => `Importer ${n} clés dans la base 1 sur ${address}${NB}?`,
@@ -197,6 +200,20 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       assert.ok(text.includes('def load_cache(r):'), text);
       assert.ok(text.includes(`pipe.set(${JSON.stringify(json)}, "fixture value")`), text);
       assert.match(text, new RegExp(`pipe\\.pexpire\\(${JSON.stringify(json)}, \\d+\\)`));
+    });
+
+    test('from the palette, with nothing chosen in the tree, the whole DB is exported', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      await workbench.clearNotifications();
+      await workbench.runCommand(l.exportCommand);
+      const file = path.join(f.workspace, `whole-db-${l.locale}.ndjson`);
+      await chooseFile(workbench, file);
+      const count = await f.dbSize();
+      assert.equal(await workbench.waitForNotification(l.exported(count, path.basename(file)), 60_000), l.exported(count, path.basename(file)));
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      assert.equal(lines.length, count + 1, 'a header and every key of DB 1');
+      assert.equal((JSON.parse(lines[0]) as { db: number }).db, 1);
     });
   });
 }
