@@ -59,6 +59,7 @@ export const Settings = {
   scanCount: 'explorer.scanCount',
   readOnly: 'readOnly',
   previewBytes: 'values.previewThresholdBytes',
+  zsetOrder: 'values.zsetOrder',
   clusterForceStandalone: 'cluster.forceStandalone',
   clusterNatMap: 'cluster.natMap',
 } as const;

@@ -12,6 +12,7 @@ import type { KeyType } from '../redis/keyMeta';
 import { NovaError, isNovaError } from '../redis/errors';
 import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
+import { bindingOf, valueUri } from './valueDocuments';
 import { elementCount, formatBytes, formatNumber, formatTtl, keyCount, plural } from './format';
 
 interface ErrorNode {
@@ -255,7 +256,12 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
         item.contextValue = 'key';
         item.accessibilityInformation = { label: `${element.name}, ${meta ? typeLabel(meta.type) : ''}, ${item.description ?? ''}` };
         item.tooltip = keyTooltip(element);
-        item.command = { command: Commands.openValue, title: vscode.l10n.t('Open Value'), arguments: [element] };
+        // vscode.open, not Open Value: VS Code then passes how the item was opened, so a click shows a
+        // preview and leaves the focus in the tree (arrow keys go on stepping), and Enter moves it to the tab.
+        const session = this.connection.session;
+        item.command = session
+          ? { command: 'vscode.open', title: vscode.l10n.t('Open Value'), arguments: [valueUri(element.key, bindingOf(session))] }
+          : { command: Commands.openValue, title: vscode.l10n.t('Open Value'), arguments: [element] };
         return item;
       }
       case 'more': {
