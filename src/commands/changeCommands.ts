@@ -69,7 +69,8 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
       warnOtherDb(session);
       return undefined;
     }
-    const targets = commandTargets(node, selection, { selection: d.keys.selection, tabKey: tab === 'other-db' ? undefined : tab });
+    const selected = node === FROM_KEYS_VIEW ? await d.keys.cursorSelection() : d.keys.selection;
+    const targets = commandTargets(node, selection, { selection: selected, tabKey: tab === 'other-db' ? undefined : tab });
     if (targets) {
       return targets;
     }

@@ -6,7 +6,7 @@ import { KEY_TYPES, type KeyType } from '../redis/keyMeta';
 import type { MoreNode } from '../redis/explorerModel';
 import { NovaError } from '../redis/errors';
 import { typeLabel, type KeysView } from '../views/keysView';
-import { commandTargets } from './targets';
+import { commandTargets, FROM_KEYS_VIEW } from './targets';
 import { valueTabKey } from './keyPrompt';
 import { formatNumber, keyCount, plural } from '../views/format';
 import type { HandlerTable } from './registry';
@@ -109,7 +109,8 @@ export function explorerCommands(keys: KeysView): HandlerTable {
     [Commands.copyKeyName]: async (node?: unknown, selection?: unknown) => {
       // Copying a name touches no data: the tab's key is copied even when the tab is on another DB.
       const tab = valueTabKey(undefined);
-      const targets = commandTargets(node, selection, { selection: keys.selection, tabKey: tab === 'other-db' ? undefined : tab });
+      const selected = node === FROM_KEYS_VIEW ? await keys.cursorSelection() : keys.selection;
+      const targets = commandTargets(node, selection, { selection: selected, tabKey: tab === 'other-db' ? undefined : tab });
       const names = (targets ?? []).filter((t) => t.kind !== 'folder').map((t) => t.name);
       if (names.length === 0) {
         return;
