@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
       {
         ...explorerCommands(keys),
         ...changeCommands({ connection, keys, log }),
-        ...valueCommands(values, keys, connection),
+        ...valueCommands(values, connection),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },

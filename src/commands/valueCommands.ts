@@ -2,12 +2,11 @@
 import * as vscode from 'vscode';
 import { Commands, Schemes } from '../constants';
 import { DECODER_IDS, type DecoderId } from '../redis/decoders';
-import { isKey, type KeysView } from '../views/keysView';
+import { isKey } from '../views/keysView';
 import { keyOfUri, type ValueDocuments } from '../views/valueDocuments';
 import { applyDecoderChoice } from '../views/viewValueAs';
 import type { HandlerTable } from './registry';
 import { askKeyName } from './keyPrompt';
-import { FROM_KEYS_VIEW } from './targets';
 import type { ConnectionManager } from '../connection/connectionManager';
 
 function decoderLabel(id: DecoderId): string {
@@ -29,7 +28,7 @@ function decoderLabel(id: DecoderId): string {
   }
 }
 
-export function valueCommands(values: ValueDocuments, keys: KeysView, connection: ConnectionManager): HandlerTable {
+export function valueCommands(values: ValueDocuments, connection: ConnectionManager): HandlerTable {
   /** The value tab the command is about: the argument, else the active editor. */
   const activeValueUri = (arg: unknown): vscode.Uri | undefined => {
     if (arg instanceof vscode.Uri && arg.scheme === Schemes.value) {
@@ -44,12 +43,7 @@ export function valueCommands(values: ValueDocuments, keys: KeysView, connection
         await values.open(node.key);
         return;
       }
-      // From the palette Open Value asks for a name: the Keys view opens its keys itself.
-      const selected = node === FROM_KEYS_VIEW ? keys.selection.find(isKey) : undefined;
-      if (selected) {
-        await values.open(selected.key);
-        return;
-      }
+      // From the palette Open Value asks for a name: the Keys view opens its keys itself (vscode.open).
       const named = await askKeyName(connection.requireSession());
       if (named) {
         await values.open(named.key);
