@@ -32,6 +32,9 @@ Options:
   --port <n>       code-server's port (default: a free one)
   --keys <n>       generated keys on top of the hand-picked samples (default ${DEFAULT_GENERATED_KEYS})
   --locale <lang>  display language code-server reports to extensions, e.g. fr
+  --keep-on-server-exit
+                   keep VS Code running when redis-server stops (to see how the extension shows a
+                   stopped Redis); by default the sandbox stops with its server
   --help           this text
 
 redis-server: NOVA_TEST_REDIS_SERVER=<path> (e.g. a 3.0 build), else the one on PATH, else where it installs:
@@ -45,6 +48,7 @@ interface Options {
   port: number;
   keys: number;
   locale?: string;
+  keepOnServerExit: boolean;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, max: number): number {
@@ -68,6 +72,7 @@ function parseOptions(argv: string[]): Options | 'help' {
         port: { type: 'string' },
         keys: { type: 'string' },
         locale: { type: 'string' },
+        'keep-on-server-exit': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -86,6 +91,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     port: integer('port', values.port, 0, 65535),
     keys: integer('keys', values.keys, DEFAULT_GENERATED_KEYS, 1_000_000),
     locale: values.locale,
+    keepOnServerExit: values['keep-on-server-exit'],
   };
 }
 
@@ -183,11 +189,19 @@ async function main(options: Options): Promise<void> {
   writeWorkspace(workspace, { redisPort: redis.port, redisVersion: binary.version, db1Keys: sample.db1Keys, locale: options.locale });
   say(`sample workspace: ${workspace}`);
   const watched = redis;
+  const config = path.join(session, 'redis', 'redis.conf');
   void watched.process.exited.then(() => {
-    if (!stopping) {
-      process.stderr.write(`redis-server stopped unexpectedly:\n${logTail(path.join(session ?? '', 'redis.log'))}\n`);
-      void shutdown(1);
+    if (stopping) {
+      return;
     }
+    if (options.keepOnServerExit) {
+      say('redis-server stopped; VS Code keeps running (--keep-on-server-exit): the extension now shows Redis as stopped');
+      say(`to start it again (empty: the sandbox saves nothing): "${binary.path}" "${config}"`);
+      return;
+    }
+    process.stderr.write(`redis-server stopped unexpectedly:\n${logTail(path.join(session ?? '', 'redis.log'))}\n`);
+    say('the sandbox stops with its server; to see how the extension shows a stopped Redis, run npm start -- --keep-on-server-exit');
+    void shutdown(1);
   });
 
   const { id, version } = readManifest(repo);

@@ -64,6 +64,7 @@ export const Settings = {
   scanCount: 'explorer.scanCount',
   readOnly: 'readOnly',
   previewBytes: 'values.previewThresholdBytes',
+  zsetOrder: 'values.zsetOrder',
   clusterForceStandalone: 'cluster.forceStandalone',
   clusterNatMap: 'cluster.natMap',
   codeLinksEnabled: 'codeLinks.enabled',

@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
         ...changeCommands({ connection, keys, log }),
         ...transferCommands({ connection, keys, log }),
         ...codeCommands(keys),
-        ...valueCommands(values, keys),
+        ...valueCommands(values, connection),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },

@@ -13,11 +13,13 @@ import type { Logger } from '../log';
 import { NovaError } from '../redis/errors';
 import { parseTtlInput, ttlInputText, MAX_TTL_SECONDS, type TtlInputError } from '../redis/ttl';
 import { hostPort } from '../redis/url';
-import { displayName, keyBytes } from '../redis/keyName';
+import { displayName } from '../redis/keyName';
 import { isFolder, isKey, type KeysView } from '../views/keysView';
 import { formatNumber, formatTtl, plural } from '../views/format';
 import { describeError } from '../views/messages';
-import { folderTarget, type FolderNode, type KeyNode } from '../redis/explorerModel';
+import { folderTarget, type FolderNode } from '../redis/explorerModel';
+import { commandTargets, FROM_KEYS_VIEW, type CommandTarget } from './targets';
+import { askKeyName, valueTabKey, warnOtherDb } from './keyPrompt';
 import type { HandlerTable } from './registry';
 
 export interface ChangeDeps {
@@ -57,26 +59,29 @@ function writableSession(d: ChangeDeps): RedisSession {
 
 export function changeCommands(d: ChangeDeps): HandlerTable {
 
-  /** The key nodes a command applies to: the clicked one, the selection, or one the user names. */
-  async function targetKeys(node: unknown, selection: unknown): Promise<(KeyNode | { key: Buffer; name: string })[]> {
-    if (Array.isArray(selection) && selection.length > 1) {
-      return selection.filter(isKey);
+  /**
+   * What a command applies to: the clicked item, the selection, the active value tab's key, or a key
+   * the user names (see commandTargets). undefined when there is nothing to do.
+   */
+  async function targetsOf(session: RedisSession, node: unknown, selection: unknown): Promise<CommandTarget[] | undefined> {
+    const tab = valueTabKey(session);
+    if (tab === 'other-db' && !isKey(node) && !isFolder(node) && node !== FROM_KEYS_VIEW) {
+      warnOtherDb(session);
+      return undefined;
     }
-    if (isKey(node)) {
-      return [node];
+    const selected = node === FROM_KEYS_VIEW ? await d.keys.cursorSelection() : d.keys.selection;
+    const targets = commandTargets(node, selection, { selection: selected, tabKey: tab === 'other-db' ? undefined : tab });
+    if (targets) {
+      return targets;
     }
-    const picked = d.keys.selection.filter(isKey);
-    if (picked.length > 0) {
-      return picked;
-    }
-    const name = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Key name') });
-    return name ? [{ key: keyBytes(name), name }] : [];
+    const named = await askKeyName(session);
+    return named ? [named] : undefined;
   }
 
   return {
     [Commands.editTtl]: async (node?: unknown) => {
       const session = writableSession(d);
-      const [target] = await targetKeys(node, undefined);
+      const target = (await targetsOf(session, node, undefined))?.find((t) => t.kind !== 'folder');
       if (!target) {
         return;
       }
@@ -135,11 +140,14 @@ export function changeCommands(d: ChangeDeps): HandlerTable {
 
     [Commands.deleteKeys]: async (node?: unknown, selection?: unknown) => {
       const session = writableSession(d);
-      if (isFolder(node) && !(Array.isArray(selection) && selection.length > 1)) {
-        await deleteFolderFlow(d, session, node);
+      const chosen = await targetsOf(session, node, selection);
+      const [only] = chosen ?? [];
+      if (chosen?.length === 1 && isFolder(only)) {
+        await deleteFolderFlow(d, session, only);
         return;
       }
-      const targets = await targetKeys(node, selection);
+      // A folder within a multi-selection is not deleted: its menu entry is Delete Folder….
+      const targets = (chosen ?? []).filter((t) => t.kind !== 'folder');
       if (targets.length === 0) {
         return;
       }

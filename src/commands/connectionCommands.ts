@@ -43,9 +43,16 @@ export function connectionCommands(d: ConnectionCommandDeps): HandlerTable {
     [Commands.showServerInfo]: async () => {
       d.connection.requireSession();
       d.refreshServerInfo();
-      const doc = await vscode.workspace.openTextDocument(d.serverInfoUri);
-      await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
-      await vscode.window.showTextDocument(doc, { preview: true });
+      try {
+        // Rendered, as a person reads it: the Markdown source is for tools.
+        await vscode.commands.executeCommand('markdown.showPreview', d.serverInfoUri);
+      } catch (err) {
+        // The built-in Markdown extension is disabled: the source is still readable.
+        d.log.warn(`Markdown preview unavailable, showing the source: ${String(err)}`);
+        const doc = await vscode.workspace.openTextDocument(d.serverInfoUri);
+        await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+        await vscode.window.showTextDocument(doc, { preview: true });
+      }
     },
     [Commands.openEnv]: async () => {
       const uri = d.env.envUri();

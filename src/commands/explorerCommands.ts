@@ -5,7 +5,9 @@ import { literalPattern } from '../redis/glob';
 import { KEY_TYPES, type KeyType } from '../redis/keyMeta';
 import type { MoreNode } from '../redis/explorerModel';
 import { NovaError } from '../redis/errors';
-import { isKey, typeLabel, type KeysView } from '../views/keysView';
+import { typeLabel, type KeysView } from '../views/keysView';
+import { commandTargets, FROM_KEYS_VIEW } from './targets';
+import { valueTabKey } from './keyPrompt';
 import { formatNumber, keyCount, plural } from '../views/format';
 import type { HandlerTable } from './registry';
 
@@ -105,12 +107,16 @@ export function explorerCommands(keys: KeysView): HandlerTable {
       await model().loadMore(more?.parent);
     },
     [Commands.copyKeyName]: async (node?: unknown, selection?: unknown) => {
-      const nodes = Array.isArray(selection) && selection.length > 0 ? selection.filter(isKey) : isKey(node) ? [node] : [];
-      if (nodes.length === 0) {
+      // Copying a name touches no data: the tab's key is copied even when the tab is on another DB.
+      const tab = valueTabKey(undefined);
+      const selected = node === FROM_KEYS_VIEW ? await keys.cursorSelection() : keys.selection;
+      const targets = commandTargets(node, selection, { selection: selected, tabKey: tab === 'other-db' ? undefined : tab });
+      const names = (targets ?? []).filter((t) => t.kind !== 'folder').map((t) => t.name);
+      if (names.length === 0) {
         return;
       }
-      await vscode.env.clipboard.writeText(nodes.map((n) => n.name).join('\n'));
-      const copied = plural(nodes.length, vscode.l10n.t('Copied {0} key name.', nodes.length), vscode.l10n.t('Copied {0} key names.', nodes.length));
+      await vscode.env.clipboard.writeText(names.join('\n'));
+      const copied = plural(names.length, vscode.l10n.t('Copied {0} key name.', names.length), vscode.l10n.t('Copied {0} key names.', names.length));
       vscode.window.setStatusBarMessage(copied, 3000);
     },
   };

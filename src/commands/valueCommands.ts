@@ -2,11 +2,12 @@
 import * as vscode from 'vscode';
 import { Commands, Schemes } from '../constants';
 import { DECODER_IDS, type DecoderId } from '../redis/decoders';
-import { keyBytes } from '../redis/keyName';
-import { isKey, type KeysView } from '../views/keysView';
+import { isKey } from '../views/keysView';
 import { keyOfUri, type ValueDocuments } from '../views/valueDocuments';
 import { applyDecoderChoice } from '../views/viewValueAs';
 import type { HandlerTable } from './registry';
+import { askKeyName } from './keyPrompt';
+import type { ConnectionManager } from '../connection/connectionManager';
 
 function decoderLabel(id: DecoderId): string {
   switch (id) {
@@ -27,7 +28,7 @@ function decoderLabel(id: DecoderId): string {
   }
 }
 
-export function valueCommands(values: ValueDocuments, keys: KeysView): HandlerTable {
+export function valueCommands(values: ValueDocuments, connection: ConnectionManager): HandlerTable {
   /** The value tab the command is about: the argument, else the active editor. */
   const activeValueUri = (arg: unknown): vscode.Uri | undefined => {
     if (arg instanceof vscode.Uri && arg.scheme === Schemes.value) {
@@ -42,14 +43,10 @@ export function valueCommands(values: ValueDocuments, keys: KeysView): HandlerTa
         await values.open(node.key);
         return;
       }
-      const selected = keys.selection.find(isKey);
-      if (selected) {
-        await values.open(selected.key);
-        return;
-      }
-      const name = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Key name') });
-      if (name) {
-        await values.open(keyBytes(name));
+      // From the palette Open Value asks for a name: the Keys view opens its keys itself (vscode.open).
+      const named = await askKeyName(connection.requireSession());
+      if (named) {
+        await values.open(named.key);
       }
     },
     [Commands.viewValueAs]: async (arg?: unknown) => {

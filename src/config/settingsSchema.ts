@@ -6,6 +6,7 @@
 import { Settings } from '../constants';
 import { DEFAULT_KEY_METHODS } from '../code/pyKeys';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from '../redis/deadline';
+import type { ZsetOrder } from '../redis/values';
 
 type NumberSpec = { type: 'number'; key: string; default: number; min: number; max: number; integer?: boolean };
 type StringSpec = { type: 'string'; key: string; default: string; maxLength?: number };
@@ -31,6 +32,8 @@ export const SETTINGS = {
   scanCount: { type: 'number', key: Settings.scanCount, default: 0, min: 0, max: 10_000, integer: true } as NumberSpec,
   readOnly: { type: 'enum', key: Settings.readOnly, default: 'auto', values: ['auto', 'on', 'off'] } as EnumSpec<ReadOnlySetting>,
   previewThresholdBytes: { type: 'number', key: Settings.previewBytes, default: 1024 * 1024, min: 1024, max: 512 * 1024 * 1024, integer: true } as NumberSpec,
+  // Highest first: NOVA's sorted sets are leaderboards, whose top is what one opens them for.
+  zsetOrder: { type: 'enum', key: Settings.zsetOrder, default: 'highestFirst', values: ['highestFirst', 'lowestFirst'] } as EnumSpec<ZsetOrder>,
   clusterForceStandalone: { type: 'boolean', key: Settings.clusterForceStandalone, default: false } as BooleanSpec,
   clusterNatMap: { type: 'object', key: Settings.clusterNatMap, default: {} } as ObjectSpec,
   codeLinksEnabled: { type: 'boolean', key: Settings.codeLinksEnabled, default: true } as BooleanSpec,

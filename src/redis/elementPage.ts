@@ -15,6 +15,8 @@
  */
 
 export type PagedType = 'hash' | 'set' | 'list' | 'zset';
+/** What the script is asked to read: `zrev` is a sorted set from the highest score down (ZREVRANGE). */
+export type PagedKind = PagedType | 'zrev';
 
 export interface PageLimits {
   /** Elements wanted (HSCAN may give a few more). */
@@ -71,7 +73,9 @@ else
     local asked = math.min(chunk, want - n)
     local stop = start + asked - 1
     local r
-    if kind == 'list' then r = redis.call('LRANGE', key, start, stop) else r = redis.call('ZRANGE', key, start, stop, 'WITHSCORES') end
+    if kind == 'list' then r = redis.call('LRANGE', key, start, stop)
+    elseif kind == 'zrev' then r = redis.call('ZREVRANGE', key, start, stop, 'WITHSCORES')
+    else r = redis.call('ZRANGE', key, start, stop, 'WITHSCORES') end
     local per = kind == 'list' and 1 or 2
     local got = #r / per
     local big = false

@@ -45,7 +45,8 @@ function isDeceptive(cp: number): boolean {
   );
 }
 
-const SHORT_ESCAPES: Record<number, string> = { 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x00: '\\0' };
+/** redis-cli's own escapes, so that a name shown here can be typed there (NUL is `\\x00`, as redis-cli prints it). */
+const SHORT_ESCAPES: Record<number, string> = { 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t' };
 
 function hex2(b: number): string {
   return b.toString(16).padStart(2, '0');
@@ -119,7 +120,7 @@ export function needsEscaping(bytes: Uint8Array): boolean {
 
 /**
  * The readable form of a key name (or of a part of one). Valid printable UTF-8 (emoji included) is
- * kept; invalid bytes become `\xNN`, control characters `\n` `\r` `\t` `\0` or `\xNN`, invisible
+ * kept; invalid bytes become `\xNN`, control characters `\n` `\r` `\t` or `\xNN`, invisible
  * and bidi characters `\u{NNNN}`. The empty name is shown as `""`.
  */
 export function displayName(bytes: Uint8Array): string {
@@ -165,4 +166,72 @@ export function displayName(bytes: Uint8Array): string {
 /** Turns user input into key bytes: text is taken as UTF-8, exactly as typed (no unescaping). */
 export function keyBytes(input: string | Uint8Array): Buffer {
   return typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+}
+
+const UNESCAPE: Record<string, number> = { n: 0x0a, r: 0x0d, t: 0x09, b: 0x08, a: 0x07 };
+
+/**
+ * The bytes of a name typed with escapes: `\xHH`, `\n` `\r` `\t` `\b` `\a` and `\\` as redis-cli reads
+ * them inside "…", plus the `\u{…}` the Keys view shows for invisible characters. Any other escaped
+ * character stands for itself, as in redis-cli (`\0` is `0` there: NUL is `\x00`).
+ */
+function unescapeName(text: string): Buffer {
+  const out: Buffer[] = [];
+  let plain = '';
+  const flush = (): void => {
+    if (plain) {
+      out.push(Buffer.from(plain, 'utf8'));
+      plain = '';
+    }
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== '\\' || i + 1 >= text.length) {
+      plain += c;
+      continue;
+    }
+    const next = text[i + 1];
+    const hex = /^x([0-9a-fA-F]{2})/.exec(text.slice(i + 1, i + 4));
+    const unicode = /^u\{([0-9a-fA-F]{1,6})\}/.exec(text.slice(i + 1, i + 11));
+    if (hex) {
+      flush();
+      out.push(Buffer.from([parseInt(hex[1], 16)]));
+      i += 3;
+    } else if (unicode && parseInt(unicode[1], 16) <= 0x10ffff) {
+      plain += String.fromCodePoint(parseInt(unicode[1], 16));
+      i += unicode[0].length;
+    } else {
+      const control = UNESCAPE[next];
+      if (control !== undefined) {
+        flush();
+        out.push(Buffer.from([control]));
+      } else {
+        plain += next;
+      }
+      i += 1;
+    }
+  }
+  flush();
+  return Buffer.concat(out);
+}
+
+/**
+ * The keys a name typed by the user may stand for, the likelier first. A name in double quotes is read
+ * as redis-cli reads it; a name with a backslash is first read with the escapes the Keys view shows
+ * (`nova:bin:\xff\x00`), then as typed, because a printable name that contains a backslash is shown
+ * as it is (`C:\tmp`); `""` is the empty name, as the Keys view shows it.
+ */
+export function typedKeyCandidates(input: string): Buffer[] {
+  if (input === '""') {
+    return [Buffer.alloc(0)];
+  }
+  if (input.length >= 2 && input.startsWith('"') && input.endsWith('"')) {
+    return [unescapeName(input.slice(1, -1))];
+  }
+  const literal = Buffer.from(input, 'utf8');
+  if (!input.includes('\\')) {
+    return [literal];
+  }
+  const decoded = unescapeName(input);
+  return decoded.equals(literal) ? [literal] : [decoded, literal];
 }

@@ -7,7 +7,7 @@
  * - Every read is one MULTI/EXEC that repeats TYPE: the type, TTL, size and content always belong
  *   together, and a key that changed type or vanished in between is detected, never misread.
  * - Only commands Redis 3.0 has (TYPE PTTL STRLEN GETRANGE GET HLEN HSCAN SCARD SSCAN ZCARD ZRANGE
- *   LLEN LRANGE MULTI EXEC); XLEN / XRANGE only when the capabilities say streams exist.
+ *   ZREVRANGE LLEN LRANGE MULTI EXEC); XLEN / XRANGE only when the capabilities say streams exist.
  * - Values are data: nothing here logs or scrubs them.
  */
 import type Redis from 'ioredis';
@@ -30,7 +30,7 @@ import {
 import { utf8CompleteLength } from './decoders/bytes';
 import { DEFAULT_MAX_INFLATED_BYTES } from './decoders/compression';
 import { jArray, jObject, jsonString } from './decoders/jtree';
-import { PAGE_SCRIPT, cutLocally, isReplyError, parseScriptedPage, type Cut, type PageLimits } from './elementPage';
+import { PAGE_SCRIPT, cutLocally, isReplyError, parseScriptedPage, type Cut, type PageLimits, type PagedKind, type PagedType } from './elementPage';
 import { NovaError } from './errors';
 import { keyFramework } from './frameworks';
 
@@ -74,7 +74,11 @@ export interface ValueReadOptions {
   /** Expansion caps of compressed elements: each, and all those of one page. */
   maxElementInflatedBytes?: number;
   maxPageInflatedBytes?: number;
+  /** Sorted sets: lowest score first (ZRANGE, Redis's own order, the default) or highest first (ZREVRANGE). */
+  zsetOrder?: ZsetOrder;
 }
+
+export type ZsetOrder = 'lowestFirst' | 'highestFirst';
 
 /** The type names TYPE returns that the viewer reads. */
 export type ReadableType = 'string' | 'hash' | 'list' | 'set' | 'zset' | 'stream';
@@ -106,6 +110,8 @@ export interface ValueHeader {
   framework?: string;
   /** A type the viewer does not read (then the body is empty and notes has UNSUPPORTED_TYPE). */
   unsupported: boolean;
+  /** Sorted sets: the order of the members shown. */
+  order?: ZsetOrder;
 }
 
 export interface ValueView {
@@ -302,6 +308,7 @@ export class ValueSession {
       maxPageBytes: Math.max(1, Math.floor(options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES)),
       maxElementInflatedBytes: options.maxElementInflatedBytes ?? DEFAULT_MAX_ELEMENT_INFLATED_BYTES,
       maxPageInflatedBytes: options.maxPageInflatedBytes ?? DEFAULT_MAX_PAGE_INFLATED_BYTES,
+      zsetOrder: options.zsetOrder ?? 'lowestFirst',
     };
     for (let attempt = 0; attempt < MAX_TYPE_RETRIES; attempt++) {
       const type = bufferOf(await client.callBuffer('TYPE', key)).toString();
@@ -404,7 +411,7 @@ export class ValueSession {
     const l = this.limits(page);
     const r = await readTogether(client, key, this.type, [
       [lengthCommand, key],
-      ['EVAL', PAGE_SCRIPT, 1, key, c.type, position, l.count, l.maxElementBytes, l.previewBytes, l.maxPageBytes],
+      ['EVAL', PAGE_SCRIPT, 1, key, this.pageKind(), position, l.count, l.maxElementBytes, l.previewBytes, l.maxPageBytes],
     ]);
     const size = this.adopt(r, strict);
     if (size === undefined) {
@@ -427,6 +434,12 @@ export class ValueSession {
     }
     this.pageBytesStop = !this.done && result.bytes >= l.maxPageBytes ? result.bytes : undefined;
     return true;
+  }
+
+  /** What the page script reads: the collection's type, or `zrev` for a sorted set read highest first. */
+  private pageKind(): PagedKind {
+    const t = this.content.type;
+    return t === 'zset' && this.options.zsetOrder === 'highestFirst' ? 'zrev' : (t as PagedType);
   }
 
   /** Adds the elements of a page, as HSCAN / SSCAN / LRANGE / ZRANGE WITHSCORES lay them out. */
@@ -487,7 +500,7 @@ export class ValueSession {
         commands = [['LLEN', key], ['LRANGE', key, c.items.length, c.items.length + page - 1]];
         break;
       case 'zset':
-        commands = [['ZCARD', key], ['ZRANGE', key, c.items.length, c.items.length + page - 1, 'WITHSCORES']];
+        commands = [['ZCARD', key], [this.options.zsetOrder === 'highestFirst' ? 'ZREVRANGE' : 'ZRANGE', key, c.items.length, c.items.length + page - 1, 'WITHSCORES']];
         break;
       case 'stream':
         commands = [['XLEN', key], ['XRANGE', key, c.next, '+', 'COUNT', page]];
@@ -701,6 +714,7 @@ export class ValueSession {
         notes: [...known.notes, ...notes],
         framework: known.framework,
         unsupported: false,
+        order: c.type === 'zset' ? this.options.zsetOrder : undefined,
       },
       body: printJson(tree),
     };

@@ -12,6 +12,7 @@ import type { KeyType } from '../redis/keyMeta';
 import { NovaError, isNovaError } from '../redis/errors';
 import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
+import { bindingOf, valueUri } from './valueDocuments';
 import { elementCount, formatBytes, formatNumber, formatTtl, keyCount, plural } from './format';
 
 interface ErrorNode {
@@ -93,6 +94,43 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
 
   get selection(): readonly KeysElement[] {
     return this.view.selection;
+  }
+
+  /**
+   * What a keybinding of the view acts on: the row with the keyboard cursor, or the selection when the
+   * cursor is within it. The arrow keys move the cursor (the tree's focus) without selecting, and the
+   * API does not expose the focus, so it is found by toggling the focused row's selection (which opens
+   * nothing) and toggling it back. Only valid while the view has the keyboard focus.
+   */
+  async cursorSelection(): Promise<readonly KeysElement[]> {
+    const before = [...this.view.selection];
+    const after = await this.toggleFocusedRow();
+    if (after === undefined) {
+      // No row has the cursor (an empty tree): nothing changed.
+      return before;
+    }
+    await this.toggleFocusedRow();
+    const had = new Set(before.map((e) => e.id));
+    const added = after.find((e) => !had.has(e.id));
+    return added ? [added] : before;
+  }
+
+  /** Toggles the cursor row's selection; the new selection, or undefined when none came within a second. */
+  private async toggleFocusedRow(): Promise<readonly KeysElement[] | undefined> {
+    // The change reaches the extension host as an event of its own, which may follow the command's reply.
+    const changed = new Promise<readonly KeysElement[] | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        resolve(undefined);
+      }, 1000);
+      const sub = this.view.onDidChangeSelection((e) => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(e.selection);
+      });
+    });
+    await vscode.commands.executeCommand('list.toggleSelection');
+    return changed;
   }
 
   get currentFilter(): KeyFilter | undefined {
@@ -255,7 +293,12 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
         item.contextValue = 'key';
         item.accessibilityInformation = { label: `${element.name}, ${meta ? typeLabel(meta.type) : ''}, ${item.description ?? ''}` };
         item.tooltip = keyTooltip(element);
-        item.command = { command: Commands.openValue, title: vscode.l10n.t('Open Value'), arguments: [element] };
+        // vscode.open, not Open Value: VS Code then passes how the item was opened, so a click shows a
+        // preview and leaves the focus in the tree (arrow keys go on stepping), and Enter moves it to the tab.
+        const session = this.connection.session;
+        item.command = session
+          ? { command: 'vscode.open', title: vscode.l10n.t('Open Value'), arguments: [valueUri(element.key, bindingOf(session))] }
+          : { command: Commands.openValue, title: vscode.l10n.t('Open Value'), arguments: [element] };
         return item;
       }
       case 'more': {

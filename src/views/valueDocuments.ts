@@ -18,7 +18,7 @@ import { bytesFromId, bytesId, displayName } from '../redis/keyName';
 import { NovaError, isNovaError } from '../redis/errors';
 import { keyTypeOf } from '../redis/keyMeta';
 import { hostPort } from '../redis/url';
-import { readSettings } from '../config/settings';
+import { affects, readSettings } from '../config/settings';
 import { DisposableBase, Emitter } from '../util/event';
 import { DecoderMemory } from './decoderMemory';
 import { describeError } from './messages';
@@ -86,6 +86,8 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
   private readonly changed = this.register(new Emitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
   private readonly entries = new Map<string, Entry>();
+  /** URIs whose content is being read. */
+  private readonly reading = new Set<string>();
   private generation = -1;
   readonly decoders: DecoderMemory;
 
@@ -100,9 +102,32 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
         if (e.closed.length > 0) {
           this.forgetClosedTabs();
         }
+        // A tab opened again on a document VS Code still holds shows what it held: read it again, so
+        // that it is current and Load More knows where it stands.
+        for (const tab of [...e.opened, ...e.changed]) {
+          const uri = tab.input instanceof vscode.TabInputText ? tab.input.uri : undefined;
+          if (isValueUri(uri) && !this.entries.has(uri.toString()) && !this.reading.has(uri.toString())) {
+            this.reread(uri);
+          }
+        }
+      }),
+    );
+    // The Keys view opens values with vscode.open: the language follows the value once the document exists.
+    this.register(
+      vscode.workspace.onDidOpenTextDocument((doc) => {
+        if (isValueUri(doc.uri)) {
+          void this.applyLanguage(doc);
+        }
       }),
     );
     this.register(vscode.window.onDidChangeActiveTextEditor(() => this.updateContext()));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affects(e, 'values')) {
+          this.refreshAll();
+        }
+      }),
+    );
     this.register(connection.onDidChangeKeys((e) => this.onKeysChanged(e)));
     this.register(
       connection.onDidChangeState(() => {
@@ -129,12 +154,15 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     }
   }
 
-  async open(key: Buffer): Promise<void> {
+  async open(key: Buffer, options: { preserveFocus?: boolean } = {}): Promise<void> {
     const uri = valueUri(key, bindingOf(this.connection.requireSession()));
     // Reopening means "show me what it is now".
-    this.entries.delete(uri.toString());
+    const held = vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString());
     const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc, { preview: true });
+    if (held) {
+      this.reread(uri);
+    }
+    await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: options.preserveFocus });
     await this.applyLanguage(doc);
   }
 
@@ -189,6 +217,7 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const key = keyOfUri(uri);
+    this.reading.add(uri.toString());
     try {
       const session = this.connection.requireSession();
       const binding = bindingOfUri(uri);
@@ -199,7 +228,8 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
       }
       let entry = this.entries.get(uri.toString());
       if (!entry || entry.session !== session) {
-        const value = await session.openValue(key, { previewThreshold: readSettings().previewThresholdBytes });
+        const settings = readSettings();
+        const value = await session.openValue(key, { previewThreshold: settings.previewThresholdBytes, zsetOrder: settings.zsetOrder });
         entry = { session, value };
         this.entries.set(uri.toString(), entry);
       }
@@ -215,6 +245,7 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
       const text = describeError(error);
       return `// ${displayName(key)}\n// ${text.message}\n// ${text.hint}\n`;
     } finally {
+      this.reading.delete(uri.toString());
       this.updateContext();
     }
   }
@@ -274,8 +305,10 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
 
   private async applyLanguage(doc: vscode.TextDocument, view?: ValueView): Promise<void> {
     const v = view ?? this.value(doc.uri)?.render(this.decoderFor(keyOfUri(doc.uri)));
-    // jsonc, not json: the header lines are comments, which plain JSON highlighting marks as errors.
-    const language = v?.header.language === 'json' ? 'jsonc' : v?.header.language === 'python' ? 'python' : 'plaintext';
+    // jsonc, not json: the header lines are comments, which plain JSON highlighting marks as errors. A
+    // string cut by its preview is plain text: as JSON, its missing end would fill the Problems panel.
+    const cut = v?.header.sizeUnit === 'bytes' && v.header.partial;
+    const language = v?.header.language === 'json' && !cut ? 'jsonc' : v?.header.language === 'python' ? 'python' : 'plaintext';
     if (doc.languageId !== language) {
       await vscode.languages.setTextDocumentLanguage(doc, language);
     }
@@ -305,6 +338,13 @@ function header(view: ValueView): string {
   lines.push(vscode.l10n.t('{0} · {1} · TTL {2} · {3}', displayName(h.key), type, ttl, size));
   const decoders = h.decoders.length > 0 ? h.decoders.join(' → ') : '—';
   lines.push(vscode.l10n.t('Decoded as: {0}{1} — "NOVA: View Value As…" to change', decoders, h.requested ? ` (${vscode.l10n.t('chosen')})` : ''));
+  if (h.order) {
+    lines.push(
+      h.order === 'highestFirst'
+        ? vscode.l10n.t('Order: highest score first (setting nova.values.zsetOrder)')
+        : vscode.l10n.t('Order: lowest score first (setting nova.values.zsetOrder)'),
+    );
+  }
   if (h.partial) {
     const loaded = h.sizeUnit === 'bytes' ? formatBytes(h.loaded) : formatNumber(h.loaded);
     lines.push(

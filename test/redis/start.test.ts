@@ -211,6 +211,35 @@ describe('npm start stops cleanly in other cases', () => {
     await assertNothingLeft({ ports: [redisPort, Number(url.port)], pids, sessionDir: path.dirname(url.searchParams.get('folder') ?? '') });
   });
 
+  test('when its redis-server stops, the sandbox stops too and names --keep-on-server-exit; with it, VS Code keeps running', { timeout: 2 * READY_TIMEOUT_MS + 60_000 }, async () => {
+    const stopRedis = async (run: StartRun): Promise<{ redisPort: number; codeServerPort: number }> => {
+      const ready = await run.waitForOutput(/^NOVA Redis is ready: (\S+)$/m, READY_TIMEOUT_MS);
+      const redisPort = Number((await run.waitForOutput(/redis:\/\/127\.0\.0\.1:(\d+)\/1/, 1000))[1]);
+      const admin = sandboxClient(redisPort, 0);
+      // SHUTDOWN closes the connection instead of replying.
+      await admin.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+      admin.disconnect();
+      return { redisPort, codeServerPort: Number(new URL(ready[1]).port) };
+    };
+
+    const plain = new StartRun(['--no-browser', '--keys', '0']);
+    runs.push(plain);
+    await stopRedis(plain);
+    assert.deepEqual(await plain.waitForExit(30_000), { code: 1, signal: null }, plain.output);
+    assert.match(plain.stdout, /npm start -- --keep-on-server-exit/);
+
+    const kept = new StartRun(['--no-browser', '--keys', '0', '--keep-on-server-exit']);
+    runs.push(kept);
+    const { redisPort, codeServerPort } = await stopRedis(kept);
+    await kept.waitForOutput(/^\[nova\] redis-server stopped; VS Code keeps running \(--keep-on-server-exit\)/m, 15_000);
+    await kept.waitForOutput(/^\[nova\] to start it again .*redis\.conf"$/m, 1000);
+    assert.equal(await portOpen(redisPort), false, 'redis-server is gone');
+    assert.equal(await portOpen(codeServerPort), true, 'code-server still answers');
+    assert.equal(kept.child.exitCode, null, 'npm start is still running');
+    kept.child.kill('SIGINT');
+    assert.deepEqual(await kept.waitForExit(20_000), { code: 0, signal: null }, kept.output);
+  });
+
   test('with the desktop `code` command on PATH, it opens the workspace with the extension under development', async () => {
     const bin = mkdtempSync(path.join(os.tmpdir(), 'nova-start-fake-code-'));
     try {

@@ -478,7 +478,7 @@ for (const scripting of [true, false]) {
       }
 
       const calls = await counter!.calls();
-      const allowed = new Set(['type', 'pttl', 'strlen', 'getrange', 'get', 'hlen', 'hscan', 'scard', 'sscan', 'zcard', 'zrange', 'llen', 'lrange', 'multi', 'exec', 'info', 'config', 'config|resetstat', ...(scripting ? ['eval'] : [])]);
+      const allowed = new Set(['type', 'pttl', 'strlen', 'getrange', 'get', 'hlen', 'hscan', 'scard', 'sscan', 'zcard', 'zrange', 'zrevrange', 'llen', 'lrange', 'multi', 'exec', 'info', 'config', 'config|resetstat', ...(scripting ? ['eval'] : [])]);
       const sent = [...calls.keys()];
       assert.deepEqual(
         sent.filter((name) => !allowed.has(name)),
@@ -486,6 +486,28 @@ for (const scripting of [true, false]) {
         `commands outside the Redis 3.0 set: ${sent.join(', ')}`,
       );
       assert.equal(calls.has('eval'), scripting, `pages through the script only where EVAL exists: ${JSON.stringify([...calls])}`);
+    });
+
+    test('a sorted set read highest score first pages down from the top, and its header says so', async () => {
+      await admin.zadd('board', ...Array.from({ length: 250 }, (_, i) => [i, `p${i}`]).flat());
+      const session = await ValueSession.open(reader, REDIS_3_0_CAPS, k('board'), { pageSize: 100, loadMoreSize: 100, zsetOrder: 'highestFirst' });
+      const first = session.render();
+      assert.equal(first.header.order, 'highestFirst');
+      const top = JSON.parse(first.body) as Array<{ member: string; score: number }>;
+      assert.deepEqual(top.slice(0, 2), [{ member: 'p249', score: 249 }, { member: 'p248', score: 248 }]);
+      assert.ok(top.length < 250, 'the first page is not the whole set');
+      await loadEverything(reader, session);
+      const all = JSON.parse(session.render().body) as Array<{ member: string; score: number }>;
+      assert.deepEqual(
+        all.map((e) => e.score),
+        Array.from({ length: 250 }, (_, i) => 249 - i),
+      );
+      const lowest = await ValueSession.open(reader, REDIS_3_0_CAPS, k('board'), { pageSize: 100 });
+      assert.equal(lowest.render().header.order, 'lowestFirst');
+      assert.deepEqual((JSON.parse(lowest.render().body) as Array<{ score: number }>)[0], { member: 'p0', score: 0 });
+      // Only sorted sets have an order to state.
+      await admin.rpush('board:list', 'a', 'b');
+      assert.equal((await ValueSession.open(reader, REDIS_3_0_CAPS, k('board:list'), { zsetOrder: 'highestFirst' })).render().header.order, undefined);
     });
   });
 }

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesFromId, bytesId, displayName, keyBytes, needsEscaping, sameBytes } from '../../src/redis/keyName';
+import { bytesFromId, bytesId, displayName, keyBytes, needsEscaping, sameBytes, typedKeyCandidates } from '../../src/redis/keyName';
+import { parseLine } from '../../src/console/parse';
 
 const b = (...bytes: number[]): Buffer => Buffer.from(bytes);
 
@@ -49,7 +50,7 @@ describe('display names', () => {
   test('control characters use short escapes', () => {
     assert.equal(displayName(Buffer.from('a\nb')), 'a\\nb');
     assert.equal(displayName(Buffer.from('a\r\tb')), 'a\\r\\tb');
-    assert.equal(displayName(b(0x00)), '\\0');
+    assert.equal(displayName(b(0x00)), '\\x00');
     assert.equal(displayName(b(0x61, 0x1b, 0x7f)), 'a\\x1b\\x7f');
   });
 
@@ -80,5 +81,48 @@ describe('display names', () => {
   test('keyBytes takes text as UTF-8 and bytes as they are', () => {
     assert.deepEqual(keyBytes('é'), b(0xc3, 0xa9));
     assert.deepEqual(keyBytes(new Uint8Array([0xff])), b(0xff));
+  });
+});
+
+describe('typed key names', () => {
+  test('a name typed as the Keys view shows it gives back the key\'s bytes', () => {
+    const samples = [
+      Buffer.concat([Buffer.from('nova:bin:'), b(0xff, 0x00, 0x0a)]),
+      b(0x00),
+      Buffer.from('a\r\tb'),
+      b(0x61, 0x1b, 0x7f, 0x07, 0x08),
+      Buffer.concat([Buffer.from('a\\x41'), b(0xff)]),
+      Buffer.from('user\u202Egnp.exe'),
+      Buffer.from('\uFEFFkey'),
+      Buffer.from('café:😀\n'),
+    ];
+    for (const bytes of samples) {
+      assert.equal(needsEscaping(bytes), true, displayName(bytes));
+      assert.deepEqual(typedKeyCandidates(displayName(bytes))[0], bytes, displayName(bytes));
+    }
+  });
+
+  test('NUL is typed \\x00, as redis-cli prints it; \\0 is the digit 0, as redis-cli reads it', () => {
+    assert.deepEqual(typedKeyCandidates('k\\x00')[0], b(0x6b, 0x00));
+    assert.deepEqual(typedKeyCandidates('k\\0')[0], Buffer.from('k0'));
+  });
+
+  test('the same escapes as redis-cli reads inside double quotes', () => {
+    const typed = String.raw`"nova:bin:\xff\x00\n \t\r\a\b \\ \" \q"`;
+    const cli = parseLine(typed);
+    assert.ok(cli.ok);
+    assert.deepEqual(typedKeyCandidates(typed), cli.args);
+  });
+
+  test('a printable name with a backslash is also tried as typed, after its escaped reading', () => {
+    assert.deepEqual(typedKeyCandidates(String.raw`C:\tmp`), [Buffer.from('C:\tmp'), Buffer.from(String.raw`C:\tmp`)]);
+    assert.deepEqual(typedKeyCandidates(String.raw`a\\b`), [Buffer.from(String.raw`a\b`), Buffer.from(String.raw`a\\b`)]);
+  });
+
+  test('a plain name is taken as typed; "" is the empty name', () => {
+    assert.deepEqual(typedKeyCandidates('nova:cache:user:42'), [Buffer.from('nova:cache:user:42')]);
+    assert.deepEqual(typedKeyCandidates('ma_cle é'), [Buffer.from('ma_cle é')]);
+    assert.deepEqual(typedKeyCandidates('""'), [b()]);
+    assert.equal(displayName(b()), '""');
   });
 });
