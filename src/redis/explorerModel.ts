@@ -673,7 +673,8 @@ export class ExplorerModel {
     }
     const known = listing.folderCount + listing.keyCount;
     const shown = listing.folders.length + listing.keys.length;
-    if (shown < known || !this.complete) {
+    // While a full scan runs it finds the rest by itself: a "more" node is for children known but not shown.
+    if (shown < known || (!this.complete && this.full === undefined)) {
       nodes.push({
         kind: 'more',
         id: `m:${parent ? bytesId(parent.prefix) : ''}`,
