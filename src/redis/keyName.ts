@@ -45,7 +45,8 @@ function isDeceptive(cp: number): boolean {
   );
 }
 
-const SHORT_ESCAPES: Record<number, string> = { 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x00: '\\0' };
+/** The escapes redis-cli prints (a NUL is `\x00` there, as the sandbox README and key name input write it). */
+const SHORT_ESCAPES: Record<number, string> = { 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t' };
 
 function hex2(b: number): string {
   return b.toString(16).padStart(2, '0');
@@ -119,7 +120,7 @@ export function needsEscaping(bytes: Uint8Array): boolean {
 
 /**
  * The readable form of a key name (or of a part of one). Valid printable UTF-8 (emoji included) is
- * kept; invalid bytes become `\xNN`, control characters `\n` `\r` `\t` `\0` or `\xNN`, invisible
+ * kept; invalid bytes become `\xNN`, control characters `\n` `\r` `\t` or `\xNN`, invisible
  * and bidi characters `\u{NNNN}`. The empty name is shown as `""`.
  */
 export function displayName(bytes: Uint8Array): string {

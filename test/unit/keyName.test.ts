@@ -49,7 +49,7 @@ describe('display names', () => {
   test('control characters use short escapes', () => {
     assert.equal(displayName(Buffer.from('a\nb')), 'a\\nb');
     assert.equal(displayName(Buffer.from('a\r\tb')), 'a\\r\\tb');
-    assert.equal(displayName(b(0x00)), '\\0');
+    assert.equal(displayName(b(0x00)), '\\x00');
     assert.equal(displayName(b(0x61, 0x1b, 0x7f)), 'a\\x1b\\x7f');
   });
 
