@@ -144,7 +144,7 @@ async function pickFilter(current: KeyFilter | undefined): Promise<KeyFilter | u
   const keepMatch = current?.match === undefined ? {} : { match: current.match, label: current.label };
   switch (choice.mode) {
     case 'typed':
-      return GLOB_CHARS.test(value) ? { match: value, label: `\`${value}\``, ...keepType } : { match: literalPattern(value, 'contains'), label: `"${value}"`, ...keepType };
+      return GLOB_CHARS.test(value) ? { match: value, label: `\`${value}\``, ...keepType } : { match: literalPattern(value, 'contains'), label: vscode.l10n.t('"{0}"', value), ...keepType };
     case 'literal': {
       const text =
         value.length > 0
@@ -153,7 +153,7 @@ async function pickFilter(current: KeyFilter | undefined): Promise<KeyFilter | u
               prompt: vscode.l10n.t('Text the key name must contain'),
               validateInput: (v) => (v.length === 0 ? vscode.l10n.t('Enter a pattern, or use Clear filter.') : undefined),
             });
-      return text === undefined ? null : { match: literalPattern(text, 'contains'), label: `"${text}"`, ...keepType };
+      return text === undefined ? null : { match: literalPattern(text, 'contains'), label: vscode.l10n.t('"{0}"', text), ...keepType };
     }
     case 'type': {
       const types: (vscode.QuickPickItem & { type?: KeyType })[] = KEY_TYPES.filter((t) => t !== 'other').map((t) => ({ label: typeLabel(t), type: t }));

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { eventually } from './lib/eventually';
 import { TreeByPath } from './lib/keysTree';
 import { useNovaFixture } from './lib/novaFixture';
 import { novaVsix, useVSCode, type Workbench } from './lib/vscode';
@@ -231,33 +232,6 @@ const languages: Language[] = [
     notDecoded: (decoder) => `${decoder} ne décode pas cette valeur`,
   },
 ];
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `read` until `ok` holds; fails with the last value read, which is what the user saw. */
-async function eventually<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean | Promise<boolean>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      lastError = undefined;
-      if (await ok(last)) {
-        return last;
-      }
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const seen = lastError instanceof Error ? lastError.message : JSON.stringify(last);
-      throw new Error(`${what}: not within ${timeoutMs} ms; last seen: ${seen}`);
-    }
-    await sleep(200);
-  }
-}
 
 /** Seconds per unit of a TTL description, in both languages (`2 d 3 h`, `2 j 3 h`, `59 min 39 s`). */
 const TTL_UNITS: Record<string, number> = { d: 86_400, j: 86_400, h: 3600, min: 60, s: 1 };
