@@ -187,8 +187,8 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       this.updateDescription();
       return;
     }
+    // Same generation, no model: the next state check lists with the new filter (and keeps the stash).
     this.dropModel();
-    this.generation = -1;
     this.onState(this.connection.state);
   }
 
@@ -243,7 +243,7 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       return;
     }
     const status = this.model?.status;
-    if (this.model && status?.complete && status.keys === 0 && (state.dbSize ?? 0) > 0) {
+    if (this.model && !this.filter && status?.complete && status.keys === 0 && (state.dbSize ?? 0) > 0) {
       // The database was empty when scanned and has keys now (written by the backend): scan again.
       this.model.refresh();
     }
