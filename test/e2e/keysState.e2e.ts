@@ -247,12 +247,14 @@ for (const l of languages) {
       const { workbench } = vscode();
       const f = fixture();
       await workbench.openActivityBarItem(l.container);
-      await tree().expand(['nova', 'queue', 'emails']);
+      await tree().expand(['nova', 'cache', 'user']);
+      const key = await tree().locator(['nova', 'cache', 'user', f.jsonKey.slice('nova:cache:user:'.length)]);
       f.server.pause();
       try {
+        // Opened as the server goes silent: the tab waits for its reply while the status bar turns to the stall.
+        await key.click();
         await eventually('the status bar to say Redis is not answering', () => workbench.statusBarText(STATUS_ID), (t) => l.stalled.test(t), 10_000);
         await eventually('the warning background', () => statusClasses(workbench), (c) => c.includes('warning-kind'), 5000);
-        await (await tree().locator(['nova', 'queue', 'emails', 'e2e'])).click();
         await eventually('the value tab to name the address', () => workbench.activeEditorText(), (t) => t.includes(l.noAnswer(f.address)), 30_000);
         await shot('stalled');
       } finally {
