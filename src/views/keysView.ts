@@ -536,6 +536,8 @@ function fill(item: vscode.TreeItem, label: string, icon: string, description: s
   item.iconPath = new vscode.ThemeIcon(icon);
   item.description = description;
   item.command = command;
+  // A narrow sidebar cuts the row short: the tooltip has all of it.
+  item.tooltip ??= description ? `${label} ${description}` : label;
   return item;
 }
 
