@@ -105,8 +105,6 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   private search: FilterSearch | undefined;
   /** The unfiltered listing, kept while a filter is shown when its scan was complete: clearing the filter shows its exact counts again. */
   private stash: ExplorerModel | undefined;
-  /** The root showed nothing at the last listing (the empty state). */
-  private emptyRoot = false;
 
   constructor(private readonly connection: ConnectionManager) {
     super();
@@ -443,8 +441,7 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
     const rows: KeysElement[] = [];
     const searching = this.search?.state === 'running';
     const nothing = children.length === 0 && !searching;
-    this.emptyRoot = nothing && !this.filter;
-    if (this.emptyRoot) {
+    if (nothing && !this.filter) {
       // The welcome text says the DB is empty, with its buttons; a row would hide it.
       return [];
     }
