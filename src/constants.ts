@@ -12,6 +12,8 @@ export const Commands = {
   refreshKeys: 'nova.refreshKeys',
   filterKeys: 'nova.filterKeys',
   clearFilter: 'nova.clearFilter',
+  stopKeySearch: 'nova.stopKeySearch',
+  resumeKeySearch: 'nova.resumeKeySearch',
   scanAllKeys: 'nova.scanAllKeys',
   loadMoreKeys: 'nova.loadMoreKeys',
   copyKeyName: 'nova.copyKeyName',

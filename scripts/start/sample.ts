@@ -3,13 +3,14 @@
  *
  * The hand-picked values are the bytes Python wrote (test/fixtures/sample, made by make_fixtures.py):
  * json.dumps strings as RedisCacheManager.cache_data stores them, pickles, a gzip'd JSON. Around them,
- * a few thousand generated keys push DB 1 past the size the key tree scans in full when it opens, so
- * its folder counts start partial, as they would on the real server. Only Redis 3.0 commands are sent.
+ * a few thousand generated keys, fewer than the key tree scans in full when it opens, so that every key
+ * the sample README names is on the first screen. Only Redis 3.0 commands are sent.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { seedNovaData } from '../../test/support/seed';
+import { SMALL_DB_KEYS } from '../../src/redis/explorerModel';
 
 export const fixturesDir = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'sample');
 
@@ -17,8 +18,9 @@ export const fixturesDir = path.resolve(__dirname, '..', '..', 'test', 'fixtures
 export const BINARY_KEY = Buffer.concat([Buffer.from('nova:bin:'), Buffer.from([0xff, 0x00, 0x0a])]);
 export const BIG_KEY = 'nova:cache:export:products';
 export const MARKER_KEY = 'nova:start:marker';
-/** Above the tree's "small database" size (5,000 keys), which it would scan to the end at once. */
-export const DEFAULT_GENERATED_KEYS = 6000;
+/** Below the tree's "small database" size (5,000 keys), which it scans to the end at once. */
+export const DEFAULT_GENERATED_KEYS = 4000;
+export { SMALL_DB_KEYS };
 
 export interface SampleSummary {
   db1Keys: number;

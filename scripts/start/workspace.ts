@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writePythonSample } from './pythonSample';
-import { BIG_KEY, MARKER_KEY } from './sample';
+import { BIG_KEY, MARKER_KEY, SMALL_DB_KEYS } from './sample';
 
 export interface WorkspaceInfo {
   redisPort: number;
@@ -46,8 +46,13 @@ function readme(info: WorkspaceInfo): string {
 - That server is a local \`redis-server\` ${info.redisVersion} started by \`npm start\` on port ${port}, with no
   password and nothing saved to disk. It is not your Redis service: that one is left alone.
 - DB 1 holds ${info.db1Keys.toLocaleString('en-US')} keys shaped like NOVA's cache; DB 0 holds only \`${MARKER_KEY}\`.
-  With more than 5,000 keys the tree does not scan everything at once: folder counts show a \`+\` until
-  you run *NOVA: Scan All Keys*.
+${
+  info.db1Keys > SMALL_DB_KEYS
+    ? `  With more than ${SMALL_DB_KEYS.toLocaleString('en-US')} keys the tree does not scan everything at once: folder counts show a \`+\` until
+  you run *NOVA: Scan All Keys*.`
+    : `  Up to ${SMALL_DB_KEYS.toLocaleString('en-US')} keys, the tree scans everything when it opens: every key below is there at once and
+  folder counts are exact. \`npm start -- --keys 100000\` gives a larger DB, where counts show a \`+\` until *NOVA: Scan All Keys*.`
+}
 
 ## What to look at
 
@@ -94,8 +99,14 @@ function readmeFr(info: WorkspaceInfo): string {
 - Ce serveur est un \`redis-server\` ${info.redisVersion} local, démarré par \`npm start\` sur le port ${port}, sans
   mot de passe et sans rien écrire sur le disque. Ce n'est pas votre service Redis${NBSP}: celui-ci n'est pas touché.
 - La base 1 contient ${info.db1Keys.toLocaleString('fr-FR')} clés qui ont la forme du cache de NOVA${NBSP}; la base 0 ne contient que \`${MARKER_KEY}\`.
-  Au-delà de ${(5000).toLocaleString('fr-FR')} clés, l'arborescence ne parcourt pas tout d'un coup${NBSP}: le nombre de clés d'un dossier est suivi
-  d'un \`+\` tant que vous n'avez pas lancé *NOVA${NBSP}: Parcourir toutes les clés*.
+${
+  info.db1Keys > SMALL_DB_KEYS
+    ? `  Au-delà de ${SMALL_DB_KEYS.toLocaleString('fr-FR')} clés, l'arborescence ne parcourt pas tout d'un coup${NBSP}: le nombre de clés d'un dossier est suivi
+  d'un \`+\` tant que vous n'avez pas lancé *NOVA${NBSP}: Parcourir toutes les clés*.`
+    : `  Jusqu'à ${SMALL_DB_KEYS.toLocaleString('fr-FR')} clés, l'arborescence parcourt tout à l'ouverture${NBSP}: toutes les clés ci-dessous sont là
+  d'emblée et le nombre de clés des dossiers est exact. \`npm start -- --keys 100000\` donne une base plus grande, où les nombres sont suivis
+  d'un \`+\` jusqu'à *NOVA${NBSP}: Parcourir toutes les clés*.`
+}
 
 ## À regarder
 

@@ -92,7 +92,7 @@ export function codeCommands(keys: KeysView): HandlerTable {
         target = { prefix: element.prefix };
         shown = `${displayName(element.prefix)}*`;
       } else {
-        const name = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Key name') });
+        const name = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Key to look for in the Python code') });
         if (!name) {
           return;
         }

@@ -294,6 +294,8 @@ export class ConnectionManager implements Disposable {
       generation: this.generation,
       commandTimeoutMs: this.options.commandTimeoutMs,
       readOnly: () => this.options.readOnly?.() ?? 'auto',
+      // A cluster has one socket per node; its endpoint host decides.
+      peerAddress: topology.kind === 'cluster' ? undefined : (client as Redis).stream?.remoteAddress,
     });
     session.onDidChangeKeys((change) => {
       this.keysEmitter.fire({ session, change });

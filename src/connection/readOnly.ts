@@ -10,6 +10,16 @@ import type { ConnectionManager } from './connectionManager';
 import { readOnlyFor } from './session';
 import { DisposableBase } from '../util/event';
 
+/** Whether changing commands are refused right now: the session's verdict, or what it would be. */
+export function readOnlyNow(connection: ConnectionManager): boolean {
+  const session = connection.session;
+  if (session) {
+    return session.readOnly;
+  }
+  const s = connection.state;
+  return s.kind === 'idle' ? false : readOnlyFor(readSettings().readOnly, s.target?.host ?? 'localhost');
+}
+
 export class ReadOnlyMode extends DisposableBase {
   constructor(private readonly connection: ConnectionManager) {
     super();
@@ -24,14 +34,8 @@ export class ReadOnlyMode extends DisposableBase {
     this.publish();
   }
 
-  /** Whether changing commands are refused right now: the session's verdict, or what it would be. */
   get value(): boolean {
-    const session = this.connection.session;
-    if (session) {
-      return session.readOnly;
-    }
-    const s = this.connection.state;
-    return s.kind === 'idle' ? false : readOnlyFor(readSettings().readOnly, s.target?.host ?? 'localhost');
+    return readOnlyNow(this.connection);
   }
 
   private publish(): void {

@@ -58,12 +58,16 @@ import { Emitter, type Disposable } from '../util/event';
 import type { Endpoint } from './connectionManager';
 
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '0:0:0:0:0:0:0:1';
+  return host === 'localhost' || host === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/i.test(host) || host === '0:0:0:0:0:0:0:1';
 }
 
-/** `auto` protects any server that is not on this machine: a production or shared Redis. */
-export function readOnlyFor(setting: ReadOnlySetting, host: string): boolean {
-  return setting === 'auto' ? !isLoopback(host) : setting === 'on';
+/**
+ * `auto` protects any server that is not on this machine: a production or shared Redis. `peer` is the
+ * address the socket actually reached: a host name such as the machine's own name, or an /etc/hosts
+ * alias, that resolves to a loopback address is this machine too.
+ */
+export function readOnlyFor(setting: ReadOnlySetting, host: string, peer?: string): boolean {
+  return setting === 'auto' ? !(isLoopback(host) || (peer !== undefined && isLoopback(peer))) : setting === 'on';
 }
 
 /** What a write changed, so that the tree, the value tabs and the status bar refresh themselves. */
@@ -96,6 +100,8 @@ export interface SessionOptions {
   commandTimeoutMs: number;
   /** Read at every write, so a settings change applies at once. */
   readOnly: () => ReadOnlySetting;
+  /** The address the connection reached (the socket's remote address), where there is one socket. */
+  peerAddress?: string;
 }
 
 /** Why a failed write might still have run: its request was sent and no reply came. */
@@ -145,7 +151,7 @@ export class RedisSession implements Disposable {
 
   /** Whether writes are refused right now (the setting, and for `auto` where the server is). */
   get readOnly(): boolean {
-    return readOnlyFor(this.options.readOnly(), this.endpoint.host);
+    return readOnlyFor(this.options.readOnly(), this.endpoint.host, this.options.peerAddress);
   }
 
   // Reads

@@ -142,11 +142,14 @@ export interface Disposable {
   dispose(): void;
 }
 
+/** A DB of at most this many keys is scanned to the end when the view opens (the sandbox stays below it). */
+export const SMALL_DB_KEYS = 5000;
+
 const DEFAULTS = {
   pageSize: 200,
   firstScreenCount: 250,
   firstScreenKeys: 200,
-  smallDbKeys: 5000,
+  smallDbKeys: SMALL_DB_KEYS,
   firstScreenBudgetMs: 150,
   loadMoreBudgetMs: 500,
   metaMaxAgeMs: 30_000,
@@ -673,7 +676,8 @@ export class ExplorerModel {
     }
     const known = listing.folderCount + listing.keyCount;
     const shown = listing.folders.length + listing.keys.length;
-    if (shown < known || !this.complete) {
+    // While a full scan runs it finds the rest by itself: a "more" node is for children known but not shown.
+    if (shown < known || (!this.complete && this.full === undefined)) {
       nodes.push({
         kind: 'more',
         id: `m:${parent ? bytesId(parent.prefix) : ''}`,

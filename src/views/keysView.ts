@@ -3,7 +3,7 @@
  * plain data with ids derived from the key bytes; no node holds the client.
  */
 import * as vscode from 'vscode';
-import { Commands, ContextKeys, Views } from '../constants';
+import { Commands, ContextKeys, Settings, Views } from '../constants';
 import type { ConnectionManager, ConnectionState, SessionKeysChange } from '../connection/connectionManager';
 import type { ExplorerModel, ExplorerNode, FolderNode, KeyNode } from '../redis/explorerModel';
 import { affects, readSettings } from '../config/settings';
@@ -14,6 +14,8 @@ import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
 import { bindingOf, valueUri } from './valueDocuments';
 import { elementCount, formatBytes, formatNumber, formatTtl, keyCount, plural } from './format';
+import { readOnlyNow } from '../connection/readOnly';
+import { readOnlyReason } from './stateText';
 
 interface ErrorNode {
   kind: 'error';
@@ -21,13 +23,43 @@ interface ErrorNode {
   error: NovaError;
 }
 
-export type KeysElement = ExplorerNode | ErrorNode;
+/**
+ * Rows above the keys that say what the view is showing: read-only mode, the filter in effect, the
+ * filter search's progress; and, when nothing matches, the empty result with a Clear Filter row.
+ */
+export interface InfoNode {
+  kind: 'info';
+  id: string;
+  role: 'readOnly' | 'filter' | 'search' | 'noMatch' | 'clearFilter';
+}
+
+export type KeysElement = ExplorerNode | ErrorNode | InfoNode;
 
 export interface KeyFilter {
   match?: string | Buffer;
   type?: KeyType;
-  /** What the user typed, for the description (a literal search shows the text, not the escaped glob). */
-  label: string;
+  /** The match as the user gave it (a literal search shows the text, not the escaped glob); absent without a match. */
+  label?: string;
+}
+
+/** "`a*b` · type hash": every part of a filter, so a combined one says so. */
+export function filterText(filter: KeyFilter): string {
+  const parts: string[] = [];
+  if (filter.match !== undefined) {
+    parts.push(filter.label ?? String(filter.match));
+  }
+  if (filter.type !== undefined) {
+    parts.push(vscode.l10n.t('type {0}', typeLabel(filter.type)));
+  }
+  return parts.join(' · ');
+}
+
+/** A filter search over the keyspace, run by the view itself until it is covered or stopped. */
+interface FilterSearch {
+  abort: AbortController;
+  state: 'running' | 'stopped' | 'done';
+  startedAt: number;
+  elapsedMs: number;
 }
 
 const TYPE_ICONS: Record<KeyType, string> = {
@@ -71,6 +103,9 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   private generation = -1;
   private filter: KeyFilter | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private search: FilterSearch | undefined;
+  /** The unfiltered listing, kept while a filter is shown when its scan was complete: clearing the filter shows its exact counts again. */
+  private stash: ExplorerModel | undefined;
 
   constructor(private readonly connection: ConnectionManager) {
     super();
@@ -81,10 +116,17 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affects(e, 'explorer')) {
           this.rebuild();
+        } else if (affects(e, 'readOnly')) {
+          this.changed.fire(undefined);
         }
       }),
     );
-    this.register({ dispose: () => this.dropModel() });
+    this.register({
+      dispose: () => {
+        this.dropModel();
+        this.dropStash();
+      },
+    });
     this.onState(connection.state);
   }
 
@@ -147,10 +189,12 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
         for (const key of change.keys) {
           if (change.deleted) {
             this.model.noteDeleted(key);
+            this.stash?.noteDeleted(key);
           } else {
             // Re-adding a known key drops its cached metadata, so the next listing reads it again
             // (and drops it then if it is gone).
             this.model.noteCreated(key, this.filter?.type);
+            this.stash?.noteCreated(key);
           }
         }
         this.changed.fire(undefined);
@@ -163,20 +207,70 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   }
 
   setFilter(filter: KeyFilter | undefined): void {
+    const wasFiltered = this.filter !== undefined;
     this.filter = filter;
     void vscode.commands.executeCommand('setContext', ContextKeys.keysFiltered, filter !== undefined);
-    this.rebuild();
+    const model = this.model;
+    const stash = this.stash;
+    if (!wasFiltered && filter && model?.status.complete) {
+      this.detachModel();
+      this.stash = model;
+    } else if (!filter && stash && this.connection.session?.generation === this.generation) {
+      this.stash = undefined;
+      this.dropModel();
+      this.attachModel(stash);
+      this.changed.fire(undefined);
+      this.updateDescription();
+      return;
+    }
+    // Same generation, no model: the next state check lists with the new filter (and keeps the stash).
+    this.dropModel();
+    this.onState(this.connection.state);
   }
 
   /** Starts over from a fresh scan (refresh button, retry, new settings). */
   rebuild(): void {
+    this.dropStash();
     this.dropModel();
     this.generation = -1;
     this.onState(this.connection.state);
   }
 
+  /** Stops the filter search; what it found stays listed. */
+  stopSearch(): void {
+    this.search?.abort.abort();
+  }
+
+  /** Runs the filter search (again) from where it stopped, until the keyspace is covered or it is stopped. */
+  startSearch(): void {
+    const model = this.model;
+    if (!model || !this.filter) {
+      return;
+    }
+    this.search?.abort.abort();
+    const search: FilterSearch = { abort: new AbortController(), state: 'running', startedAt: Date.now(), elapsedMs: 0 };
+    this.search = search;
+    const settle = (state: FilterSearch['state']): void => {
+      if (this.search === search) {
+        search.state = state;
+        search.elapsedMs = Date.now() - search.startedAt;
+        this.changed.fire(undefined);
+        this.updateDescription();
+      }
+    };
+    void vscode.window.withProgress({ location: { viewId: Views.keys } }, () =>
+      model.scanAll({ signal: search.abort.signal }).then(
+        () => settle('done'),
+        // Stopped, or the server failed (the error row and the status bar say so): what was found stays.
+        () => settle('stopped'),
+      ),
+    );
+    this.changed.fire(undefined);
+  }
+
   private onState(state: ConnectionState): void {
     if (state.kind !== 'connected') {
+      this.dropStash();
       if (this.model) {
         this.dropModel();
         this.changed.fire(undefined);
@@ -185,13 +279,16 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       return;
     }
     const status = this.model?.status;
-    if (this.model && status?.complete && status.keys === 0 && (state.dbSize ?? 0) > 0) {
+    if (this.model && !this.filter && status?.complete && status.keys === 0 && (state.dbSize ?? 0) > 0) {
       // The database was empty when scanned and has keys now (written by the backend): scan again.
       this.model.refresh();
     }
     const session = this.connection.session;
     if (session && (session.generation !== this.generation || !this.model)) {
       this.dropModel();
+      if (this.stash && session.generation !== this.generation) {
+        this.dropStash();
+      }
       this.generation = session.generation;
       const settings = readSettings();
       // The request deadline is the session's: the same as the connection's command timeout.
@@ -203,25 +300,46 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
         match: this.filter?.match,
         type: this.filter?.type,
       });
-      const model = this.model;
-      this.modelListener = model.onDidChange(() => {
-        if (this.model === model) {
-          this.updateDescription();
-          this.changed.fire(undefined);
-          this.scheduleExpiryCheck();
-        }
-      });
+      this.attachModel(this.model);
+      if (this.filter) {
+        // A filter on a large DB would otherwise show a lone "Load more…" at every level.
+        this.startSearch();
+      }
       this.changed.fire(undefined);
     }
     this.updateDescription();
   }
 
-  private dropModel(): void {
+  private attachModel(model: ExplorerModel): void {
+    this.model = model;
+    this.modelListener = model.onDidChange(() => {
+      if (this.model === model) {
+        this.updateDescription();
+        this.changed.fire(undefined);
+        this.scheduleExpiryCheck();
+      }
+    });
+  }
+
+  /** Lets go of the model without disposing it; returns it. */
+  private detachModel(): ExplorerModel | undefined {
     clearTimeout(this.expiryTimer);
     this.modelListener?.dispose();
     this.modelListener = undefined;
-    this.model?.dispose();
+    const model = this.model;
     this.model = undefined;
+    return model;
+  }
+
+  private dropModel(): void {
+    this.search?.abort.abort();
+    this.search = undefined;
+    this.detachModel()?.dispose();
+  }
+
+  private dropStash(): void {
+    this.stash?.dispose();
+    this.stash = undefined;
   }
 
   private scheduleExpiryCheck(): void {
@@ -248,7 +366,7 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       parts.push(keyCount(total));
     }
     if (this.filter) {
-      parts.push(vscode.l10n.t('filter: {0}', this.filter.label));
+      parts.push(vscode.l10n.t('filter: {0}', filterText(this.filter)));
     }
     if (status && !status.complete && status.fraction !== undefined && status.scanning) {
       parts.push(vscode.l10n.t('scanned {0}%', Math.floor(status.fraction * 100)));
@@ -266,6 +384,8 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
 
   getTreeItem(element: KeysElement): vscode.TreeItem {
     switch (element.kind) {
+      case 'info':
+        return this.infoItem(element);
       case 'folder': {
         const label = element.emptyName ? vscode.l10n.t('(empty name)') : element.label;
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
@@ -333,12 +453,15 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
     }
     try {
       const children: KeysElement[] = await model.children(element);
+      if (element) {
+        return children;
+      }
       // A cluster master that failed: the others' keys are listed, and the root says which one is missing.
       const failed = model.status.error;
-      if (!element && isNovaError(failed, 'CLUSTER_NODE_FAILED')) {
-        return [{ kind: 'error', id: 'error:cluster-node', error: failed }, ...children];
+      if (isNovaError(failed, 'CLUSTER_NODE_FAILED')) {
+        children.unshift({ kind: 'error', id: 'error:cluster-node', error: failed });
       }
-      return children;
+      return this.withInfoRows(children, model);
     } catch (err) {
       if (isNovaError(err, 'CANCELLED')) {
         // A refresh started over while this level was loading; the new listing follows.
@@ -354,6 +477,108 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   getParent(): undefined {
     return undefined;
   }
+
+  /** The root's rows: what the view is showing first (read-only, filter, search), then the keys. */
+  private withInfoRows(children: KeysElement[], model: ExplorerModel): KeysElement[] {
+    const info = (role: InfoNode['role']): InfoNode => ({ kind: 'info', id: `info:${role}`, role });
+    const rows: KeysElement[] = [];
+    const searching = this.search?.state === 'running';
+    const nothing = children.length === 0 && !searching;
+    if (nothing && !this.filter) {
+      // The welcome text says the DB is empty, with its buttons; a row would hide it.
+      return [];
+    }
+    if (readOnlyNow(this.connection)) {
+      rows.push(info('readOnly'));
+    }
+    if (this.filter && nothing && model.status.complete) {
+      rows.push(info('noMatch'), info('clearFilter'));
+      return rows;
+    }
+    if (this.filter) {
+      rows.push(info('filter'));
+      if (this.search) {
+        rows.push(info('search'));
+      }
+    }
+    return [...rows, ...children];
+  }
+
+  private infoItem(element: InfoNode): vscode.TreeItem {
+    const item = new vscode.TreeItem('', vscode.TreeItemCollapsibleState.None);
+    item.id = element.id;
+    item.contextValue = element.role;
+    const filter = this.filter ? filterText(this.filter) : '';
+    switch (element.role) {
+      case 'readOnly':
+        item.tooltip = vscode.l10n.t('Edit TTL, Delete and Flush are turned off. Click to open the nova.readOnly setting.');
+        return fill(item, readOnlyReason(true, readSettings().readOnly) ?? '', 'lock', vscode.l10n.t('— setting nova.readOnly'), {
+          command: 'workbench.action.openSettings',
+          title: vscode.l10n.t('Open Setting'),
+          arguments: [`${Settings.section}.${Settings.readOnly}`],
+        });
+      case 'filter':
+        return fill(item, vscode.l10n.t('Filter: {0}', filter), 'filter', vscode.l10n.t('— click to clear'), { command: Commands.clearFilter, title: vscode.l10n.t('Clear Filter') });
+      case 'noMatch':
+        return fill(item, vscode.l10n.t('No key matches {0}', filter), 'search-stop', vscode.l10n.t('— click to change the filter'), { command: Commands.filterKeys, title: vscode.l10n.t('Filter Keys…') });
+      case 'clearFilter':
+        return fill(item, vscode.l10n.t('Clear Filter'), 'clear-all', undefined, { command: Commands.clearFilter, title: vscode.l10n.t('Clear Filter') });
+      case 'search':
+        return this.searchItem(item);
+    }
+  }
+
+  private searchItem(item: vscode.TreeItem): vscode.TreeItem {
+    const search = this.search;
+    const status = this.model?.status;
+    if (!search || !status) {
+      return item;
+    }
+    const found = status.keys;
+    const total = status.total;
+    const searched = total === undefined ? undefined : search.state === 'done' ? total : Math.min(total, Math.round((status.fraction ?? 0) * total));
+    const of = (n: number, t: number): string => vscode.l10n.t('{0} of {1}', formatNumber(n), formatNumber(t));
+    const foundText = plural(found, vscode.l10n.t('{0} key found', formatNumber(found)), vscode.l10n.t('{0} keys found', formatNumber(found)));
+    switch (search.state) {
+      case 'running':
+      case 'stopped': {
+        const running = search.state === 'running';
+        let label: string;
+        if (searched === undefined || total === undefined) {
+          label = running ? vscode.l10n.t('Searching the keys — {0}', foundText) : vscode.l10n.t('Search stopped — {0}', foundText);
+        } else if (running) {
+          label = plural(total, vscode.l10n.t('Searched {0} key — {1}', of(searched, total), foundText), vscode.l10n.t('Searched {0} keys — {1}', of(searched, total), foundText));
+        } else {
+          label = plural(total, vscode.l10n.t('Search stopped after {0} key — {1}', of(searched, total), foundText), vscode.l10n.t('Search stopped after {0} keys — {1}', of(searched, total), foundText));
+        }
+        const command = running ? { command: Commands.stopKeySearch, title: vscode.l10n.t('Stop Search') } : { command: Commands.resumeKeySearch, title: vscode.l10n.t('Continue Search') };
+        fill(item, label, running ? 'loading~spin' : 'debug-pause', running ? vscode.l10n.t('— click to stop') : vscode.l10n.t('— click to continue'), command);
+        break;
+      }
+      case 'done': {
+        const seconds = formatNumber(search.elapsedMs / 1000, 1);
+        item.label =
+          total === undefined
+            ? vscode.l10n.t('Searched every key in {0} s — {1}', seconds, foundText)
+            : plural(total, vscode.l10n.t('Searched {0} key in {1} s — {2}', formatNumber(total), seconds, foundText), vscode.l10n.t('Searched {0} keys in {1} s — {2}', formatNumber(total), seconds, foundText));
+        item.iconPath = new vscode.ThemeIcon('check');
+        break;
+      }
+    }
+    item.accessibilityInformation = { label: typeof item.label === 'string' ? item.label : '' };
+    return item;
+  }
+}
+
+/** An info row's label, icon, grey text and click. */
+function fill(item: vscode.TreeItem, label: string, icon: string, description: string | undefined, command: vscode.Command | undefined): vscode.TreeItem {
+  item.label = label;
+  item.iconPath = new vscode.ThemeIcon(icon);
+  item.description = description;
+  item.command = command;
+  // A narrow sidebar cuts the row short: the tooltip has all of it.
+  item.tooltip ??= description ? `${label} ${description}` : label;
+  return item;
 }
 
 function keyTooltip(node: KeyNode): vscode.MarkdownString {

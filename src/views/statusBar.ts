@@ -6,6 +6,9 @@ import { DisposableBase } from '../util/event';
 import { NovaError } from '../redis/errors';
 import { describeError, endpointText, endpointUrl } from './messages';
 import { formatMs, formatNumber, plural } from './format';
+import { affects, readSettings } from '../config/settings';
+import { readOnlyNow } from '../connection/readOnly';
+import { READ_ONLY_SETTING_LINK, readOnlyReason, shortCause } from './stateText';
 
 export function serverLabel(state: Extract<ConnectionState, { kind: 'connected' }>): string {
   const s = state.server;
@@ -23,6 +26,13 @@ export class StatusBar extends DisposableBase {
     this.item.name = vscode.l10n.t('NOVA Redis connection');
     this.item.command = Commands.ping;
     this.register(connection.onDidChangeState((s) => this.render(s)));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affects(e, 'readOnly')) {
+          this.render(this.connection.state);
+        }
+      }),
+    );
     this.register({ dispose: () => clearInterval(this.ticker) });
     this.render(connection.state);
     this.item.show();
@@ -47,7 +57,7 @@ export class StatusBar extends DisposableBase {
       this.register(vscode.window.setStatusBarMessage(vscode.l10n.t('$(arrow-swap) Redis failover: the master moved from {0} to {1}.', state.previousMaster, state.master), 15_000));
     }
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.isTrusted = { enabledCommands: [Commands.ping, Commands.reconnect, Commands.openEnv, Commands.showLog, Commands.openConsole] };
+    tip.isTrusted = { enabledCommands: [Commands.ping, Commands.reconnect, Commands.openEnv, Commands.showLog, Commands.openConsole, 'workbench.action.openSettings'] };
     this.item.backgroundColor = undefined;
     const sourceLine = (): string => {
       if (state.kind === 'idle') {
@@ -98,7 +108,15 @@ export class StatusBar extends DisposableBase {
         } else {
           this.item.text = plural(n, vscode.l10n.t('$(database) DB {0} · {1} key', state.target.db, count), vscode.l10n.t('$(database) DB {0} · {1} keys', state.target.db, count));
         }
+        const readOnly = readOnlyReason(readOnlyNow(this.connection), readSettings().readOnly);
+        if (readOnly && state.stalledSinceMs === undefined) {
+          // Edit TTL, Delete and Flush are hidden in read-only mode: say why where it is always seen.
+          this.item.text = `${this.item.text.replace('$(database)', '$(lock)')} · ${vscode.l10n.t('read-only')}`;
+        }
         tip.appendMarkdown(`**${vscode.l10n.t('Connected')}** — \`${endpointUrl(state.target)}\`\n\n`);
+        if (readOnly) {
+          tip.appendMarkdown(`$(lock) ${escapeMd(readOnly)} — [${vscode.l10n.t('setting nova.readOnly')}](${READ_ONLY_SETTING_LINK})\n\n`);
+        }
         tip.appendMarkdown(`${serverLabel(state)}\n\n`);
         if (state.master !== undefined) {
           tip.appendMarkdown(`${vscode.l10n.t('Master {0}, found through the Sentinels.', state.master)}\n\n`);
@@ -132,7 +150,8 @@ export class StatusBar extends DisposableBase {
       case 'reconnecting':
       case 'failed': {
         const text = describeError(state.error, state.target, state.source);
-        this.item.text = state.kind === 'reconnecting' ? vscode.l10n.t('$(debug-disconnect) Redis: disconnected') : vscode.l10n.t('$(error) Redis: failed');
+        // A failure that waits for the user names its cause where it is seen without hovering.
+        this.item.text = state.kind === 'reconnecting' ? vscode.l10n.t('$(debug-disconnect) Redis: disconnected') : vscode.l10n.t('$(error) Redis: {0}', shortCause(state.error));
         this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
         if (state.target) {
           tip.appendMarkdown(`\`${endpointUrl(state.target)}\`\n\n`);

@@ -242,7 +242,8 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     } catch (err) {
       this.entries.delete(uri.toString());
       const error = isNovaError(err) ? err : new NovaError('UNKNOWN', String(err));
-      const text = describeError(error);
+      // Named by address: a stalled or lost server is one the user can go and look at.
+      const text = describeError(error, this.connection.session?.endpoint);
       return `// ${displayName(key)}\n// ${text.message}\n// ${text.hint}\n`;
     } finally {
       this.reading.delete(uri.toString());

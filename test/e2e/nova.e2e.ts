@@ -11,11 +11,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { eventually } from './lib/eventually';
 import { TreeByPath } from './lib/keysTree';
 import { useNovaFixture } from './lib/novaFixture';
 import { novaVsix, useVSCode, type Workbench } from './lib/vscode';
 import { BIG_KEY, bigExportValue } from '../../scripts/start/sample';
-import { eventually } from './lib/eventually';
 
 const STATUS_ID = 'nova.redis.status';
 
@@ -36,7 +36,9 @@ interface Language {
   unneededPassword(count: number): string;
   /** The Keys view's message above its keys in that case: its start, then the .env file and line. */
   unneededPasswordMessage(envLine: string): string;
-  failed: string;
+  /** The status bar when REDIS_URL is empty, and when its password has a raw #: the cause in its text. */
+  failedEmptyUrl: string;
+  failedHash: string;
   /** The start of the Keys view's welcome text for `REDIS_URL=` and for a raw `#` in the password. */
   emptyUrlWelcome: string;
   hashWelcome: string;
@@ -123,7 +125,8 @@ const languages: Language[] = [
     stalled: /^Redis: not answering for (\d+) s$/,
     unneededPassword: (count) => `DB 1 · ${count} ${count === 1 ? 'key' : 'keys'} · unneeded password`,
     unneededPasswordMessage: (envLine) => `The backend will fail to connect: REDIS_URL in ${envLine} has a password, but the server`,
-    failed: 'Redis: failed',
+    failedEmptyUrl: 'Redis: REDIS_URL is empty',
+    failedHash: 'Redis: raw # in the password',
     emptyUrlWelcome: 'REDIS_URL is empty in the .env file',
     hashWelcome: 'The password in REDIS_URL contains a raw #',
     pong: (version, address) => new RegExp(`^PONG from Redis ${escape(version)} at ${escape(address)}, DB 1 — ${RTT} ms$`),
@@ -182,7 +185,8 @@ const languages: Language[] = [
     stalled: /^Redis[\u00a0 ]: sans réponse depuis (\d+) s$/,
     unneededPassword: (count) => `base 1 · ${count} ${count < 2 ? 'clé' : 'clés'} · mot de passe superflu`,
     unneededPasswordMessage: (envLine) => `Le backend ne pourra pas se connecter : REDIS_URL dans ${envLine} contient un mot de passe, mais le serveur`,
-    failed: 'Redis : échec',
+    failedEmptyUrl: 'Redis : REDIS_URL est vide',
+    failedHash: 'Redis : # non encodé dans le mot de passe',
     emptyUrlWelcome: 'REDIS_URL est vide dans le fichier .env',
     hashWelcome: 'Le mot de passe de REDIS_URL contient un # non encodé',
     pong: (version, address) => new RegExp(`^PONG de Redis ${escape(version)} sur ${escape(address)}, base 1 — ${RTT} ms$`),
@@ -667,13 +671,13 @@ for (const l of languages) {
           await eventually('the Keys view message to go', viewMessage, (t) => t === '', 10_000);
 
           writeUrl('');
-          await eventually('the status bar to show failed', () => workbench.statusBarText(STATUS_ID), (t) => t === l.failed, 20_000);
+          await eventually('the status bar to show failed', () => workbench.statusBarText(STATUS_ID), (t) => t === l.failedEmptyUrl, 20_000);
           await eventually('the Keys view to say REDIS_URL is empty', welcome, (t) => t.includes(l.emptyUrlWelcome), 10_000);
           await shot('welcome-empty-url');
 
           writeUrl(`redis://:e2e#hashed-secret@${f.address}/1`);
           await eventually('the Keys view to name the raw #', welcome, (t) => t.includes(l.hashWelcome) && !t.includes(l.emptyUrlWelcome), 20_000);
-          assert.equal(await workbench.statusBarText(STATUS_ID), l.failed);
+          assert.equal(await workbench.statusBarText(STATUS_ID), l.failedHash);
           assert.ok(!(await welcome()).includes('hashed-secret'), 'no piece of the password in the view');
           await shot('welcome-hash-in-password');
         } finally {

@@ -4,11 +4,13 @@
  * (here the server drops the connection: CLIENT KILL) ends that session, and the action must fail at
  * once with SESSION_ENDED, send nothing, and leave the data alone.
  */
+import dns from 'node:dns/promises';
+import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Redis from 'ioredis';
 import { ConnectionManager, type ManagerOptions, type SessionKeysChange } from '../../src/connection/connectionManager';
-import { readOnlyFor, type KeysChange, type RedisSession } from '../../src/connection/session';
+import { isLoopback, readOnlyFor, type KeysChange, type RedisSession } from '../../src/connection/session';
 import { folderTarget, type FolderNode } from '../../src/redis/explorerModel';
 import { parseRedisUrl } from '../../src/redis/url';
 import { RedisServer, waitFor } from '../support/redisServer';
@@ -237,6 +239,27 @@ describe('the session checks the read-only policy and announces its writes', () 
     assert.equal(readOnlyFor('auto', 'cache.example.com'), true);
     assert.equal(readOnlyFor('on', '127.0.0.1'), true);
     assert.equal(readOnlyFor('off', 'cache.example.com'), false);
+    assert.equal(readOnlyFor('auto', 'cache.example.com', '::ffff:127.0.0.1'), false, 'a name that reached a loopback address');
+    assert.equal(readOnlyFor('auto', 'cache.example.com', '10.0.0.7'), true);
+  });
+
+  test('a host name other than localhost that resolves to a loopback address counts as this machine', async (t) => {
+    const name = os.hostname();
+    const addresses = await dns.lookup(name, { all: true }).catch(() => []);
+    if (isLoopback(name) || addresses.length === 0 || !addresses.every((a) => isLoopback(a.address))) {
+      t.skip(`this machine's name ${name} does not resolve to loopback addresses only (${JSON.stringify(addresses)})`);
+      return;
+    }
+    const m = new ConnectionManager({ connectTimeoutMs: 1000, commandTimeoutMs: 2000, heartbeatMs: 60_000, backoffMs: [100], readOnly: () => 'auto' });
+    try {
+      m.configure(parseRedisUrl(`redis://${name}:${server.port}/1`), { defaulted: false });
+      await waitFor('connected', () => m.state.kind === 'connected');
+      const session = m.requireSession();
+      assert.equal(session.endpoint.host, name);
+      assert.equal(session.readOnly, false, `${name} reached ${JSON.stringify(addresses)}: writes stay allowed under auto`);
+    } finally {
+      m.dispose();
+    }
   });
 
   test('each write says what changed, and the status bar count follows', async () => {
