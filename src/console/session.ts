@@ -12,6 +12,7 @@ import { LineEditor, type Completion, type EditorEvent } from './lineEditor';
 import { parseLine, quoteBytes } from './parse';
 import type { Reply } from './resp';
 import { arityText, classify, CommandTable, isSecretLine, isWrite, word, type Confirmation, type Refusal } from './safety';
+import { builtinSummary } from './summaries';
 import { ConnectionLostError, Wire } from './wire';
 
 export interface ConsoleEndpoint {
@@ -76,6 +77,8 @@ export interface ConsoleOptions {
   pageLines?: number;
   /** Bytes of one reply kept and printed; beyond it the reply is cut with a note. */
   budgetBytes?: number;
+  /** Display language of the built-in command summaries shown where the server has no COMMAND DOCS (`en` when absent). */
+  locale?: string;
 }
 
 const NL = '\r\n';
@@ -554,7 +557,8 @@ export class ConsoleSession {
     const a = arityText(spec);
     const sub = spec.name.includes('|') ? 1 : 0;
     const count = a.count - sub;
-    const text = [count > 0 ? this.o.text.arity(a.exact, count) : '', spec.summary ?? ''].filter(Boolean).join(' · ');
+    const summary = spec.summary ?? builtinSummary(spec.name, this.o.locale ?? 'en') ?? '';
+    const text = [count > 0 ? this.o.text.arity(a.exact, count) : '', summary].filter(Boolean).join(' · ');
     return text ? `${m[3] ? '' : ' '}${text}` : undefined;
   }
 }

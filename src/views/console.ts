@@ -12,6 +12,7 @@ import { NovaError, isNovaError } from '../redis/errors';
 import { ConsoleSession, readCommandTable, type ConfirmAnswer, type ConfirmRequest, type ConsoleText } from '../console/session';
 import { arityText, type CommandTable } from '../console/safety';
 import { recreateCommands, MAX_ELEMENTS } from '../console/recreate';
+import { builtinSummary } from '../console/summaries';
 import { DisposableBase } from '../util/event';
 import { describeError } from './messages';
 import { formatNumber, plural } from './format';
@@ -214,6 +215,7 @@ export class Consoles extends DisposableBase implements vscode.CompletionItemPro
           exit,
           keyNames: (prefix) => this.keyNames(prefix),
           color: true,
+          locale: vscode.env.language,
         }),
       (t) => {
         this.open.delete(t);
@@ -330,7 +332,7 @@ export class Consoles extends DisposableBase implements vscode.CompletionItemPro
           const a = arityText(spec);
           const count = a.count - (first ? 1 : 0);
           item.detail = arityLabel(a.exact, count);
-          item.documentation = spec.summary;
+          item.documentation = spec.summary ?? builtinSummary(spec.name, vscode.env.language);
         }
         return item;
       });

@@ -286,8 +286,8 @@ describe('console: commands and modes', () => {
     const h = await consoleOn({ keyNames: (prefix) => ['user:1', 'user:2'].filter((k) => k.startsWith(prefix)) });
     h.keys('hge');
     h.keys('\t');
-    // The hint after a complete name: arity from COMMAND, and the summary where COMMAND DOCS exists (7.0).
-    const hint = binaryAtLeast(7, 0) ? ` 2 args · ${await summaryOf('hget')}` : ' 2 args';
+    // The hint after a complete name: arity from COMMAND, and the summary of COMMAND DOCS (7.0) or the console's own before.
+    const hint = binaryAtLeast(7, 0) ? ` 2 args · ${await summaryOf('hget')}` : ' 2 args · Returns the value of one field of a hash';
     assert.ok(h.screen.cursor.line.endsWith(`> hget${hint}`), h.screen.cursor.line);
     h.keys('all us\t');
     assert.match(h.screen.cursor.line, /> hgetall user:$/);

@@ -52,6 +52,8 @@ export interface HarnessOptions {
   history?: string[];
   cols?: number;
   keyNames?: (prefix: string) => string[];
+  /** Display language of the built-in command summaries. */
+  locale?: string;
 }
 
 export async function startConsole(url: string | RedisTarget, options: HarnessOptions = {}): Promise<ConsoleHarness> {
@@ -77,6 +79,7 @@ export async function startConsole(url: string | RedisTarget, options: HarnessOp
     pageLines: options.pageLines,
     budgetBytes: options.budgetBytes,
     keyNames: options.keyNames,
+    locale: options.locale,
   });
   session.columns = screen.cols;
   await session.start();

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeWorkspace } from '../../scripts/start/workspace';
+import { BUILTIN_SUMMARIES } from '../../src/console/summaries';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const read = (f: string) => JSON.parse(readFileSync(path.join(root, f), 'utf8')) as Record<string, string>;
@@ -92,6 +93,13 @@ describe('French typography', () => {
       ...Object.entries(bundleFr).flatMap(([en, fr]) => typographyProblems(fr).map((p) => `bundle "${en}": ${p}`)),
       ...Object.entries(nlsFr).flatMap(([key, fr]) => typographyProblems(fr).map((p) => `package.nls.fr.json ${key}: ${p}`)),
     ];
+    assert.deepEqual(problems, []);
+  });
+
+  test('every French command summary of the console has the same typography, and is not the English one', () => {
+    const entries = Object.entries(BUILTIN_SUMMARIES);
+    assert.ok(entries.length > 200, `${entries.length} summaries`);
+    const problems = entries.flatMap(([name, [en, fr]]) => [...typographyProblems(fr).map((p) => `${name}: ${p}`), ...(en === fr || !en || en.includes(NBSP) ? [`${name}: ${JSON.stringify([en, fr])}`] : [])]);
     assert.deepEqual(problems, []);
   });
 
