@@ -221,9 +221,13 @@ interface HashEntry extends Element {
 interface ZsetEntry extends Element {
   score: JNode;
 }
+interface StreamField extends Element {
+  field: Buffer;
+  fieldSize: number;
+}
 interface StreamEntry {
   id: string;
-  fields: Array<[Buffer, Buffer]>;
+  fields: StreamField[];
 }
 
 type Content =
@@ -259,6 +263,11 @@ const PLAIN_SCAN_COUNT = 10;
 /** An element cut by the page budget: its first bytes as text (or Python bytes), and an ellipsis. */
 function cutText(bytes: Buffer): string {
   return plainName(bytes.subarray(0, utf8CompleteLength(bytes))) + '…';
+}
+
+/** A hash or stream field name as shown: cut like a value when only its first bytes were read. */
+function fieldName(e: { field: Buffer; fieldSize: number }): string {
+  return e.fieldSize > e.field.length ? cutText(e.field) : plainName(e.field);
 }
 
 function cutNode(e: { value: Buffer }): JNode {
@@ -385,7 +394,7 @@ export class ValueSession {
    */
   private async readPage(client: Redis, page: number, strict: boolean): Promise<boolean> {
     const c = this.content;
-    if (!this.plainPages && (c.type === 'hash' || c.type === 'set' || c.type === 'list' || c.type === 'zset')) {
+    if (!this.plainPages && c.type !== 'string' && c.type !== 'unsupported') {
       try {
         return await this.readScriptedPage(client, page, strict);
       } catch (err) {
@@ -406,8 +415,8 @@ export class ValueSession {
   private async readScriptedPage(client: Redis, page: number, strict: boolean): Promise<boolean> {
     const c = this.content;
     const key = this.key;
-    const position = c.type === 'hash' || c.type === 'set' ? c.cursor : c.type === 'list' || c.type === 'zset' ? String(c.items.length) : '0';
-    const lengthCommand = c.type === 'hash' ? 'HLEN' : c.type === 'set' ? 'SCARD' : c.type === 'list' ? 'LLEN' : 'ZCARD';
+    const position = c.type === 'hash' || c.type === 'set' ? c.cursor : c.type === 'list' || c.type === 'zset' ? String(c.items.length) : c.type === 'stream' ? c.next : '0';
+    const lengthCommand = c.type === 'hash' ? 'HLEN' : c.type === 'set' ? 'SCARD' : c.type === 'list' ? 'LLEN' : c.type === 'stream' ? 'XLEN' : 'ZCARD';
     const l = this.limits(page);
     const r = await readTogether(client, key, this.type, [
       [lengthCommand, key],
@@ -429,6 +438,9 @@ export class ValueSession {
       case 'zset':
         this.done = result.done || c.items.length >= size;
         break;
+      case 'stream':
+        this.done = result.done || c.entries.length >= size;
+        break;
       default:
         break;
     }
@@ -442,7 +454,10 @@ export class ValueSession {
     return t === 'zset' && this.options.zsetOrder === 'highestFirst' ? 'zrev' : (t as PagedType);
   }
 
-  /** Adds the elements of a page, as HSCAN / SSCAN / LRANGE / ZRANGE WITHSCORES lay them out. */
+  /**
+   * Adds the elements of a page, as HSCAN / SSCAN / LRANGE / ZRANGE WITHSCORES lay them out, and
+   * stream entries as ID, count of words, field, value, field, value...
+   */
   private addCuts(cuts: Cut[]): void {
     const c = this.content;
     switch (c.type) {
@@ -476,6 +491,21 @@ export class ValueSession {
           c.items.push({ value: cuts[i].bytes, size: cuts[i].size, score: scoreNode(cuts[i + 1].bytes) });
         }
         break;
+      case 'stream':
+        for (let i = 0; i + 1 < cuts.length; ) {
+          const id = cuts[i].bytes.toString();
+          const words = Number(cuts[i + 1].bytes.toString());
+          const fields: StreamField[] = [];
+          for (let j = i + 2; j + 1 < i + 2 + words && j + 1 < cuts.length; j += 2) {
+            fields.push({ field: cuts[j].bytes, fieldSize: cuts[j].size, value: cuts[j + 1].bytes, size: cuts[j + 1].size });
+          }
+          c.entries.push({ id, fields });
+          i += 2 + words;
+        }
+        if (c.entries.length > 0) {
+          c.next = nextStreamId(c.entries[c.entries.length - 1].id);
+        }
+        break;
       default:
         break;
     }
@@ -503,7 +533,8 @@ export class ValueSession {
         commands = [['ZCARD', key], [this.options.zsetOrder === 'highestFirst' ? 'ZREVRANGE' : 'ZRANGE', key, c.items.length, c.items.length + page - 1, 'WITHSCORES']];
         break;
       case 'stream':
-        commands = [['XLEN', key], ['XRANGE', key, c.next, '+', 'COUNT', page]];
+        // Entries arrive whole here, however big their values: few per page.
+        commands = [['XLEN', key], ['XRANGE', key, c.next, '+', 'COUNT', Math.min(page, PLAIN_SCAN_COUNT)]];
         break;
       default:
         return true;
@@ -538,20 +569,15 @@ export class ValueSession {
       }
       case 'stream': {
         const entries = arrayOf(reply);
+        const flat: Cut[] = [];
         for (const raw of entries) {
-          const [id, flat] = arrayOf(raw);
-          const fields = arrayOf(flat);
-          const pairs: Array<[Buffer, Buffer]> = [];
-          for (let i = 0; i + 1 < fields.length; i += 2) {
-            pairs.push([bufferOf(fields[i]), bufferOf(fields[i + 1])]);
-          }
-          // Stream entries are small by design; nothing cuts them.
-          c.entries.push({ id: bufferOf(id).toString(), fields: pairs });
+          const [id, words] = arrayOf(raw);
+          const idBytes = bufferOf(id);
+          const count = Buffer.from(String(arrayOf(words).length));
+          flat.push({ bytes: idBytes, size: idBytes.length }, { bytes: count, size: count.length }, ...cut(arrayOf(words)));
         }
-        if (c.entries.length > 0) {
-          c.next = nextStreamId(c.entries[c.entries.length - 1].id);
-        }
-        this.done = entries.length < page;
+        this.addCuts(flat);
+        this.done = entries.length < Math.min(page, PLAIN_SCAN_COUNT) || c.entries.length >= size;
         break;
       }
     }
@@ -683,7 +709,7 @@ export class ValueSession {
     switch (c.type) {
       case 'hash':
         loaded = c.entries.length;
-        tree = jObject(c.entries.map((e) => [e.fieldSize > e.field.length ? cutText(e.field) : plainName(e.field), take()]));
+        tree = jObject(c.entries.map((e) => [fieldName(e), take()]));
         break;
       case 'set':
         loaded = c.members.length;
@@ -699,7 +725,7 @@ export class ValueSession {
         break;
       case 'stream':
         loaded = c.entries.length;
-        tree = jObject(c.entries.map((e) => [e.id, jObject(e.fields.map(([f]) => [plainName(f), take()]))]));
+        tree = jObject(c.entries.map((e) => [e.id, jObject(e.fields.map((f) => [fieldName(f), take()]))]));
         break;
     }
     const known = keyFramework(this.key, this.type, [], undefined);
@@ -755,7 +781,7 @@ export class ValueSession {
       case 'zset':
         return c.items;
       case 'stream':
-        return c.entries.flatMap((e) => e.fields.map(([, v]) => ({ value: v, size: v.length })));
+        return c.entries.flatMap((e) => e.fields);
       default:
         return [];
     }
