@@ -13,6 +13,8 @@
  * - slowlog entries over 10 ms during the full index, and the server time of KEYS * for comparison
  *   (the only place KEYS is sent, on the benchmark's own server);
  * - bytes_per_key: heap growth (JS heap + array buffers) of a built index, after garbage collection;
+ * - unless --no-values, the value viewer's figures (bench/values.ts) and the hostile corpus's worst
+ *   decode time and peak heap (bench/hostile.ts);
  * - the peers' loading strategies, side by side on the same data.
  *
  * Usage: tsx bench/bench.ts [--keys N] [--runs R] [--json] [--no-peers] [--no-values] [--busy] [--cluster]
@@ -33,6 +35,7 @@ import { runValueBench } from './values';
 import { CONSOLE_TARGET, consoleRows, runConsoleBench } from './console';
 import { EXPORT_TARGET, runTransferBench, transferRows } from './transfer';
 import { codeLinksRows, runCodeLinksBench } from './codeLinks';
+import { hostileRows, runHostileBench } from './hostile';
 
 interface Args {
   keys: number;
@@ -544,6 +547,11 @@ async function main(): Promise<void> {
     const values = args.values ? await runValueBench() : undefined;
     Object.assign(result, values ?? {});
     Object.assign(result.targets, values ? { large_string_preview_ratio: 0.05, big_hash_first_page_ratio: 1.5 } : {});
+    // The hostile corpus, each value decoded in a small-heap child as the tests do (no target: a report).
+    if (args.values) {
+      log('decoding the hostile corpus');
+      Object.assign(result, await runHostileBench());
+    }
     // The console's figures (issue: 1,000 PINGs typed against redis-cli's), on their own server.
     const consoleFigures = await runConsoleBench();
     Object.assign(result, consoleFigures);
@@ -625,6 +633,7 @@ function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Rec
       ['big_hash_first_page_ratio', r.big_hash_first_page_ratio, `<= 1.5  ${pass.big_hash_first_page_ratio ? 'ok' : 'MISSED'}`],
     );
   }
+  rows.push(...hostileRows(r));
   rows.push(...consoleRows(r));
   rows.push(...transferRows(r, pass.export_vs_dump_ratio));
   rows.push(...codeLinksRows(r));

@@ -12,7 +12,7 @@ export interface WorkerOutcome {
   signal: NodeJS.Signals | null;
   killedByWatchdog: boolean;
   stderr: string;
-  result?: Record<string, unknown> & { notes: string[]; peakHeapMB: number; ms: number };
+  result?: Record<string, unknown> & { notes: string[]; peakHeapMB: number; maxRssMB: number; ms: number };
 }
 
 export function runWorker(args: string[]): Promise<WorkerOutcome> {

@@ -50,7 +50,8 @@ main().then(
   (result) => {
     sample();
     clearInterval(sampler);
-    process.stdout.write(JSON.stringify({ ...result, peakHeapMB: Math.round(peakHeap / 1048576) }) + '\n');
+    // maxRSS (KiB) is the process's true high-water mark; the heap samples run between synchronous steps only.
+    process.stdout.write(JSON.stringify({ ...result, peakHeapMB: Math.round(peakHeap / 1048576), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n');
   },
   (err: unknown) => {
     clearInterval(sampler);
