@@ -557,7 +557,10 @@ export class ConsoleSession {
     const a = arityText(spec);
     const sub = spec.name.includes('|') ? 1 : 0;
     const count = a.count - sub;
-    const summary = spec.summary ?? builtinSummary(spec.name, this.o.locale ?? 'en') ?? '';
+    const locale = this.o.locale ?? 'en';
+    // COMMAND DOCS (7.0+) is English: a French reader gets the built-in French line where there is one.
+    const translated = /^en\b/i.test(locale) ? undefined : builtinSummary(spec.name, locale);
+    const summary = translated ?? spec.summary ?? builtinSummary(spec.name, locale) ?? '';
     const text = [count > 0 ? this.o.text.arity(a.exact, count) : '', summary].filter(Boolean).join(' · ');
     return text ? `${m[3] ? '' : ' '}${text}` : undefined;
   }
