@@ -33,6 +33,7 @@ export const Commands = {
   importKeys: 'nova.importKeys',
   findCodeForKey: 'nova.findCodeForKey',
   showKeysMatching: 'nova.showKeysMatching',
+  editValue: 'nova.editValue',
 } as const;
 
 export const Views = {
@@ -91,6 +92,8 @@ export const LanguageIds = {
 export const Schemes = {
   serverInfo: 'nova-redis-info',
   value: 'nova-redis-value',
+  /** Editable documents of string values; writing one saves it to Redis. */
+  edit: 'nova-redis-edit',
 } as const;
 
 export const STATUS_BAR_ID = 'nova.redis.status';

@@ -18,6 +18,8 @@ import { valueCommands } from './commands/valueCommands';
 import { consoleCommands } from './commands/consoleCommands';
 import { Consoles } from './views/console';
 import { ValueDocuments } from './views/valueDocuments';
+import { ValueEditor } from './views/valueEditor';
+import { editCommands } from './commands/editCommands';
 import { ReadOnlyMode } from './connection/readOnly';
 import { createErrorReporter, registerCommands } from './commands/registry';
 import type { NovaApi } from './api';
@@ -42,6 +44,8 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   const keys = own(new KeysView(connection));
   const values = own(new ValueDocuments(connection, context.workspaceState));
   own(vscode.workspace.registerTextDocumentContentProvider(Schemes.value, values));
+  const editor = own(new ValueEditor(connection, values));
+  own(vscode.workspace.registerFileSystemProvider(Schemes.edit, editor, { isCaseSensitive: true }));
   const readOnly = own(new ReadOnlyMode(connection));
   own(vscode.languages.registerCodeLensProvider({ language: 'python' }, own(new CodeLinks(connection))));
   const reporter = createErrorReporter(log, connection);
@@ -53,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
         ...transferCommands({ connection, keys, log }),
         ...codeCommands(keys),
         ...valueCommands(values, connection),
+        ...editCommands(editor, keys),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },

@@ -53,6 +53,7 @@ import {
 } from '../redis/mutations';
 import { ValueSession, type ValueReadOptions } from '../redis/values';
 import { existingKeys, importRecord, readRecords, type ExportRecord, type ImportMode, type ImportOutcome, type ReadResult } from '../redis/transfer';
+import { readWholeString, saveString, type LoadedString, type SaveMode, type SaveOutcome } from '../redis/valueWrite';
 import type { ReadOnlySetting } from '../config/settingsSchema';
 import { Emitter, type Disposable } from '../util/event';
 import type { Endpoint } from './connectionManager';
@@ -230,6 +231,11 @@ export class RedisSession implements Disposable {
     return this.cluster ? masterNodes(this.cluster) : [];
   }
 
+  /** A whole string value with its PTTL, for editing (a preview is never edited). */
+  readWholeString(key: Buffer): Promise<LoadedString> {
+    return this.read(() => readWholeString(this.nodeOf(key), key));
+  }
+
   /** PTTL in ms: -1 without expiry, -2 when the key does not exist. */
   pttl(key: Buffer): Promise<number> {
     return this.read(() => this.nodeOf(key).pttl(key));
@@ -316,6 +322,14 @@ export class RedisSession implements Disposable {
   setTtl(key: Buffer, seconds: number): Promise<number> {
     return this.write(
       (readOnly) => setTtl(this.nodeOf(key), key, seconds, { readOnly }),
+      () => ({ kind: 'keys', keys: [key], deleted: false }),
+    );
+  }
+
+  /** Writes an edited string value, keeping its TTL; conflicts come back as outcomes, not errors. */
+  saveString(key: Buffer, value: Buffer, how: SaveMode): Promise<SaveOutcome> {
+    return this.write(
+      (readOnly) => saveString(this.nodeOf(key), key, value, how, { readOnly }),
       () => ({ kind: 'keys', keys: [key], deleted: false }),
     );
   }

@@ -43,6 +43,8 @@ export type ErrorCode =
   | 'WRONG_TYPE'
   | 'READ_ONLY'
   | 'INVALID_TTL'
+  /** An edited value does not parse (args: kind `json` | `python`, offset in characters, reason): nothing was written. */
+  | 'EDIT_INVALID'
   | 'WRONG_DB'
   /** A destructive command's reply never came (timeout, dropped connection): it may or may not have run. */
   | 'OUTCOME_UNKNOWN'

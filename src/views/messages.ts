@@ -159,6 +159,11 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         message: vscode.l10n.t('That TTL is not valid.'),
         hint: vscode.l10n.t('Enter a positive duration such as 3600, 90s, 15m, 1h or 2d.'),
       };
+    case 'EDIT_INVALID':
+      return {
+        message: str(error.args, 'kind') === 'python' ? vscode.l10n.t('Not saved: the Python value does not parse ({0}).', str(error.args, 'reason')) : vscode.l10n.t('Not saved: the JSON does not parse ({0}).', str(error.args, 'reason')),
+        hint: vscode.l10n.t('Nothing was written. The problem is marked in the editor.'),
+      };
     case 'WRONG_DB':
       return {
         message: vscode.l10n.t('The connection is not on the configured database: nothing was changed.'),

@@ -24,6 +24,7 @@ import { DecoderMemory } from './decoderMemory';
 import { describeError } from './messages';
 import { elementCount, formatBytes, formatNumber, formatTtl, plural } from './format';
 import { typeLabel } from './keysView';
+import { readOnlyReason } from './valueEditor';
 
 interface Entry {
   /** The session the value was read on: Load More continues on it, or fails if it ended. */
@@ -356,6 +357,10 @@ function header(view: ValueView): string {
   }
   for (const note of h.notes) {
     lines.push(noteText(note));
+  }
+  const readOnly = readOnlyReason(h);
+  if (readOnly) {
+    lines.push(readOnly);
   }
   // The header is a comment in the document's language, so highlighting shows the value, not errors.
   const comment = h.language === 'python' ? '#' : '//';
