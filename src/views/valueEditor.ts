@@ -43,9 +43,16 @@ interface ServerView {
   mtime: number;
 }
 
-/** Like the value tab's URI (same title, key bytes, server and DB), on the editable scheme. */
-export function editUri(key: Buffer, binding: ValueBinding): vscode.Uri {
-  return valueUri(key, binding).with({ scheme: Schemes.edit });
+const EXTENSIONS: Record<EditForm['language'], string> = { json: '.json', python: '.py', plaintext: '.txt' };
+
+/**
+ * Like the value tab's URI (key bytes, server and DB), on the editable scheme. The title ends with
+ * the language's extension: VS Code picks the language from it (setting it afterwards reopens the
+ * document, which would drop what is typed meanwhile), and it tells the tab from the read-only one.
+ */
+export function editUri(key: Buffer, binding: ValueBinding, language: EditForm['language']): vscode.Uri {
+  const uri = valueUri(key, binding);
+  return uri.with({ scheme: Schemes.edit, path: uri.path + EXTENSIONS[language] });
 }
 
 function serverUri(uri: vscode.Uri): vscode.Uri {
@@ -143,11 +150,11 @@ export class ValueEditor extends DisposableBase implements vscode.FileSystemProv
     if (session.readOnly) {
       throw new NovaError('READ_ONLY', 'read-only mode is on', { reason: 'setting' });
     }
-    const uri = editUri(key, bindingOf(session));
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (open?.isDirty && this.entries.has(uri.toString())) {
+    const query = valueUri(key, bindingOf(session)).query;
+    const dirty = vscode.workspace.textDocuments.find((d) => d.uri.scheme === Schemes.edit && d.uri.query === query && d.isDirty && this.entries.has(d.uri.toString()));
+    if (dirty) {
       // Unsaved changes are never replaced by a fresh read.
-      await vscode.window.showTextDocument(open, { preview: false });
+      await vscode.window.showTextDocument(dirty, { preview: false });
       return;
     }
     const loaded = await this.load(session, key);
@@ -155,15 +162,13 @@ export class ValueEditor extends DisposableBase implements vscode.FileSystemProv
     if (!form) {
       return;
     }
+    const uri = editUri(key, bindingOf(session), form.language);
     this.entries.set(uri.toString(), { key, binding: bindingOf(session), form, baseSha1: sha1(loaded.bytes), pttl: loaded.pttl, text: form.text, mtime: Date.now() });
-    if (open) {
+    if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) {
       this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
     }
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: false });
-    if (doc.languageId !== form.language) {
-      await vscode.languages.setTextDocumentLanguage(doc, form.language);
-    }
   }
 
   private async load(session: RedisSession, key: Buffer): Promise<{ bytes: Buffer; pttl: number }> {
@@ -311,6 +316,10 @@ export class ValueEditor extends DisposableBase implements vscode.FileSystemProv
       overwrite,
       take,
     );
+    if (choice === overwrite || choice === take) {
+      // Decided: the diff has served; on Cancel it stays open to merge by hand.
+      await closeDiff(uri);
+    }
     if (choice === overwrite) {
       return session.saveString(entry.key, bytes, { mode: 'force' });
     }
@@ -380,6 +389,14 @@ export class ValueEditor extends DisposableBase implements vscode.FileSystemProv
 
   rename(uri: vscode.Uri): void {
     throw vscode.FileSystemError.NoPermissions(uri);
+  }
+}
+
+/** Closes the conflict diff whose right side is `uri`. */
+async function closeDiff(uri: vscode.Uri): Promise<void> {
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.toString() === uri.toString());
+  if (tabs.length > 0) {
+    await vscode.window.tabGroups.close(tabs);
   }
 }
 
