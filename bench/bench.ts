@@ -36,6 +36,7 @@ import { CONSOLE_TARGET, consoleRows, runConsoleBench } from './console';
 import { EXPORT_TARGET, runTransferBench, transferRows } from './transfer';
 import { codeLinksRows, runCodeLinksBench } from './codeLinks';
 import { hostileRows, runHostileBench } from './hostile';
+import { SAVE_TARGET, runSaveBench, saveRows } from './save';
 
 interface Args {
   keys: number;
@@ -561,9 +562,14 @@ async function main(): Promise<void> {
     Object.assign(result, transferFigures);
     Object.assign(result.targets, { export_vs_dump_ratio: EXPORT_TARGET });
     Object.assign(result, await runCodeLinksBench());
+    // Saving an edited 1 MB JSON value against a plain SET + PEXPIRE, on its own server.
+    const saveFigures = await runSaveBench();
+    Object.assign(result, saveFigures);
+    Object.assign(result.targets, { save_vs_set_ratio: SAVE_TARGET });
     const pass = {
       console_vs_redis_cli_ratio: (consoleFigures.console_vs_redis_cli_ratio ?? Infinity) <= CONSOLE_TARGET,
       export_vs_dump_ratio: (transferFigures.export_vs_dump_ratio ?? Infinity) <= EXPORT_TARGET,
+      save_vs_set_ratio: (saveFigures.save_vs_set_ratio ?? Infinity) <= SAVE_TARGET,
       ...(values
         ? {
             large_string_preview_ratio: (values.large_string_preview_ratio ?? Infinity) <= 0.05,
@@ -637,6 +643,7 @@ function printTable(r: Record<string, unknown> & { peers: PeerRow[] }, pass: Rec
   rows.push(...consoleRows(r));
   rows.push(...transferRows(r, pass.export_vs_dump_ratio));
   rows.push(...codeLinksRows(r));
+  rows.push(...saveRows(r, pass.save_vs_set_ratio === true));
   const busy = r.busy as (Record<string, unknown> & { load: string }) | undefined;
   if (busy) {
     rows.push(

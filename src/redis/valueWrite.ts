@@ -146,6 +146,14 @@ function invalid(kind: 'json' | 'python', offset: number, reason: string): NovaE
 }
 
 function validJson(text: string): void {
+  try {
+    // Native, and enough for standard JSON; only text it refuses (NaN, Infinity, or an error to
+    // locate) goes through the slower layout.
+    JSON.parse(text);
+    return;
+  } catch {
+    // Checked below.
+  }
   const layout = layoutJson(text);
   if (!layout.ok) {
     throw invalid('json', charOffset(text, layout.offset), layout.reason);
@@ -165,7 +173,7 @@ export function encodeEdit(form: EditForm, text: string): Buffer {
       break;
     case 'json':
       validJson(text);
-      bytes = Buffer.from(writeJson(text, leaf.style), 'utf8');
+      bytes = writeJson(text, leaf.style);
       break;
     case 'msgpack':
       validJson(text);
