@@ -6,6 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { encode } from '@msgpack/msgpack';
@@ -195,5 +196,16 @@ describe('MessagePack packed again', () => {
     assert.deepEqual(bin.ok ? undefined : bin.block, { code: 'MSGPACK_BINARY' });
     const ext = editForm(Buffer.from(encode({ at: new Date(0) })), 'msgpack');
     assert.deepEqual(ext.ok ? undefined : ext.block, { code: 'MSGPACK_EXTENSION' });
+  });
+});
+
+describe('Edit Value in the manifest', () => {
+  test('every menu that offers Edit Value hides it in read-only mode', () => {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { contributes: { menus: Record<string, Array<{ command: string; when?: string }>> } };
+    const entries = Object.entries(pkg.contributes.menus).flatMap(([menu, items]) => items.filter((i) => i.command === 'nova.editValue').map((i) => ({ menu, when: i.when ?? '' })));
+    assert.deepEqual(entries.map((e) => e.menu).sort(), ['commandPalette', 'editor/title', 'view/item/context']);
+    for (const e of entries) {
+      assert.match(e.when, /!nova\.readOnly\b/, `${e.menu}: ${e.when}`);
+    }
   });
 });
