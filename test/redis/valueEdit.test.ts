@@ -70,6 +70,18 @@ describe('saving an edited value', () => {
     await assertTtlNear(key, before);
   });
 
+  test('a value only previewed is read whole for editing', async () => {
+    const key = b('edit:big');
+    const big = JSON.stringify({ rows: Array.from({ length: 20_000 }, (_, i) => ({ i, name: `row ${i}` })) });
+    await admin.set(key, big, 'EX', 3600);
+    const preview = await session.openValue(key, { previewThreshold: 4096 });
+    assert.equal(preview.canLoadMore, true, 'the tab shows a preview');
+    const { form, sha } = await load(key);
+    const outcome = await session.saveString(key, encodeEdit(form, form.text.replace('"row 0"', '"first"')), { mode: 'check', expectedSha1: sha });
+    assert.equal(outcome.status, 'saved');
+    assert.equal(await admin.get(key), big.replace('"row 0"', '"first"'), 'the whole value, edited once');
+  });
+
   test('a key without expiry stays without', async () => {
     const key = b('edit:forever');
     await admin.set(key, 'plain text');
