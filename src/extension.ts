@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
         ...transferCommands({ connection, keys, log }),
         ...codeCommands(keys),
         ...valueCommands(values, connection),
-        ...editCommands(editor, keys),
+        ...editCommands(editor, keys, connection),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
