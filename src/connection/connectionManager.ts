@@ -8,7 +8,7 @@
 import type Redis from 'ioredis';
 import { NovaError, type ErrorCode } from '../redis/errors';
 import type { Cluster } from 'ioredis';
-import { parseNatMap, type ClusterCount, type NodeCount } from '../redis/cluster';
+import { clusterClient, connectCluster, parseNatMap, type ClusterCount, type NodeCount } from '../redis/cluster';
 import { openConnection, toNovaError, type ConnectOptions, type OpenConnection } from '../redis/connect';
 import { openTarget } from '../redis/topology';
 import type { ServerInfo } from '../redis/capabilities';
@@ -251,6 +251,27 @@ export class ConnectionManager implements Disposable {
     const target = this.target;
     const opened = await openConnection(target, { connectTimeoutMs: this.options.connectTimeoutMs, commandTimeoutMs: this.options.commandTimeoutMs, clientName });
     return { ...opened, endpoint: endpointOf(target) };
+  }
+
+  /**
+   * On a cluster, what the console needs besides its seed connection: an ioredis Cluster of its own
+   * (it routes and follows redirections) and connections to single masters, all with the
+   * session's credentials, TLS and natMap. Undefined when the session is not on a cluster.
+   */
+  dedicatedClusterAccess(clientName: string): { openCluster(): Promise<Cluster>; openNode(host: string, port: number): Promise<OpenConnection> } | undefined {
+    const target = this.target;
+    if (this.current.kind !== 'connected' || this.live?.topology.kind !== 'cluster' || !target) {
+      return undefined;
+    }
+    const options = { connectTimeoutMs: this.options.connectTimeoutMs, commandTimeoutMs: this.options.commandTimeoutMs, clientName };
+    return {
+      openCluster: async () => {
+        const cluster = clusterClient(target, { ...options, natMap: parseNatMap(this.options.natMap?.()) });
+        await connectCluster(cluster);
+        return cluster;
+      },
+      openNode: (host, port) => openConnection({ ...target, host, port, db: 0 }, options),
+    };
   }
 
   /** The live session, or NOT_CONNECTED at once: nothing waits in an offline queue. */

@@ -7,6 +7,7 @@
  */
 import type { OpenConnection } from '../redis/connect';
 import { atLeast, parseVersion } from '../redis/capabilities';
+import { isRedirect, routeOf, type ConsoleCluster } from './cluster';
 import { formatReply, printsRaw, type FormatOptions } from './format';
 import { LineEditor, type Completion, type EditorEvent } from './lineEditor';
 import { parseLine, quoteBytes } from './parse';
@@ -41,6 +42,29 @@ export interface ConsoleText {
   jsonMode(on: boolean): string;
   scanned(keys: number, calls: number): string;
   arity(exact: boolean, count: number): string;
+  /** Cluster: after the banner, how commands are routed. */
+  clusterBanner(masters: number): string;
+  /** Cluster: keys of one command in several hash slots. */
+  crossSlot(command: string, slots: number): string;
+  /** Cluster: MULTI, WATCH … cannot follow keys from node to node. */
+  clusterTransaction(command: string): string;
+  /** Cluster: the heading above one master's reply when a command runs on several. */
+  nodeHeading(address: string): string;
+}
+
+/** Cluster: which master a command without a key runs on. */
+export interface NodeRequest {
+  command: string;
+  masters: string[];
+  /** False for streaming commands (MONITOR): they follow one node. */
+  allowAll: boolean;
+}
+
+export interface ConsoleClusterOptions {
+  /** Opens the console's own ioredis Cluster (after the seed connection: only on a cluster). */
+  open: () => Promise<ConsoleCluster>;
+  /** The masters picked (one, or all of them), or undefined when the user cancelled. */
+  pickNode: (request: NodeRequest) => Promise<string[] | undefined>;
 }
 
 export type ConfirmAnswer = 'yes' | 'no' | 'scan';
@@ -52,6 +76,8 @@ export interface ConfirmRequest {
   host: string;
   port: number;
   db: number;
+  /** Cluster: the masters it runs on (`host:port`), when that is not host:port above. */
+  nodes?: string[];
 }
 
 export interface HistoryStore {
@@ -79,6 +105,8 @@ export interface ConsoleOptions {
   budgetBytes?: number;
   /** Display language of the built-in command summaries shown where the server has no COMMAND DOCS (`en` when absent). */
   locale?: string;
+  /** Set when the session is on a Redis Cluster. */
+  cluster?: ConsoleClusterOptions;
 }
 
 const NL = '\r\n';
@@ -100,6 +128,12 @@ export class ConsoleSession {
   private paging: { lines: string[]; done: () => void } | undefined;
   private idleWaiters: Array<() => void> = [];
   private readonly format: FormatOptions;
+  /** Cluster: the console's own ioredis Cluster, its per-master connections, the one in use. */
+  private router: ConsoleCluster | undefined;
+  private readonly nodeWires = new Map<string, Wire>();
+  private active: Wire | undefined;
+  private streamingNode: string | undefined;
+  private cancelAll = false;
 
   constructor(private readonly o: ConsoleOptions) {
     this.editor = new LineEditor(this.promptText(), o.history?.load() ?? [], {
@@ -121,6 +155,10 @@ export class ConsoleSession {
       if (server) {
         const name = server.flavor === 'valkey' ? `Valkey ${server.valkeyVersion ?? server.version}` : `Redis ${server.version}`;
         this.print([this.o.text.banner(name, this.where(), this.o.endpoint.db, this.o.readOnly())]);
+      }
+      if (this.o.cluster && this.mode !== 'closed') {
+        const router = await this.ensureRouter();
+        this.print([this.o.text.clusterBanner(router.masters().length)]);
       }
     } catch (err) {
       this.print([this.o.text.cannotConnect(err)]);
@@ -177,6 +215,9 @@ export class ConsoleSession {
     this.mode = 'closed';
     this.wire?.close();
     this.wire = undefined;
+    this.dropNodes();
+    this.router?.close();
+    this.router = undefined;
     this.releaseIdle();
   }
 
@@ -315,14 +356,22 @@ export class ConsoleSession {
       this.print([this.o.text.refused(verdict.reason, name.toUpperCase(), db)]);
       return;
     }
+    // On a cluster: the masters the command runs on ([] for the seed connection), or nothing to run.
+    let nodes: string[] | undefined;
+    if (this.o.cluster) {
+      nodes = await this.place(args, name, trimmed);
+      if (nodes === undefined) {
+        return;
+      }
+    }
     if (verdict.kind === 'confirm' || verdict.kind === 'keys') {
-      const answer = await this.o.confirm({ kind: verdict.kind === 'keys' ? 'keys' : verdict.what, command: trimmed, host, port, db });
+      const answer = await this.o.confirm({ kind: verdict.kind === 'keys' ? 'keys' : verdict.what, command: trimmed, host, port, db, ...(nodes?.length ? { nodes } : {}) });
       if (answer === 'no') {
         this.print([this.o.text.cancelled()]);
         return;
       }
       if (answer === 'scan' && verdict.kind === 'keys') {
-        await this.scanKeys(verdict.pattern);
+        await this.scanKeys(verdict.pattern, nodes);
         return;
       }
     }
@@ -330,10 +379,117 @@ export class ConsoleSession {
       return;
     }
     if ((STREAMING.has(name) && args.length > 1) || name === 'monitor') {
-      this.stream(args, name);
+      await this.stream(args, name, nodes?.[0]);
       return;
     }
-    await this.send(args, name);
+    if (nodes && nodes.length > 1) {
+      await this.sendAll(args, name, nodes);
+      return;
+    }
+    await this.send(args, name, nodes?.[0]);
+  }
+
+  /**
+   * Cluster: where a command runs. A key's command goes to its slot's master; keys in several
+   * slots, and transactions, are refused with the reason; a key-less command asks which master.
+   * Undefined when nothing is to be sent (the reason is printed).
+   */
+  private async place(args: Buffer[], name: string, line: string): Promise<string[] | undefined> {
+    const cluster = this.o.cluster;
+    if (!cluster || !(await this.ensureOpen())) {
+      return undefined;
+    }
+    const command = name.toUpperCase();
+    try {
+      const route = await routeOf(args, this.tableValue, (a) => this.getKeys(a));
+      switch (route.kind) {
+        case 'transaction':
+          this.print([this.o.text.clusterTransaction(command)]);
+          return undefined;
+        case 'crossSlot':
+          this.print([this.o.text.crossSlot(command, route.slots)]);
+          return undefined;
+        case 'anyNode':
+          return [];
+        case 'slot': {
+          const owner = (await this.ensureRouter()).ownerOf(route.slot);
+          // Unknown owner: the seed answers MOVED and ioredis finds the owner.
+          return owner ? [owner] : [];
+        }
+        case 'pickNode': {
+          const masters = (await this.ensureRouter()).masters();
+          const choice = await cluster.pickNode({ command: line, masters, allowAll: name !== 'monitor' });
+          if (choice === undefined || choice.length === 0) {
+            this.print([this.o.text.cancelled()]);
+            return undefined;
+          }
+          return choice;
+        }
+      }
+    } catch (err) {
+      this.print([this.o.text.cannotConnect(err)]);
+      return undefined;
+    }
+  }
+
+  /** The keys of a command whose key positions move with its arguments, as the server finds them. */
+  private async getKeys(args: readonly Buffer[]): Promise<Buffer[]> {
+    const reply = await this.wire?.send([Buffer.from('COMMAND'), Buffer.from('GETKEYS'), ...args]);
+    return reply?.t === 'array' ? reply.v.flatMap((k) => (k.t === 'bulk' ? [k.v] : [])) : [];
+  }
+
+  private async ensureRouter(): Promise<ConsoleCluster> {
+    if (!this.router) {
+      const opened = await this.o.cluster!.open();
+      if (this.mode === 'closed') {
+        opened.close();
+        throw new ConnectionLostError();
+      }
+      this.router = opened;
+    }
+    return this.router;
+  }
+
+  /** The console's own connection to one master, opened on first use. */
+  private async nodeWire(address: string): Promise<Wire | undefined> {
+    const open = this.nodeWires.get(address);
+    if (open?.isOpen) {
+      return open;
+    }
+    try {
+      const opened = await (await this.ensureRouter()).openNode(address);
+      if (this.mode === 'closed') {
+        opened.client.disconnect();
+        return undefined;
+      }
+      opened.client.options.commandTimeout = undefined;
+      const wire = new Wire(opened.client, this.o.budgetBytes ?? DEFAULT_BUDGET);
+      this.nodeWires.set(address, wire);
+      return wire;
+    } catch (err) {
+      this.print([this.o.text.cannotConnect(err)]);
+      return undefined;
+    }
+  }
+
+  private dropNodes(): void {
+    for (const w of this.nodeWires.values()) {
+      w.close();
+    }
+    this.nodeWires.clear();
+  }
+
+  /** A key-less command on several masters: each reply under its master's address; Ctrl+C stops the round. */
+  private async sendAll(args: Buffer[], name: string, nodes: string[]): Promise<void> {
+    this.cancelAll = false;
+    for (const node of nodes) {
+      if (this.cancelAll || this.mode === 'closed') {
+        break;
+      }
+      this.print([this.o.text.nodeHeading(node)]);
+      await this.send(args, name, node);
+    }
+    this.cancelAll = false;
   }
 
   private async ensureOpen(): Promise<boolean> {
@@ -349,8 +505,8 @@ export class ConsoleSession {
     }
   }
 
-  private async send(args: Buffer[], name: string): Promise<void> {
-    const wire = this.wire;
+  private async send(args: Buffer[], name: string, node?: string): Promise<void> {
+    const wire = node === undefined ? this.wire : await this.nodeWire(node);
     if (!wire) {
       return;
     }
@@ -358,14 +514,29 @@ export class ConsoleSession {
     const wasMulti = this.inMulti;
     this.interrupted = false;
     let reply: Reply;
+    let routing: ConsoleCluster | undefined;
     try {
+      this.active = wire;
       reply = await wire.send(args);
+      if (this.router && isRedirect(reply)) {
+        // The node did not run it: ioredis follows the redirection (and learns the new owner).
+        this.active = undefined;
+        routing = this.router;
+        reply = await routing.route(args);
+      }
     } catch (err) {
       if (!(err instanceof ConnectionLostError)) {
         throw err;
       }
-      await this.afterLoss(name, write, wasMulti);
+      if (routing && this.router === routing) {
+        // A Cluster that lost a connection is opened again for the next command, never reused.
+        routing.close();
+        this.router = undefined;
+      }
+      await this.afterLoss(name, write, wasMulti, node);
       return;
+    } finally {
+      this.active = undefined;
     }
     if (name === 'multi' && reply.t === 'status') {
       this.inMulti = true;
@@ -376,7 +547,7 @@ export class ConsoleSession {
   }
 
   /** After Ctrl+C or a dropped socket: say what may have happened, then reopen for the next command. */
-  private async afterLoss(name: string, write: boolean, wasMulti: boolean): Promise<void> {
+  private async afterLoss(name: string, write: boolean, wasMulti: boolean, node?: string): Promise<void> {
     const byUser = this.interrupted;
     this.interrupted = false;
     const command = name.toUpperCase();
@@ -385,6 +556,12 @@ export class ConsoleSession {
       this.print([this.o.text.transactionDiscarded()]);
     }
     this.inMulti = false;
+    if (node !== undefined) {
+      // A master's connection is opened again on its next use.
+      this.nodeWires.get(node)?.close();
+      this.nodeWires.delete(node);
+      return;
+    }
     try {
       await this.reopen();
       this.print([this.o.text.reconnected(this.where(), this.o.endpoint.db)]);
@@ -393,11 +570,12 @@ export class ConsoleSession {
     }
   }
 
-  private stream(args: Buffer[], name: string): void {
-    const wire = this.wire;
+  private async stream(args: Buffer[], name: string, node?: string): Promise<void> {
+    const wire = node === undefined ? this.wire : await this.nodeWire(node);
     if (!wire) {
       return;
     }
+    this.streamingNode = node;
     this.mode = 'streaming';
     if (name === 'monitor') {
       const version = this.server?.version ?? '0';
@@ -411,7 +589,7 @@ export class ConsoleSession {
     wire.onPush = (reply) => this.print(formatReply(reply, { ...this.format, json: this.json }).map(sanitize));
     wire.onClose = () => {
       if (this.mode === 'streaming') {
-        void this.afterLoss(name, false, false).then(() => this.toEdit());
+        void this.afterLoss(name, false, false, node).then(() => this.toEdit());
       }
     };
     wire.sendStreaming(args);
@@ -421,10 +599,18 @@ export class ConsoleSession {
     this.o.write(`^C${NL}`);
     if (this.mode === 'streaming') {
       this.mode = 'busy';
-      const wire = this.wire;
+      const node = this.streamingNode;
+      const wire = node === undefined ? this.wire : this.nodeWires.get(node);
       if (wire) {
         wire.onClose = undefined;
         wire.onPush = undefined;
+      }
+      if (node !== undefined) {
+        this.streamingNode = undefined;
+        wire?.close();
+        this.nodeWires.delete(node);
+        this.toEdit();
+        return;
       }
       void this.reopen()
         .then(
@@ -436,43 +622,64 @@ export class ConsoleSession {
     }
     if (this.mode === 'busy') {
       this.interrupted = true;
-      this.wire?.close();
+      this.cancelAll = true;
+      if (this.active) {
+        this.active.close();
+      } else if (this.router) {
+        // Waiting on ioredis's Cluster (a redirected command): its connections go, and it is opened again.
+        this.router.close();
+        this.router = undefined;
+      } else {
+        this.wire?.close();
+      }
     }
   }
 
-  /** KEYS' answer without blocking the server: SCAN MATCH to the end, duplicates removed. */
-  private async scanKeys(pattern: Buffer): Promise<void> {
+  /**
+   * KEYS' answer without blocking the server: SCAN MATCH to the end, duplicates removed. On a
+   * cluster, on each master the KEYS would have run on, one after the other.
+   */
+  private async scanKeys(pattern: Buffer, nodes?: string[]): Promise<void> {
     if (!(await this.ensureOpen()) || !this.wire) {
       return;
     }
     const seen = new Map<string, Buffer>();
-    let cursor = '0';
     let calls = 0;
     this.interrupted = false;
-    try {
-      do {
-        const r = await this.wire.send([Buffer.from('SCAN'), Buffer.from(cursor), Buffer.from('MATCH'), pattern, Buffer.from('COUNT'), Buffer.from('1000')]);
-        calls++;
-        if (r.t !== 'array' || r.v.length < 2) {
-          await this.page(formatReply(r, this.format).map(sanitize));
-          return;
-        }
-        const [next, keys] = r.v;
-        cursor = next.t === 'bulk' ? next.v.toString('latin1') : '0';
-        if (keys.t === 'array') {
-          for (const k of keys.v) {
-            if (k.t === 'bulk') {
-              seen.set(k.v.toString('latin1'), k.v);
-            }
-          }
-        }
-      } while (cursor !== '0');
-    } catch (err) {
-      if (err instanceof ConnectionLostError) {
-        await this.afterLoss('SCAN', false, false);
+    for (const node of nodes?.length ? nodes : [undefined]) {
+      const wire = node === undefined ? this.wire : await this.nodeWire(node);
+      if (!wire) {
         return;
       }
-      throw err;
+      let cursor = '0';
+      try {
+        this.active = wire;
+        do {
+          const r = await wire.send([Buffer.from('SCAN'), Buffer.from(cursor), Buffer.from('MATCH'), pattern, Buffer.from('COUNT'), Buffer.from('1000')]);
+          calls++;
+          if (r.t !== 'array' || r.v.length < 2) {
+            await this.page(formatReply(r, this.format).map(sanitize));
+            return;
+          }
+          const [next, keys] = r.v;
+          cursor = next.t === 'bulk' ? next.v.toString('latin1') : '0';
+          if (keys.t === 'array') {
+            for (const k of keys.v) {
+              if (k.t === 'bulk') {
+                seen.set(k.v.toString('latin1'), k.v);
+              }
+            }
+          }
+        } while (cursor !== '0');
+      } catch (err) {
+        if (err instanceof ConnectionLostError) {
+          await this.afterLoss('SCAN', false, false, node);
+          return;
+        }
+        throw err;
+      } finally {
+        this.active = undefined;
+      }
     }
     const reply: Reply = { t: 'array', v: [...seen.values()].map((v) => ({ t: 'bulk' as const, v })) };
     await this.page([...formatReply(reply, this.format), this.o.text.scanned(seen.size, calls)].map(sanitize));

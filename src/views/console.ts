@@ -9,7 +9,8 @@ import { LanguageIds, StateKeys } from '../constants';
 import type { ConnectionManager } from '../connection/connectionManager';
 import type { ReadOnlyMode } from '../connection/readOnly';
 import { NovaError, isNovaError } from '../redis/errors';
-import { ConsoleSession, readCommandTable, type ConfirmAnswer, type ConfirmRequest, type ConsoleText } from '../console/session';
+import { ConsoleSession, readCommandTable, type ConfirmAnswer, type ConfirmRequest, type ConsoleClusterOptions, type ConsoleText, type NodeRequest } from '../console/session';
+import { consoleCluster } from '../console/cluster';
 import { arityText, type CommandTable } from '../console/safety';
 import { recreateCommands, MAX_ELEMENTS } from '../console/recreate';
 import { builtinSummary } from '../console/summaries';
@@ -72,7 +73,30 @@ function consoleText(): ConsoleText {
     jsonMode: (on) => (on ? vscode.l10n.t('JSON values are now pretty-printed.') : vscode.l10n.t('JSON values are now printed as redis-cli prints them.')),
     scanned: (keys, calls) => vscode.l10n.t('(SCAN instead of KEYS: {0} keys in {1} calls, the server never blocked)', formatNumber(keys), formatNumber(calls)),
     arity: arityLabel,
+    clusterBanner: (masters) =>
+      vscode.l10n.t('Redis Cluster of {0} masters: a command with keys runs on the master that owns their slot; a command without keys asks which master, or runs on all of them.', masters),
+    crossSlot: (command, slots) =>
+      vscode.l10n.t(
+        '(refused) CROSSSLOT: the keys of {0} are in {1} different hash slots, and a cluster runs a multi-key command only when all its keys are in one slot. Give the keys a common hash tag, the part of the name in braces (e.g. {2} and {3}), or run one command per key. Nothing was sent.',
+        command,
+        slots,
+        '{user:1}:a',
+        '{user:1}:b',
+      ),
+    clusterTransaction: (command) =>
+      vscode.l10n.t('(refused) {0}: on a cluster this console sends each command to the master that owns its key, so a transaction cannot stay on one connection. Use EVAL with keys of one slot instead. Nothing was sent.', command),
+    nodeHeading: (address) => vscode.l10n.t('--- {0} ---', address),
   };
+}
+
+async function pickNode(r: NodeRequest): Promise<string[] | undefined> {
+  type Item = vscode.QuickPickItem & { nodes: string[] };
+  const items: Item[] = [
+    ...(r.allowAll ? [{ label: vscode.l10n.t('All masters'), description: r.masters.join(', '), nodes: r.masters }] : []),
+    ...r.masters.map((m): Item => ({ label: m, description: vscode.l10n.t('master'), nodes: [m] })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('"{0}" has no key: run it on which master of the cluster?', r.command) });
+  return picked?.nodes;
 }
 
 function arityLabel(exact: boolean, count: number): string {
@@ -82,7 +106,7 @@ function arityLabel(exact: boolean, count: number): string {
 }
 
 async function confirmModal(r: ConfirmRequest): Promise<ConfirmAnswer> {
-  const where = `${r.host}:${r.port}`;
+  const where = r.nodes ? r.nodes.join(', ') : `${r.host}:${r.port}`;
   if (r.kind === 'keys') {
     const scan = vscode.l10n.t('Use SCAN');
     const keys = vscode.l10n.t('Run KEYS Anyway');
@@ -216,6 +240,7 @@ export class Consoles extends DisposableBase implements vscode.CompletionItemPro
           keyNames: (prefix) => this.keyNames(prefix),
           color: true,
           locale: vscode.env.language,
+          cluster: this.clusterOptions(),
         }),
       (t) => {
         this.open.delete(t);
@@ -234,6 +259,18 @@ export class Consoles extends DisposableBase implements vscode.CompletionItemPro
     pty.terminal.show();
     await pty.started;
     return pty;
+  }
+
+  /** On a cluster: the console's own Cluster and master connections, and the quick pick for key-less commands. */
+  private clusterOptions(): ConsoleClusterOptions | undefined {
+    const access = this.connection.dedicatedClusterAccess(clientName());
+    if (!access) {
+      return undefined;
+    }
+    return {
+      open: async () => consoleCluster(await access.openCluster(), (host, port) => access.openNode(host, port)),
+      pickNode,
+    };
   }
 
   /** Run Selection in Redis Console: the selected lines (or the current one), `#` comments skipped. */

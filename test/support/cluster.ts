@@ -35,6 +35,9 @@ export interface ClusterNodeInfo {
 const SETTLE_MS = 30_000;
 
 export class TestCluster {
+  /** Slots moved by `migrateSlot` since the start, and their new owner. */
+  private readonly moved = new Map<number, ClusterNodeInfo>();
+
   constructor(
     readonly nodes: ClusterNodeInfo[],
     private readonly password: string | undefined,
@@ -90,7 +93,7 @@ export class TestCluster {
 
   /** The master that serves `slot`. */
   ownerOf(slot: number): ClusterNodeInfo {
-    const owner = this.masters.find((m) => m.slots.some(([a, b]) => slot >= a && slot <= b));
+    const owner = this.moved.get(slot) ?? this.masters.find((m) => m.slots.some(([a, b]) => slot >= a && slot <= b));
     if (!owner) {
       throw new Error(`no master serves slot ${slot}`);
     }
@@ -109,6 +112,46 @@ export class TestCluster {
         }
       }),
     );
+  }
+
+  /**
+   * Moves one slot's keys from its owner to `to` the way a resharding does: CLUSTER SETSLOT
+   * IMPORTING on the target, MIGRATING on the source, then MIGRATE of each key (the 3.0 one-key
+   * form). With `finish`, every master is told the new owner (SETSLOT NODE) and the move is over;
+   * without it the slot stays half-moved, and the source answers ASK for the keys already gone.
+   */
+  async migrateSlot(slot: number, to: ClusterNodeInfo, finish: boolean): Promise<void> {
+    const from = this.ownerOf(slot);
+    const source = this.admin(from);
+    const target = this.admin(to);
+    try {
+      await target.call('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', from.id);
+      await source.call('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', to.id);
+      for (;;) {
+        const keys = (await source.callBuffer('CLUSTER', 'GETKEYSINSLOT', String(slot), '100')) as Buffer[];
+        if (keys.length === 0) {
+          break;
+        }
+        for (const k of keys) {
+          await source.callBuffer('MIGRATE', to.server.host, String(to.server.port), k, '0', '5000');
+        }
+      }
+      if (finish) {
+        // The target first: from then on it serves the slot even before the others hear of it.
+        for (const m of [to, from, ...this.masters.filter((x) => x !== to && x !== from)]) {
+          const c = this.admin(m);
+          try {
+            await c.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', to.id);
+          } finally {
+            c.disconnect();
+          }
+        }
+        this.moved.set(slot, to);
+      }
+    } finally {
+      source.disconnect();
+      target.disconnect();
+    }
   }
 
   /** Sum of every master's DBSIZE, read node by node. */

@@ -4,7 +4,7 @@
  */
 import { openConnection } from '../../src/redis/connect';
 import { parseRedisUrl } from '../../src/redis/url';
-import { ConsoleSession, type ConfirmAnswer, type ConfirmRequest, type ConsoleText } from '../../src/console/session';
+import { ConsoleSession, type ConfirmAnswer, type ConfirmRequest, type ConsoleClusterOptions, type ConsoleText } from '../../src/console/session';
 import type { RedisTarget } from '../../src/redis/url';
 import { Screen } from './terminal';
 
@@ -27,6 +27,10 @@ export const englishText: ConsoleText = {
   jsonMode: (on) => `JSON ${on ? 'on' : 'off'}`,
   scanned: (keys, calls) => `(SCAN: ${keys} keys in ${calls} calls)`,
   arity: (exact, n) => `${exact ? '' : '>='}${n} args`,
+  clusterBanner: (masters) => `(cluster of ${masters} masters)`,
+  crossSlot: (command, slots) => `(refused) CROSSSLOT ${command} in ${slots} slots. Nothing was sent.`,
+  clusterTransaction: (command) => `(refused) ${command} on a cluster. Nothing was sent.`,
+  nodeHeading: (address) => `--- ${address} ---`,
 };
 
 export interface ConsoleHarness {
@@ -54,6 +58,8 @@ export interface HarnessOptions {
   keyNames?: (prefix: string) => string[];
   /** Display language of the built-in command summaries. */
   locale?: string;
+  /** On a cluster: the console's Cluster and the answer to "which master?". */
+  cluster?: ConsoleClusterOptions;
 }
 
 export async function startConsole(url: string | RedisTarget, options: HarnessOptions = {}): Promise<ConsoleHarness> {
@@ -80,6 +86,7 @@ export async function startConsole(url: string | RedisTarget, options: HarnessOp
     budgetBytes: options.budgetBytes,
     keyNames: options.keyNames,
     locale: options.locale,
+    cluster: options.cluster,
   });
   session.columns = screen.cols;
   await session.start();
