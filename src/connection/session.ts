@@ -19,7 +19,6 @@ import {
   clusterDeleteKeys,
   clusterFlush,
   masterNodes,
-  nodeForKey,
   readClusterState,
   type ClusterBulkResult,
   type ClusterCount,
@@ -31,7 +30,7 @@ import { clusterKeySource, serverKeySource } from '../redis/keySource';
 import type { KeyMeta } from '../redis/keyMeta';
 import { samplePattern, type PatternSample } from '../redis/patternSample';
 import type { SentinelMaster } from '../redis/sentinel';
-import { toNovaError } from '../redis/connect';
+import { toNovaError, type KeyClient } from '../redis/connect';
 import { NovaError, isNovaError } from '../redis/errors';
 import { ExplorerModel, type ExplorerOptions } from '../redis/explorerModel';
 import {
@@ -168,7 +167,7 @@ export class RedisSession implements Disposable {
 
   /** Opens a value (first page or preview). Its later pages are read through `loadMoreValue` on this session. */
   async openValue(key: Buffer, options: ValueReadOptions = {}): Promise<ValueSession> {
-    const value = await this.read(() => ValueSession.open(this.nodeOf(key), this.caps, key, options));
+    const value = await this.read(() => ValueSession.open(this.keyClient(), this.caps, key, options));
     this.values.add(value);
     return value;
   }
@@ -179,7 +178,7 @@ export class RedisSession implements Disposable {
     if (!this.values.has(value)) {
       throw new NovaError('SESSION_ENDED', 'the value was opened on another connection');
     }
-    await this.read(() => value.loadMore(this.nodeOf(value.key)));
+    await this.read(() => value.loadMore(this.keyClient()));
   }
 
   /** INFO, whole (no section: what every version since 2.x answers) or one section. */
@@ -238,7 +237,7 @@ export class RedisSession implements Disposable {
 
   /** PTTL in ms: -1 without expiry, -2 when the key does not exist. */
   pttl(key: Buffer): Promise<number> {
-    return this.read(() => this.nodeOf(key).pttl(key));
+    return this.read(() => this.keyClient().pttl(key));
   }
 
   /** How many keys `deleteFolder` would delete, for its confirmation. */
@@ -321,7 +320,7 @@ export class RedisSession implements Disposable {
   /** Sets the TTL in seconds; resolves to the new PTTL. */
   setTtl(key: Buffer, seconds: number): Promise<number> {
     return this.write(
-      (readOnly) => setTtl(this.nodeOf(key), key, seconds, { readOnly }),
+      (readOnly) => setTtl(this.keyClient(), key, seconds, { readOnly }),
       () => ({ kind: 'keys', keys: [key], deleted: false }),
     );
   }
@@ -336,7 +335,7 @@ export class RedisSession implements Disposable {
 
   persist(key: Buffer): Promise<PersistResult> {
     return this.write(
-      (readOnly) => persist(this.nodeOf(key), key, { readOnly }),
+      (readOnly) => persist(this.keyClient(), key, { readOnly }),
       () => ({ kind: 'keys', keys: [key], deleted: false }),
     );
   }
@@ -425,9 +424,12 @@ export class RedisSession implements Disposable {
     return this.client as Redis;
   }
 
-  /** The connection that serves `key`: the one server, or the cluster master that owns its slot. */
-  private nodeOf(key: Buffer): Redis {
-    return this.cluster ? nodeForKey(this.cluster, key) : this.one();
+  /**
+   * What serves a one-key operation: the one server, or ioredis's Cluster, which sends it to the
+   * master that owns the key's slot and follows MOVED and ASK while the cluster reshards.
+   */
+  private keyClient(): KeyClient {
+    return this.cluster ?? this.one();
   }
 
   /** Keys grouped by the connection that serves them, in their order. */

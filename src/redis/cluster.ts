@@ -478,8 +478,9 @@ export async function clusterDbsize(masters: readonly MasterNode[], timeoutMs = 
 }
 
 /**
- * ioredis's connection to the master that serves `slot` in its current slot map, for commands that
- * must reach one node as a whole (a metadata script over keys of one slot, a transaction on one key).
+ * ioredis's connection to the master that serves `slot` in its current slot map, for a caller that
+ * reads that node's socket itself (the console). It does not follow MOVED or ASK: whatever can go
+ * through the Cluster does, so that ioredis follows them.
  */
 export function nodeForSlot(cluster: Cluster, slot: number): Redis {
   const owner = cluster.slots[slot]?.[0];
@@ -488,11 +489,6 @@ export function nodeForSlot(cluster: Cluster, slot: number): Redis {
     throw new NovaError('CLUSTER_NODE_FAILED', `no master known for slot ${slot}`, { address: owner ?? '', cause: 'UNKNOWN' });
   }
   return node;
-}
-
-/** The connection to the master that owns `key`. */
-export function nodeForKey(cluster: Cluster, key: Buffer): Redis {
-  return nodeForSlot(cluster, keySlot(key));
 }
 
 /**
@@ -510,9 +506,10 @@ export async function clusterFetchKeyMeta(cluster: Cluster, caps: Capabilities, 
   const out: (KeyMeta | null | undefined)[] = new Array<KeyMeta | null | undefined>(keys.length).fill(undefined);
   const groups = [...bySlot];
   const results = await Promise.allSettled(
-    groups.map(async ([slot, indexes]) => {
+    groups.map(async ([, indexes]) => {
+      // Through the Cluster: it sends one slot's pipeline to its owner and follows MOVED and ASK.
       const metas = await fetchKeyMeta(
-        nodeForSlot(cluster, slot),
+        cluster,
         caps,
         indexes.map((i) => keys[i]),
         options,

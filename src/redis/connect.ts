@@ -3,7 +3,7 @@
  * no HELLO (RESP2 only), no CLIENT SETINFO, AUTH and SELECT sent by us so that a rejected SELECT is
  * fatal instead of leaving the client in DB 0 (what ioredis does on its own).
  */
-import Redis from 'ioredis';
+import Redis, { type Cluster } from 'ioredis';
 import { NovaError, classifyError, isNovaError, toNovaError, type ErrorPhase } from './errors';
 import { serverInfoFromInfo, type ServerInfo } from './capabilities';
 import { sentinelClientOptions } from './sentinel';
@@ -11,6 +11,12 @@ import type { RedisTarget } from './url';
 
 // The engine modules import the mapping from here; it lives next to the codes.
 export { classifyError, toNovaError } from './errors';
+
+/**
+ * What serves the commands on one key: the one server, or ioredis's Cluster, which sends them to
+ * the master that owns the key's slot and follows MOVED and ASK while the cluster reshards.
+ */
+export type KeyClient = Redis | Cluster;
 
 export interface ConnectOptions {
   connectTimeoutMs: number;

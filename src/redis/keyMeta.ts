@@ -8,10 +8,9 @@
  * renamed away, a proxy, a server out of memory under noeviction), the same data comes from two
  * pipelines instead. MEMORY USAGE is separate and on demand (tooltips), only where the server has it.
  */
-import type Redis from 'ioredis';
 import type { Capabilities } from './capabilities';
 import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
-import { toNovaError } from './connect';
+import { toNovaError, type KeyClient } from './connect';
 
 export type KeyType = 'string' | 'hash' | 'list' | 'set' | 'zset' | 'stream' | 'other';
 
@@ -97,7 +96,7 @@ return out
 export const KEYS_PER_SCRIPT = 100;
 
 /** Clients whose server refused the script, and until when not to try it again. */
-const scriptRefused = new WeakMap<Redis, number>();
+const scriptRefused = new WeakMap<KeyClient, number>();
 const RETRY_SCRIPT_AFTER_MS = 60_000;
 
 export interface MetaOptions {
@@ -114,7 +113,7 @@ export interface MetaOptions {
  * vanished between SCAN and now, or expired).
  */
 export async function fetchKeyMeta(
-  client: Redis,
+  client: KeyClient,
   caps: Capabilities,
   keys: readonly Buffer[],
   options: MetaOptions = {},
@@ -152,7 +151,7 @@ function makeMeta(rawType: string, pttl: number, size: number, fetchedAt: number
 
 /** Null when the server refused the script (an error reply), so the caller falls back. */
 async function metaViaScript(
-  client: Redis,
+  client: KeyClient,
   caps: Capabilities,
   keys: readonly Buffer[],
   options: MetaOptions,
@@ -182,7 +181,7 @@ async function metaViaScript(
 }
 
 async function metaViaPipelines(
-  client: Redis,
+  client: KeyClient,
   caps: Capabilities,
   keys: readonly Buffer[],
   options: MetaOptions,
@@ -238,7 +237,7 @@ function isReplyError(err: unknown): boolean {
  * command (Redis < 4, NOVA's 3.0); null when the key does not exist.
  */
 export async function fetchMemoryUsage(
-  client: Redis,
+  client: KeyClient,
   caps: Capabilities,
   key: Buffer,
   options: MetaOptions = {},

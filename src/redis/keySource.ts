@@ -6,7 +6,7 @@
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import type { Capabilities } from './capabilities';
-import { ClusterScanner, clusterDbsize, clusterFetchKeyMeta, masterNodes, nodeForKey, type NodeFailure } from './cluster';
+import { ClusterScanner, clusterDbsize, clusterFetchKeyMeta, masterNodes, type NodeFailure } from './cluster';
 import { withDeadline } from './deadline';
 import { fetchKeyMeta, fetchMemoryUsage, type KeyMeta, type MetaOptions } from './keyMeta';
 import { KeyScanner, type ScanOptions, type ScanPage } from './scan';
@@ -58,6 +58,6 @@ export function clusterKeySource(cluster: Cluster, caps: Capabilities): KeySourc
     cursor: (options) => new ClusterScanner(masterNodes(cluster), caps, options),
     dbsize: async (timeoutMs) => (await clusterDbsize(masterNodes(cluster), timeoutMs)).total,
     meta: (keys, options) => clusterFetchKeyMeta(cluster, caps, keys, options),
-    memoryUsage: (key, options) => fetchMemoryUsage(nodeForKey(cluster, key), caps, key, options),
+    memoryUsage: (key, options) => fetchMemoryUsage(cluster, caps, key, options),
   };
 }

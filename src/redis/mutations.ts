@@ -12,7 +12,7 @@
  */
 import type Redis from 'ioredis';
 import type { Capabilities } from './capabilities';
-import { toNovaError } from './connect';
+import { toNovaError, type KeyClient } from './connect';
 import { NovaError, isNovaError } from './errors';
 import { escapeGlob } from './glob';
 import { MAX_TTL_SECONDS } from './ttl';
@@ -90,7 +90,7 @@ function checkSeconds(seconds: number): void {
  * that vanished meanwhile gives KEY_NOT_FOUND (EXPIRE replies 0 and does nothing). EXPIRE and PTTL run
  * in one transaction, so the PTTL is the one this EXPIRE set.
  */
-export async function setTtl(client: Redis, key: Buffer, seconds: number, options: WriteOptions): Promise<number> {
+export async function setTtl(client: KeyClient, key: Buffer, seconds: number, options: WriteOptions): Promise<number> {
   guardWrite(options.readOnly);
   checkSeconds(seconds);
   const [applied, pttl] = await exec(client.multi().expire(key, seconds).pttl(key));
@@ -107,7 +107,7 @@ export type PersistResult = 'persisted' | 'was-persistent';
  * Removes a key's TTL. PERSIST replies 0 both for a missing key and for one without a TTL; the PTTL
  * sent in the same transaction tells them apart (-2 missing → KEY_NOT_FOUND).
  */
-export async function persist(client: Redis, key: Buffer, options: WriteOptions): Promise<PersistResult> {
+export async function persist(client: KeyClient, key: Buffer, options: WriteOptions): Promise<PersistResult> {
   guardWrite(options.readOnly);
   const [removed, pttl] = await exec(client.multi().persist(key).pttl(key));
   if (Number(pttl) === -2) {

@@ -10,7 +10,7 @@
  *   ZREVRANGE LLEN LRANGE MULTI EXEC); XLEN / XRANGE only when the capabilities say streams exist.
  * - Values are data: nothing here logs or scrubs them.
  */
-import type Redis from 'ioredis';
+import type { KeyClient } from './connect';
 import type { Capabilities } from './capabilities';
 import {
   decodeDocument,
@@ -163,7 +163,7 @@ interface Together {
  * When the key holds `expected`, errors in the other replies are raised; when it holds another type
  * (changed since the commands were chosen), their WRONGTYPE errors are expected and only `type` counts.
  */
-async function readTogether(client: Redis, key: Buffer, expected: string, commands: Command[]): Promise<Together> {
+async function readTogether(client: KeyClient, key: Buffer, expected: string, commands: Command[]): Promise<Together> {
   const tx = client.multi();
   tx.callBuffer('TYPE', key);
   tx.callBuffer('PTTL', key);
@@ -303,7 +303,7 @@ export class ValueSession {
    * Reads the first page (or the preview) of `key`. KEY_NOT_FOUND when it does not exist; if its type
    * changes while it is being opened, it is read again as what it has become.
    */
-  static async open(client: Redis, caps: Capabilities, key: Buffer, options: ValueReadOptions = {}): Promise<ValueSession> {
+  static async open(client: KeyClient, caps: Capabilities, key: Buffer, options: ValueReadOptions = {}): Promise<ValueSession> {
     const threshold = Math.max(1, Math.floor(options.previewThreshold ?? DEFAULT_PREVIEW_THRESHOLD));
     const opts: Required<ValueReadOptions> = {
       previewThreshold: threshold,
@@ -348,7 +348,7 @@ export class ValueSession {
   }
 
   /** First read; false when the type changed since TYPE (the caller starts over). */
-  private async readFirst(client: Redis): Promise<boolean> {
+  private async readFirst(client: KeyClient): Promise<boolean> {
     const type = this.readable();
     const key = this.key;
     switch (type) {
@@ -392,7 +392,7 @@ export class ValueSession {
    * Next page of a collection. Returns false on a type change when `strict` is false (opening);
    * throws WRONG_TYPE when it is true (load more on an open document).
    */
-  private async readPage(client: Redis, page: number, strict: boolean): Promise<boolean> {
+  private async readPage(client: KeyClient, page: number, strict: boolean): Promise<boolean> {
     const c = this.content;
     if (!this.plainPages && c.type !== 'string' && c.type !== 'unsupported') {
       try {
@@ -412,7 +412,7 @@ export class ValueSession {
   }
 
   /** A page through PAGE_SCRIPT: big elements arrive cut, and the page stops at its byte budget. */
-  private async readScriptedPage(client: Redis, page: number, strict: boolean): Promise<boolean> {
+  private async readScriptedPage(client: KeyClient, page: number, strict: boolean): Promise<boolean> {
     const c = this.content;
     const key = this.key;
     const position = c.type === 'hash' || c.type === 'set' ? c.cursor : c.type === 'list' || c.type === 'zset' ? String(c.items.length) : c.type === 'stream' ? c.next : '0';
@@ -515,7 +515,7 @@ export class ValueSession {
    * A page with the plain commands (no scripting on this server): a small COUNT keeps the page
    * close to its size, and big elements are cut here, after they arrived.
    */
-  private async readPlainPage(client: Redis, page: number, strict: boolean): Promise<boolean> {
+  private async readPlainPage(client: KeyClient, page: number, strict: boolean): Promise<boolean> {
     const c = this.content;
     const key = this.key;
     let commands: Command[];
@@ -592,7 +592,7 @@ export class ValueSession {
    * Strings: loads the whole value. Collections: the next page, from the saved cursor or offset.
    * KEY_NOT_FOUND if the key is gone, WRONG_TYPE if it now holds another type.
    */
-  async loadMore(client: Redis): Promise<void> {
+  async loadMore(client: KeyClient): Promise<void> {
     if (this.done) {
       return;
     }
@@ -624,7 +624,7 @@ export class ValueSession {
    * The whole string with GET, so the result is one consistent value even if it changed since the
    * preview. On a type change: false when `strict` is false (opening), WRONG_TYPE when it is true.
    */
-  private async readWholeString(client: Redis, strict: boolean): Promise<boolean> {
+  private async readWholeString(client: KeyClient, strict: boolean): Promise<boolean> {
     const r = await readTogether(client, this.key, this.type, [['STRLEN', this.key], ['GET', this.key]]);
     const size = this.adopt(r, strict);
     if (size === undefined) {
@@ -838,6 +838,6 @@ export class ValueSession {
 }
 
 /** Opens `key` and renders it with automatic detection: the one-call form of ValueSession. */
-export async function readValue(client: Redis, caps: Capabilities, key: Buffer, options: ValueReadOptions = {}): Promise<ValueView> {
+export async function readValue(client: KeyClient, caps: Capabilities, key: Buffer, options: ValueReadOptions = {}): Promise<ValueView> {
   return (await ValueSession.open(client, caps, key, options)).render();
 }

@@ -119,9 +119,13 @@ export class TestCluster {
    * IMPORTING on the target, MIGRATING on the source, then MIGRATE of each key (the 3.0 one-key
    * form). With `finish`, every master is told the new owner (SETSLOT NODE) and the move is over;
    * without it the slot stays half-moved, and the source answers ASK for the keys already gone.
+   * Nothing happens when `to` already owns the slot.
    */
   async migrateSlot(slot: number, to: ClusterNodeInfo, finish: boolean): Promise<void> {
     const from = this.ownerOf(slot);
+    if (from === to) {
+      return;
+    }
     const source = this.admin(from);
     const target = this.admin(to);
     try {

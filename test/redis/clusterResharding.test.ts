@@ -1,0 +1,134 @@
+/**
+ * Single-key operations of the session while the cluster reshards: the harness moves a slot the
+ * way a resharding does (CLUSTER SETSLOT IMPORTING/MIGRATING, then MIGRATE of each key) after the
+ * session learned the slot map. A slot fully moved makes the old owner answer MOVED; a slot half
+ * moved makes it answer ASK for the keys already gone. Reading a value, the TTL, editing the TTL,
+ * removing it and deleting the key must still reach the key, through ioredis's redirections, and
+ * what the cluster holds afterwards is read on the masters themselves.
+ */
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConnectionManager } from '../../src/connection/connectionManager';
+import type { RedisSession } from '../../src/connection/session';
+import { keySlot } from '../../src/redis/cluster';
+import { parseRedisUrl } from '../../src/redis/url';
+import { TestCluster, type ClusterNodeInfo } from '../support/cluster';
+import { waitFor } from '../support/redisServer';
+
+let tc: TestCluster;
+let manager: ConnectionManager;
+let session: RedisSession;
+
+before(async () => {
+  tc = await TestCluster.start({ replicas: 0 });
+  manager = new ConnectionManager({ connectTimeoutMs: 3000, commandTimeoutMs: 3000, heartbeatMs: 60_000, readOnly: () => 'off' });
+  manager.configure(parseRedisUrl(tc.url(0)), { defaulted: false });
+  await waitFor('connected', () => manager.state.kind === 'connected', 15_000);
+  session = manager.requireSession();
+});
+
+after(async () => {
+  manager?.dispose();
+  await tc?.stop();
+});
+
+beforeEach(async () => {
+  await tc.onMasters((c) => c.flushdb());
+});
+
+const b = (s: string): Buffer => Buffer.from(s);
+
+/** `count` key names in distinct slots, all served by `m` when the test starts. */
+function keysOn(m: ClusterNodeInfo, count: number): string[] {
+  const out: string[] = [];
+  const slots = new Set<number>();
+  for (let i = 0; out.length < count; i++) {
+    const name = `nova:reshard:${i}`;
+    const slot = keySlot(name);
+    if (tc.ownerOf(slot) === m && !slots.has(slot)) {
+      slots.add(slot);
+      out.push(name);
+    }
+  }
+  return out;
+}
+
+/** Where `key` is, read on each master alone: its value and PTTL there, or null. */
+async function heldBy(key: string): Promise<({ value: string | null; pttl: number } | null)[]> {
+  const slot = String(keySlot(key));
+  return tc.onMasters(async (c) => {
+    const here = ((await c.call('CLUSTER', 'GETKEYSINSLOT', slot, '1000')) as string[]).includes(key);
+    if (!here) {
+      return null;
+    }
+    // An importing master answers for a key only right after ASKING (the state a half-moved slot is in).
+    await c.call('ASKING');
+    const value = await c.get(key);
+    await c.call('ASKING');
+    return { value, pttl: await c.pttl(key) };
+  });
+}
+
+/** Seeds `keys` on their owner, each with its own value. */
+async function seed(keys: string[]): Promise<void> {
+  await tc.onMasters(async (c, m) => {
+    for (const k of keys.filter((x) => tc.ownerOf(keySlot(x)) === m)) {
+      await c.set(k, `value of ${k}`);
+    }
+  });
+}
+
+/** Read, TTL, edit TTL, persist on `key`; then the key must be on `owner` only, with no TTL. */
+async function exercise(key: string, owner: ClusterNodeInfo): Promise<void> {
+  const value = await session.openValue(b(key));
+  assert.ok(value.render('text').body.includes(`value of ${key}`), `${key} is read`);
+  assert.equal(await session.pttl(b(key)), -1);
+  const pttl = await session.setTtl(b(key), 600);
+  assert.ok(pttl > 590_000 && pttl <= 600_000, `setTtl returns the new PTTL (${pttl})`);
+  const held = await heldBy(key);
+  const i = tc.masters.indexOf(owner);
+  assert.equal(held[i]?.value, `value of ${key}`);
+  assert.ok((held[i]?.pttl ?? 0) > 590_000, 'the TTL is set on the master that holds the key');
+  assert.deepEqual(
+    held.map((h, j) => (j === i ? 'here' : h)),
+    tc.masters.map((_, j) => (j === i ? 'here' : null)),
+    'no other master holds it',
+  );
+  await session.persist(b(key));
+  assert.equal((await heldBy(key))[i]?.pttl, -1);
+}
+
+/**
+ * Moves the slots of two keys from `from` to `to` (all the way, or half), then reads and edits one
+ * and deletes the other through the session; the slots go back to `from` afterwards.
+ */
+async function duringMove(from: ClusterNodeInfo, to: ClusterNodeInfo, finish: boolean): Promise<void> {
+  const [key, doomed] = keysOn(from, 2);
+  await seed([key, doomed]);
+  const slots = [keySlot(key), keySlot(doomed)];
+  try {
+    for (const slot of slots) {
+      await tc.migrateSlot(slot, to, finish);
+    }
+    await exercise(key, to);
+    const r = await session.deleteKeys([b(doomed)]);
+    assert.equal(r.deleted, 1);
+    assert.deepEqual(await heldBy(doomed), [null, null, null]);
+    assert.equal((await heldBy(key))[tc.masters.indexOf(to)]?.value, `value of ${key}`, 'the other key stays');
+  } finally {
+    for (const slot of slots) {
+      await tc.migrateSlot(slot, to, true);
+      await tc.migrateSlot(slot, from, true);
+    }
+  }
+}
+
+describe('single-key operations during a resharding', () => {
+  test('a slot moved after the session learned the map (MOVED): read, TTL, persist and delete reach the new owner', async () => {
+    await duringMove(tc.masters[0], tc.masters[1], true);
+  });
+
+  test('a slot half moved (ASK): read, TTL, persist and delete reach the key on the importing master', async () => {
+    await duringMove(tc.masters[1], tc.masters[2], false);
+  });
+});
