@@ -6,6 +6,7 @@
  *
  *   npm start                      open VS Code (or the browser)
  *   npm start -- --no-browser      start everything, print the URL, open nothing (for scripted checks)
+ *   npm start -- --cluster         a Redis Cluster of three masters instead of one server
  *   npm start -- --help            every option
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureCodeServer, findDesktopCode, openBrowser, openDesktop, readManifest, startCodeServer, type StartedCodeServer } from './start/editor';
 import { killAllNow } from './start/processes';
+import { CLUSTER_MASTERS, seedClusterSample, startCluster } from './start/cluster';
 import { locateRedisServer, logTail, missingRedisHelp, startRedis, type StartedRedis } from './start/redis';
 import { DEFAULT_GENERATED_KEYS, seedSample } from './start/sample';
 import { redisUrl, writeWorkspace } from './start/workspace';
@@ -35,6 +37,8 @@ Options:
   --keep-on-server-exit
                    keep VS Code running when redis-server stops (to see how the extension shows a
                    stopped Redis); by default the sandbox stops with its server
+  --cluster        a Redis Cluster of ${CLUSTER_MASTERS} masters on loopback ports instead of one server,
+                   the sample data in DB 0 (a cluster's only DB)
   --help           this text
 
 redis-server: NOVA_TEST_REDIS_SERVER=<path> (e.g. a 3.0 build), else the one on PATH, else where it installs:
@@ -49,6 +53,7 @@ interface Options {
   keys: number;
   locale?: string;
   keepOnServerExit: boolean;
+  cluster: boolean;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, max: number): number {
@@ -73,6 +78,7 @@ function parseOptions(argv: string[]): Options | 'help' {
         keys: { type: 'string' },
         locale: { type: 'string' },
         'keep-on-server-exit': { type: 'boolean', default: false },
+        cluster: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -92,6 +98,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     keys: integer('keys', values.keys, DEFAULT_GENERATED_KEYS, 1_000_000),
     locale: values.locale,
     keepOnServerExit: values['keep-on-server-exit'],
+    cluster: values.cluster,
   };
 }
 
@@ -101,7 +108,8 @@ function say(line: string): void {
 
 /** Everything this run started, stopped in reverse order. */
 let session: string | undefined;
-let redis: StartedRedis | undefined;
+/** The one server, or every node of the cluster. */
+const redisNodes: StartedRedis[] = [];
 let codeServer: StartedCodeServer | undefined;
 let helper: ChildProcess | undefined;
 let stopping = false;
@@ -123,7 +131,7 @@ async function shutdown(exitCode: number): Promise<never> {
   stopping = true;
   helper?.kill('SIGTERM');
   await codeServer?.process.stop(1500);
-  await redis?.process.stop(3000);
+  await Promise.all(redisNodes.map((n) => n.process.stop(3000)));
   killAllNow();
   removeSession();
   say('stopped: nothing it started is left running');
@@ -180,32 +188,55 @@ async function main(options: Options): Promise<void> {
 
   session = mkdtempSync(path.join(os.tmpdir(), 'nova-start-'));
   const workspace = path.join(session, 'nova-sample');
-  redis = await startRedis(binary, path.join(session, 'redis'), path.join(session, 'redis.log'));
-  checkNotStopping();
-  say(`redis-server ${binary.version} listening on 127.0.0.1:${redis.port} (${binary.path}; nothing saved to disk)`);
-  const sample = await seedSample(redis.port, options.keys);
-  checkNotStopping();
-  say(`DB 1: ${sample.db1Keys.toLocaleString('en-US')} keys of sample data; DB 0: 1 marker key`);
-  writeWorkspace(workspace, { redisPort: redis.port, redisVersion: binary.version, db1Keys: sample.db1Keys, locale: options.locale });
+  let port: number;
+  let logFiles: string[];
+  let configFiles: string[];
+  let redisLine: string;
+  if (options.cluster) {
+    const cluster = await startCluster(binary, path.join(session, 'cluster'), (node) => redisNodes.push(node));
+    checkNotStopping();
+    port = cluster.port;
+    logFiles = cluster.logFiles;
+    configFiles = cluster.configFiles;
+    say(`Redis Cluster of ${CLUSTER_MASTERS} masters (redis-server ${binary.version}) on 127.0.0.1 ports ${cluster.nodes.map((n) => n.port).join(', ')} (${binary.path}; nothing saved to disk)`);
+    const sample = await seedClusterSample(port, options.keys);
+    checkNotStopping();
+    say(`DB 0: ${sample.keys.toLocaleString('en-US')} keys of sample data over the ${CLUSTER_MASTERS} masters`);
+    writeWorkspace(workspace, { redisPort: port, redisVersion: binary.version, db1Keys: sample.keys, locale: options.locale, clusterMasters: CLUSTER_MASTERS });
+    redisLine = `  Redis:     ${redisUrl(port, 0)}   (redis-cli -c -p ${port})`;
+  } else {
+    const redis = await startRedis(binary, path.join(session, 'redis'), path.join(session, 'redis.log'));
+    redisNodes.push(redis);
+    checkNotStopping();
+    port = redis.port;
+    logFiles = [path.join(session, 'redis.log')];
+    configFiles = [path.join(session, 'redis', 'redis.conf')];
+    say(`redis-server ${binary.version} listening on 127.0.0.1:${redis.port} (${binary.path}; nothing saved to disk)`);
+    const sample = await seedSample(redis.port, options.keys);
+    checkNotStopping();
+    say(`DB 1: ${sample.db1Keys.toLocaleString('en-US')} keys of sample data; DB 0: 1 marker key`);
+    writeWorkspace(workspace, { redisPort: redis.port, redisVersion: binary.version, db1Keys: sample.db1Keys, locale: options.locale });
+    redisLine = `  Redis:     ${redisUrl(port)}   (redis-cli -p ${port} -n 1)`;
+  }
   say(`sample workspace: ${workspace}`);
-  const watched = redis;
-  const config = path.join(session, 'redis', 'redis.conf');
-  void watched.process.exited.then(() => {
-    if (stopping) {
-      return;
-    }
-    if (options.keepOnServerExit) {
-      say('redis-server stopped; VS Code keeps running (--keep-on-server-exit): the extension now shows Redis as stopped');
-      say(`to start it again (empty: the sandbox saves nothing): "${binary.path}" "${config}"`);
-      return;
-    }
-    process.stderr.write(`redis-server stopped unexpectedly:\n${logTail(path.join(session ?? '', 'redis.log'))}\n`);
-    say('the sandbox stops with its server; to see how the extension shows a stopped Redis, run npm start -- --keep-on-server-exit');
-    void shutdown(1);
+  redisNodes.forEach((node, i) => {
+    void node.process.exited.then(() => {
+      if (stopping) {
+        return;
+      }
+      if (options.keepOnServerExit) {
+        say('redis-server stopped; VS Code keeps running (--keep-on-server-exit): the extension now shows Redis as stopped');
+        say(`to start it again (empty: the sandbox saves nothing): "${binary.path}" "${configFiles[i]}"`);
+        return;
+      }
+      process.stderr.write(`redis-server stopped unexpectedly:\n${logTail(logFiles[i])}\n`);
+      say('the sandbox stops with its server; to see how the extension shows a stopped Redis, run npm start -- --keep-on-server-exit');
+      void shutdown(1);
+    });
   });
 
   const { id, version } = readManifest(repo);
-  const details = [`  Redis:     ${redisUrl(redis.port)}   (redis-cli -p ${redis.port} -n 1)`, `  Workspace: ${workspace}`];
+  const details = [redisLine, `  Workspace: ${workspace}`];
   if (desktop) {
     if (options.port || options.locale) {
       say('--port and --locale apply to code-server only: add --code-server to use it');

@@ -36,14 +36,21 @@ export interface StartedRedis {
   process: Guarded;
 }
 
+export interface RedisStartOptions {
+  /** Config lines after the private ones (a cluster node's). */
+  extraConfig?: string[];
+  /** Picks the port (a cluster node also needs port + 10000 free). */
+  pickPort?: () => Promise<number>;
+}
+
 /** Starts redis-server on a free port; a port taken between the check and the start is retried. */
-export async function startRedis(binary: RedisBinary, dir: string, logFile: string): Promise<StartedRedis> {
+export async function startRedis(binary: RedisBinary, dir: string, logFile: string, options: RedisStartOptions = {}): Promise<StartedRedis> {
   mkdirSync(dir, { recursive: true });
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = await (options.pickPort ?? freePort)();
     const config = path.join(dir, 'redis.conf');
-    writeFileSync(config, privateConfig(port));
+    writeFileSync(config, [privateConfig(port), ...(options.extraConfig ?? []), ''].join('\n'));
     const server = Guarded.spawn('redis-server', binary.path, [config], { cwd: dir, logFile });
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && !server.hasExited) {

@@ -104,45 +104,51 @@ export async function seedSample(port: number, generatedKeys = DEFAULT_GENERATED
   const db1 = redisClient(port, 1);
   const db0 = redisClient(port, 0);
   try {
-    await seedNovaData(db1, { keys: generatedKeys, seed: 20251009 });
-    const big = bigExportValue();
-    const jsonValues = JSON.parse(fixture('json-values.json').toString('utf8')) as JsonFixture[];
-    const hashKey = 'nova:user:42:profile';
-    const listKey = 'nova:queue:emails';
-    const zsetKey = 'nova:leaderboard:sales';
-    const setKey = 'nova:tags:product:CH-1001';
-    const pipe = db1.pipeline();
-    // The generated keys may already use one of these names, with another type or extra fields.
-    pipe.del(hashKey, listKey, zsetKey, setKey, ...jsonValues.map((v) => v.key));
-    for (const { key, ttl, value } of jsonValues) {
-      pipe.set(key, value, 'EX', ttl);
-    }
-    pipe.set('nova:cache:report:daily', fixture('report-daily.p4.pickle'), 'EX', 3600);
-    pipe.set('nova:cache:report:weekly', fixture('report-weekly.p5.pickle'), 'EX', 3600);
-    pipe.set('nova:cache:catalog:gz', fixture('catalog.json.gz'), 'EX', 3600);
-    pipe.set(BIG_KEY, big, 'EX', 3600);
-    pipe.hmset(hashKey, {
-      id: '42',
-      name: 'Zoé Dupont',
-      email: 'zoe.dupont@example.com',
-      locale: 'fr',
-      plan: 'pro',
-      last_login: '2025-10-09T08:30:15',
-    });
-    pipe.rpush(
-      listKey,
-      pyJsonDumps({ to: 'zoe.dupont@example.com', template: 'bienvenue', attempt: 1 }),
-      pyJsonDumps({ to: 'lucas.martin@example.com', template: 'reinitialisation-mot-de-passe', attempt: 1 }),
-      pyJsonDumps({ to: 'john.smith@example.com', template: 'facture', attempt: 3 }),
-    );
-    pipe.zadd(zsetKey, 48211.75, 'CH-1001', 31877.5, 'CH-1002', 1299, 'CH-1003', 0, 'CH-1004');
-    pipe.sadd(setKey, 'course', 'homme', 'femme', 'promo');
-    pipe.set(BINARY_KEY, 'A key whose name is not UTF-8: nova:bin: then the bytes FF 00 0A.');
-    checked(await pipe.exec());
+    const bigValueBytes = await writeSample(db1, generatedKeys);
     checked(await db0.pipeline().set(MARKER_KEY, 'DB 0 of the npm start server: the sample cache is in DB 1.').exec());
-    return { db1Keys: await db1.dbsize(), bigValueBytes: Buffer.byteLength(big) };
+    return { db1Keys: await db1.dbsize(), bigValueBytes };
   } finally {
     db1.disconnect();
     db0.disconnect();
   }
+}
+
+/** The sample keys, into the DB `db1` is on; resolves to the size of the big value. */
+export async function writeSample(db1: Redis, generatedKeys: number): Promise<number> {
+  await seedNovaData(db1, { keys: generatedKeys, seed: 20251009 });
+  const big = bigExportValue();
+  const jsonValues = JSON.parse(fixture('json-values.json').toString('utf8')) as JsonFixture[];
+  const hashKey = 'nova:user:42:profile';
+  const listKey = 'nova:queue:emails';
+  const zsetKey = 'nova:leaderboard:sales';
+  const setKey = 'nova:tags:product:CH-1001';
+  const pipe = db1.pipeline();
+  // The generated keys may already use one of these names, with another type or extra fields.
+  pipe.del(hashKey, listKey, zsetKey, setKey, ...jsonValues.map((v) => v.key));
+  for (const { key, ttl, value } of jsonValues) {
+    pipe.set(key, value, 'EX', ttl);
+  }
+  pipe.set('nova:cache:report:daily', fixture('report-daily.p4.pickle'), 'EX', 3600);
+  pipe.set('nova:cache:report:weekly', fixture('report-weekly.p5.pickle'), 'EX', 3600);
+  pipe.set('nova:cache:catalog:gz', fixture('catalog.json.gz'), 'EX', 3600);
+  pipe.set(BIG_KEY, big, 'EX', 3600);
+  pipe.hmset(hashKey, {
+    id: '42',
+    name: 'Zoé Dupont',
+    email: 'zoe.dupont@example.com',
+    locale: 'fr',
+    plan: 'pro',
+    last_login: '2025-10-09T08:30:15',
+  });
+  pipe.rpush(
+    listKey,
+    pyJsonDumps({ to: 'zoe.dupont@example.com', template: 'bienvenue', attempt: 1 }),
+    pyJsonDumps({ to: 'lucas.martin@example.com', template: 'reinitialisation-mot-de-passe', attempt: 1 }),
+    pyJsonDumps({ to: 'john.smith@example.com', template: 'facture', attempt: 3 }),
+  );
+  pipe.zadd(zsetKey, 48211.75, 'CH-1001', 31877.5, 'CH-1002', 1299, 'CH-1003', 0, 'CH-1004');
+  pipe.sadd(setKey, 'course', 'homme', 'femme', 'promo');
+  pipe.set(BINARY_KEY, 'A key whose name is not UTF-8: nova:bin: then the bytes FF 00 0A.');
+  checked(await pipe.exec());
+  return Buffer.byteLength(big);
 }

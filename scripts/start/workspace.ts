@@ -13,10 +13,12 @@ export interface WorkspaceInfo {
   db1Keys: number;
   /** The `--locale` of `npm start`: French gets a README in French, like the extension's words. */
   locale?: string;
+  /** `--cluster`: the masters of the cluster; the sample is then in DB 0, a cluster's only DB. */
+  clusterMasters?: number;
 }
 
-export function redisUrl(port: number): string {
-  return `redis://127.0.0.1:${port}/1`;
+export function redisUrl(port: number, db = 1): string {
+  return `redis://127.0.0.1:${port}/${db}`;
 }
 
 export function writeWorkspace(dir: string, info: WorkspaceInfo): void {
@@ -25,13 +27,52 @@ export function writeWorkspace(dir: string, info: WorkspaceInfo): void {
     path.join(dir, '.env'),
     [
       '# Written by npm start: the NOVA backend reads the same variable, with python-dotenv.',
-      `REDIS_URL=${redisUrl(info.redisPort)}`,
+      `REDIS_URL=${redisUrl(info.redisPort, info.clusterMasters ? 0 : 1)}`,
       'CACHE_TTL=3600',
       '',
     ].join('\n'),
   );
-  writeFileSync(path.join(dir, 'README.md'), info.locale?.toLowerCase().startsWith('fr') ? readmeFr(info) : readme(info));
+  const french = info.locale?.toLowerCase().startsWith('fr') ?? false;
+  writeFileSync(path.join(dir, 'README.md'), info.clusterMasters ? (french ? clusterReadmeFr(info) : clusterReadme(info)) : french ? readmeFr(info) : readme(info));
   writePythonSample(dir);
+}
+
+function clusterReadme(info: WorkspaceInfo): string {
+  const port = info.redisPort;
+  return `# NOVA Redis sample workspace: a Redis Cluster
+
+\`npm start -- --cluster\` created this folder to show the NOVA Redis extension on a Redis Cluster. It is
+temporary: stopping \`npm start\` (Ctrl+C in its terminal) deletes it and stops the cluster.
+
+- \`.env\` holds \`REDIS_URL=${redisUrl(port, 0)}\`: one node of a cluster of ${info.clusterMasters} masters (\`redis-server\`
+  ${info.redisVersion}, loopback ports, no password, nothing saved to disk). The extension finds the other
+  masters itself. A cluster has only DB 0: the ${info.db1Keys.toLocaleString('en-US')} sample keys are there, spread over the masters.
+- The Keys view lists the keys of every master, each once; the status bar tooltip and *NOVA: Show Server Info*
+  show the cluster state and the keys per master; *Flush Database…* names every master first.
+- *NOVA: Open Redis Console*: a command with a key runs on the master that owns it; \`DBSIZE\` or \`INFO\` ask
+  which master (or all of them).
+
+From a terminal: \`redis-cli -c -p ${port}\`.
+`;
+}
+
+function clusterReadmeFr(info: WorkspaceInfo): string {
+  const port = info.redisPort;
+  return `# Espace de travail d'exemple de NOVA Redis${NBSP}: un Redis Cluster
+
+\`npm start -- --cluster\` a créé ce dossier pour montrer l'extension NOVA Redis sur un Redis Cluster. Il est
+temporaire${NBSP}: arrêter \`npm start\` (Ctrl+C dans son terminal) le supprime et arrête le cluster.
+
+- \`.env\` contient \`REDIS_URL=${redisUrl(port, 0)}\`${NBSP}: un nœud d'un cluster de ${info.clusterMasters} maîtres (\`redis-server\`
+  ${info.redisVersion}, ports locaux, sans mot de passe, rien d'écrit sur le disque). L'extension trouve
+  elle-même les autres maîtres. Un cluster n'a que la base 0${NBSP}: les ${info.db1Keys.toLocaleString('fr-FR')} clés d'exemple y sont, réparties sur les maîtres.
+- La vue Clés liste les clés de tous les maîtres, chacune une fois${NBSP}; l'infobulle de la barre d'état et
+  *NOVA${NBSP}: Afficher les infos du serveur* montrent l'état du cluster et les clés par maître${NBSP}; *Vider la base…* nomme d'abord chaque maître.
+- *NOVA${NBSP}: Ouvrir la console Redis*${NBSP}: une commande avec une clé s'exécute sur le maître qui la détient${NBSP}; \`DBSIZE\` ou
+  \`INFO\` demandent sur quel maître (ou sur tous).
+
+Depuis un terminal${NBSP}: \`redis-cli -c -p ${port}\`.
+`;
 }
 
 function readme(info: WorkspaceInfo): string {

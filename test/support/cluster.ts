@@ -54,7 +54,13 @@ export class TestCluster {
         const extra = options.nodeArgs ? await options.nodeArgs(i, port) : [];
         servers.push(await RedisServer.start({ args: [...nodeArgs(options), ...extra], password: options.password, port }));
       }
-      return await build(servers, masters, replicas, options.password);
+      const ids = await formCluster(servers, masters, replicas);
+      const infos = servers.map((server, i): ClusterNodeInfo =>
+        i < masters
+          ? { id: ids[i], server, role: 'master', slots: [masterRange(i, masters)] }
+          : { id: ids[i], server, role: 'replica', masterId: ids[(i - masters) % masters], slots: [] },
+      );
+      return new TestCluster(infos, options.password);
     } catch (err) {
       await Promise.all(servers.map((s) => s.stop()));
       throw err;
@@ -170,7 +176,7 @@ export class TestCluster {
 }
 
 /** A node also listens on port + 10000 for the cluster bus (before 7.0 that offset is fixed). */
-async function freeClusterPort(): Promise<number> {
+export async function freeClusterPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = await freePort();
     if (port + 10000 <= 65535 && (await portIsFree(port + 10000))) {
@@ -202,33 +208,44 @@ function nodeArgs(options: ClusterOptions): string[] {
   ];
 }
 
-async function build(servers: RedisServer[], masters: number, replicas: number, password: string | undefined): Promise<TestCluster> {
-  const clients = servers.map((s) => s.admin(0));
+/** A node to join into a cluster: where it listens and a plain connection to it. */
+export interface ClusterMember {
+  host: string;
+  port: number;
+  admin(db?: number): Redis;
+}
+
+/** The inclusive slot range master `m` of `masters` serves: the slots split evenly, in order. */
+export function masterRange(m: number, masters: number): [number, number] {
+  return [Math.floor((m * SLOTS) / masters), Math.floor(((m + 1) * SLOTS) / masters) - 1];
+}
+
+/**
+ * Joins fresh cluster-enabled nodes into one cluster: the first `masters` serve the slots split
+ * evenly, each following node replicates master (its index - masters) % masters. Waits until every
+ * node agrees and the cluster is ok; returns the node ids, in the nodes' order.
+ */
+export async function formCluster(nodes: readonly ClusterMember[], masters: number, replicas: number): Promise<string[]> {
+  const clients = nodes.map((s) => s.admin(0));
   try {
     const ids = await Promise.all(clients.map(async (c) => String(await c.call('CLUSTER', 'MYID').catch(() => myIdFromNodes(c)))));
     for (let i = 1; i < clients.length; i++) {
-      await clients[i].call('CLUSTER', 'MEET', servers[0].host, String(servers[0].port));
+      await clients[i].call('CLUSTER', 'MEET', nodes[0].host, String(nodes[0].port));
     }
-    const infos: ClusterNodeInfo[] = [];
     for (let m = 0; m < masters; m++) {
-      const start = Math.floor((m * SLOTS) / masters);
-      const end = Math.floor(((m + 1) * SLOTS) / masters) - 1;
+      const [start, end] = masterRange(m, masters);
       const slots: string[] = [];
       for (let s = start; s <= end; s++) {
         slots.push(String(s));
       }
       await clients[m].call('CLUSTER', 'ADDSLOTS', ...slots);
-      infos.push({ id: ids[m], server: servers[m], role: 'master', slots: [[start, end]] });
     }
     await waitFor('every node to know every other', async () => {
       const views = await Promise.all(clients.map((c) => c.call('CLUSTER', 'NODES') as Promise<string>));
-      return views.every((v) => v.trim().split('\n').filter((l) => !/\b(handshake|noaddr)\b/.test(l)).length === servers.length);
+      return views.every((v) => v.trim().split('\n').filter((l) => !/\b(handshake|noaddr)\b/.test(l)).length === nodes.length);
     }, SETTLE_MS);
     for (let r = 0; r < masters * replicas; r++) {
-      const index = masters + r;
-      const master = r % masters;
-      await clients[index].call('CLUSTER', 'REPLICATE', ids[master]);
-      infos.push({ id: ids[index], server: servers[index], role: 'replica', masterId: ids[master], slots: [] });
+      await clients[masters + r].call('CLUSTER', 'REPLICATE', ids[r % masters]);
     }
     await waitFor('cluster_state:ok on every node', async () => {
       const states = await Promise.all(clients.map((c) => c.call('CLUSTER', 'INFO') as Promise<string>));
@@ -243,7 +260,7 @@ async function build(servers: RedisServer[], masters: number, replicas: number, 
       const views = await Promise.all(clients.map((c) => c.call('CLUSTER', 'NODES') as Promise<string>));
       return views.every((v) => (v.match(/\bslave\b/g) ?? []).length === masters * replicas);
     }, SETTLE_MS);
-    return new TestCluster(infos, password);
+    return ids;
   } finally {
     for (const c of clients) {
       c.disconnect();
