@@ -334,13 +334,22 @@ interface ScanPart {
   address: string;
   scanner: KeyScanner;
   error?: NovaError;
+  /** The page request under way on this master, if any. */
+  pending?: Promise<void>;
+  /** Its outcome, kept until a `next` hands it over. */
+  outcome?: PromiseSettledResult<ScanPage>;
 }
 
 /**
- * One SCAN cursor per master, advanced together: each page asks every master still scanning for
- * a page at once and merges the replies, so the masters work in parallel. Keys are never seen
- * twice across masters (a key lives on one master); within a master SCAN may repeat a key, as on
- * one server, and the index removes duplicates.
+ * One SCAN cursor per master, each master scanned on its own connection, all at the same time. Keys
+ * are never seen twice across masters (a key lives on one master); within a master SCAN may repeat
+ * a key, as on one server, and the index removes duplicates.
+ *
+ * Without `prefetch` (the first screen, Load More), a page waits for every master asked, so that it
+ * mixes the keys of all of them. With `prefetch` (Scan All), the masters are never waited on
+ * together: each one's next request leaves as soon as its reply is in, and a page is handed over as
+ * soon as any master answered, with whatever the others have answered meanwhile. So a master is
+ * never held back by a slower one, and the listing takes about as long as the largest master alone.
  *
  * A master that fails is set aside while the others go on, and tried again once they are done;
  * if it still fails, `next` throws CLUSTER_NODE_FAILED naming it, and what the others returned
@@ -348,13 +357,15 @@ interface ScanPart {
  */
 export class ClusterScanner {
   private readonly parts: ScanPart[];
+  /** Bumped by reset: a reply to a request sent before is dropped. */
+  private generation = 0;
 
   constructor(masters: readonly MasterNode[], caps: Capabilities, options: ScanOptions = {}) {
     this.parts = masters.map((m) => ({ address: m.address, scanner: new KeyScanner(m.client, caps, options) }));
   }
 
   get done(): boolean {
-    return this.parts.every((p) => p.scanner.done);
+    return this.parts.every((p) => p.scanner.done && p.pending === undefined && p.outcome === undefined);
   }
 
   get hasStarted(): boolean {
@@ -395,21 +406,36 @@ export class ClusterScanner {
   }
 
   async next(opts: { prefetch?: boolean; signal?: AbortSignal; count?: number } = {}): Promise<ClusterScanPage> {
-    const open = this.parts.filter((p) => !p.scanner.done);
+    const open = this.parts.filter((p) => !p.scanner.done || p.pending !== undefined || p.outcome !== undefined);
     if (open.length === 0) {
       return { keys: [], returned: 0, done: true, failed: [] };
     }
     const healthy = open.filter((p) => p.error === undefined);
-    const asked = healthy.length > 0 ? healthy : open;
-    const results = await Promise.allSettled(asked.map((p) => p.scanner.next(opts)));
+    for (const p of healthy.length > 0 ? healthy : open) {
+      if (p.pending === undefined && p.outcome === undefined && !p.scanner.done) {
+        this.request(p, opts);
+      }
+    }
+    const waiting = open.flatMap((p) => (p.pending ? [p.pending] : []));
+    if (!open.some((p) => p.outcome !== undefined)) {
+      await (opts.prefetch && this.hasStarted ? Promise.race(waiting) : Promise.all(waiting));
+    }
+    const ready = this.parts.filter((p) => p.outcome !== undefined);
+    const cancelled = ready.find((p) => p.outcome?.status === 'rejected' && isNovaError(nodeFailure(p.address, p.outcome.reason), 'CANCELLED'));
+    if (cancelled) {
+      // The cancelled request is forgotten (its scanner resumes where it was); the others' pages wait for the next call.
+      const error = nodeFailure(cancelled.address, (cancelled.outcome as PromiseRejectedResult).reason);
+      cancelled.outcome = undefined;
+      throw error;
+    }
     const keys: Buffer[] = [];
     const types: NonNullable<ScanPage['types']> = [];
     let typed = false;
     let returned = 0;
     const failed: NodeFailure[] = [];
-    let cancelled: NovaError | undefined;
-    results.forEach((r, i) => {
-      const part = asked[i];
+    for (const part of ready) {
+      const r = part.outcome as PromiseSettledResult<ScanPage>;
+      part.outcome = undefined;
       if (r.status === 'fulfilled') {
         part.error = undefined;
         keys.push(...r.value.keys);
@@ -418,30 +444,42 @@ export class ClusterScanner {
           typed = true;
           types.push(...r.value.types);
         }
-        return;
+        continue;
       }
       const error = nodeFailure(part.address, r.reason);
-      if (isNovaError(error, 'CANCELLED')) {
-        cancelled = error;
-        return;
-      }
       part.error = error;
       failed.push({ address: part.address, error });
-    });
-    if (cancelled) {
-      throw cancelled;
     }
-    if (failed.length === asked.length) {
+    const othersGoOn = this.parts.some((p) => p.error === undefined && (!p.scanner.done || p.pending !== undefined || p.outcome !== undefined));
+    if (failed.length > 0 && failed.length === ready.length && !othersGoOn) {
       throw failed[0].error;
     }
     return { keys, ...(typed ? { types } : {}), returned, done: this.done, failed };
   }
 
   reset(): void {
+    this.generation++;
     for (const p of this.parts) {
       p.scanner.reset();
       p.error = undefined;
+      p.pending = undefined;
+      p.outcome = undefined;
     }
+  }
+
+  /** Sends a master's next page request; its outcome is kept on the part (never a rejection left unhandled). */
+  private request(p: ScanPart, opts: { prefetch?: boolean; signal?: AbortSignal; count?: number }): void {
+    const generation = this.generation;
+    const settle = (outcome: PromiseSettledResult<ScanPage>): void => {
+      if (generation === this.generation) {
+        p.outcome = outcome;
+        p.pending = undefined;
+      }
+    };
+    p.pending = p.scanner.next(opts).then(
+      (value) => settle({ status: 'fulfilled', value }),
+      (reason: unknown) => settle({ status: 'rejected', reason }),
+    );
   }
 }
 
