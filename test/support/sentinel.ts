@@ -77,7 +77,24 @@ export class TestSentinelSet {
     const next = this.data.find((d) => d !== before) as RedisServer;
     const s = this.sentinelAdmin(this.sentinels[0]);
     try {
-      await s.call('SENTINEL', 'FAILOVER', SERVICE_NAME);
+      // NOGOODSLAVE: the Sentinel has no recent enough INFO from the replica yet (3.0 refreshes it
+      // every 10 s); the same request succeeds once it has.
+      await waitFor(
+        'a Sentinel to accept SENTINEL FAILOVER',
+        async () => {
+          try {
+            await s.call('SENTINEL', 'FAILOVER', SERVICE_NAME);
+            return true;
+          } catch (err) {
+            if (err instanceof Error && err.message.startsWith('NOGOODSLAVE')) {
+              await new Promise((resolve) => setTimeout(resolve, 250));
+              return false;
+            }
+            throw err;
+          }
+        },
+        30_000,
+      );
     } finally {
       s.disconnect();
     }
