@@ -18,7 +18,9 @@ import {
   clusterDeleteFolder,
   clusterDeleteKeys,
   clusterFlush,
+  keySlot,
   masterNodes,
+  nodeForSlot,
   readClusterState,
   type ClusterBulkResult,
   type ClusterCount,
@@ -430,6 +432,14 @@ export class RedisSession implements Disposable {
    */
   private keyClient(): KeyClient {
     return this.cluster ?? this.one();
+  }
+
+  /**
+   * The connection to the one server, or to the master that owns `key` in ioredis's current slot
+   * map, for work that must stay on one node's connection (it does not follow MOVED or ASK).
+   */
+  private nodeOf(key: Buffer): Redis {
+    return this.cluster ? nodeForSlot(this.cluster, keySlot(key)) : this.one();
   }
 
   /** Keys grouped by the connection that serves them, in their order. */

@@ -516,9 +516,9 @@ export async function clusterDbsize(masters: readonly MasterNode[], timeoutMs = 
 }
 
 /**
- * ioredis's connection to the master that serves `slot` in its current slot map, for a caller that
- * reads that node's socket itself (the console). It does not follow MOVED or ASK: whatever can go
- * through the Cluster does, so that ioredis follows them.
+ * ioredis's connection to the master that serves `slot` in its current slot map, for work that must
+ * stay on one node's connection (the console reads that node's socket itself). It does not follow
+ * MOVED or ASK: whatever can go through the Cluster does, so that ioredis follows them.
  */
 export function nodeForSlot(cluster: Cluster, slot: number): Redis {
   const owner = cluster.slots[slot]?.[0];
