@@ -30,13 +30,13 @@ export type CollectionEdit =
   /** A new value for a field the tab shows: ELEMENT_CHANGED when the field is gone. */
   | { op: 'hashSet'; field: Buffer; value: Buffer }
   | { op: 'hashDelete'; field: Buffer }
-  /** The element at `index`, which the tab shows as `expected`. */
-  | { op: 'listSet'; index: number; expected: Shown; value: Buffer }
+  /** The element at `index`, which the tab shows as `expected` (when on the page shown). */
+  | { op: 'listSet'; index: number; expected?: Shown; value: Buffer }
   | { op: 'listPush'; end: 'head' | 'tail'; value: Buffer }
   /** The first element equal to `value`, from the head (LREM count 1). */
   | { op: 'listRemoveValue'; value: Buffer }
-  /** The element at `index`, which the tab shows as `expected`. */
-  | { op: 'listRemoveIndex'; index: number; expected: Shown }
+  /** The element at `index`, which the tab shows as `expected` (when on the page shown). */
+  | { op: 'listRemoveIndex'; index: number; expected?: Shown }
   /** Adding a member the set has already changes nothing: the result says so. */
   | { op: 'setAdd'; member: Buffer }
   | { op: 'setRemove'; member: Buffer }
@@ -155,7 +155,7 @@ async function plan(client: Redis, key: Buffer, edit: CollectionEdit): Promise<P
     case 'listSet':
     case 'listRemoveIndex': {
       checkIndex(edit.index, Number(await send(client.llen(key))));
-      if (!matches(buf(await send(client.lindexBuffer(key, edit.index))), edit.expected)) {
+      if (edit.expected && !matches(buf(await send(client.lindexBuffer(key, edit.index))), edit.expected)) {
         throw new NovaError('ELEMENT_CHANGED', `index ${edit.index} holds another element`);
       }
       if (edit.op === 'listSet') {

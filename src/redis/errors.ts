@@ -69,6 +69,8 @@ export type ErrorCode =
   | 'ELEMENT_EXISTS'
   /** The element a tab showed is no longer there (changed, moved or removed by someone else). */
   | 'ELEMENT_CHANGED'
+  /** Only the first bytes of the element are loaded: it cannot be named exactly. */
+  | 'ELEMENT_PARTIAL'
   /** A list index outside the list; args.length is its length. */
   | 'INDEX_OUT_OF_RANGE'
   /** The key kept changing under an edit: it was retried and given up. */

@@ -226,9 +226,14 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         message: vscode.l10n.t('That element is no longer where the tab showed it: someone changed the key meanwhile. Nothing was changed.'),
         hint: vscode.l10n.t('The tab was read again: check it and try again.'),
       };
+    case 'ELEMENT_PARTIAL':
+      return {
+        message: vscode.l10n.t('Only the first bytes of that element are loaded, so it cannot be named exactly: nothing was changed.'),
+        hint: vscode.l10n.t('Change it from the Redis console (NOVA: Open Redis Console).'),
+      };
     case 'INDEX_OUT_OF_RANGE':
       return {
-        message: vscode.l10n.t('The list has no index {0} (it has {1} elements).', str(error.args, 'index'), str(error.args, 'length')),
+        message: vscode.l10n.t('The list has no index {0}: its last index is {1}.', str(error.args, 'index'), Number(str(error.args, 'length')) - 1),
         hint: vscode.l10n.t('Indexes start at 0.'),
       };
     case 'KEY_CHANGED':

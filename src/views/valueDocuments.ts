@@ -303,6 +303,8 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     const uri = vscode.window.activeTextEditor?.document.uri;
     const entry = isValueUri(uri) ? this.entries.get(uri.toString()) : undefined;
     void vscode.commands.executeCommand('setContext', ContextKeys.valueCanLoadMore, entry?.value.canLoadMore ?? false);
+    // The element edits of the tab's title bar depend on the type it shows.
+    void vscode.commands.executeCommand('setContext', ContextKeys.valueType, entry?.value.type ?? '');
   }
 
   private async applyLanguage(doc: vscode.TextDocument, view?: ValueView): Promise<void> {
