@@ -32,6 +32,31 @@ interface Language {
   removeQuestion(index: number, preview: string, key: string): string;
   removeButton: string;
   cannotBeUndone: string;
+  editLens: string;
+  editButton: string;
+  removeElementButton: string;
+  scorePrompt: string;
+  notANumber: string;
+  removeMemberQuestion(member: string, key: string): string;
+  memberPrompt: string;
+  addPalette: string;
+  refreshKeys: string;
+  duplicateMenuItem: string;
+  duplicateTitle(key: string): string;
+  copyValueMenuItem: string;
+  raw: string;
+  decoded: string;
+  setTtlMenuItem: string;
+  oneDay: string;
+  /** A TTL of one day as the Keys view and the messages write it. */
+  oneDayShort: string;
+  setTtlQuestion(keys: number, pattern: string, ttl: string): string;
+  setTtlButton: string;
+  ttlDone(keys: number, ttl: string): string;
+  newKeyMenuItem: string;
+  stringType: string;
+  /** A key's TTL description in the Keys view when it does not expire. */
+  noExpiryShort: string;
 }
 
 const languages: Language[] = [
@@ -54,6 +79,29 @@ const languages: Language[] = [
     removeQuestion: (index, preview, key) => `Remove the element at index ${index} ("${preview}") from ${key}?`,
     removeButton: 'Remove',
     cannotBeUndone: 'This cannot be undone.',
+    editLens: 'Edit',
+    editButton: 'Edit Element…',
+    removeElementButton: 'Remove Element…',
+    scorePrompt: 'Score: a number such as 3, -1.5 or 2e6, or inf / -inf',
+    notANumber: 'Not a number. Examples: 3, -1.5, 2e6, inf, -inf.',
+    removeMemberQuestion: (member, key) => `Remove the member "${member}" from ${key}?`,
+    memberPrompt: 'Member',
+    addPalette: 'NOVA: Add to Value…',
+    refreshKeys: 'NOVA: Refresh Keys',
+    duplicateMenuItem: 'Duplicate Key…',
+    duplicateTitle: (key) => `Duplicate ${key} as`,
+    copyValueMenuItem: 'Copy Value…',
+    raw: 'Raw, as stored',
+    decoded: 'Decoded, as shown',
+    setTtlMenuItem: 'Set TTL of Keys…',
+    oneDay: '1 day',
+    oneDayShort: '1 d',
+    setTtlQuestion: (keys, pattern, ttl) => `Set the TTL of ${keys} keys under ${pattern} in DB 1 to ${ttl}?`,
+    setTtlButton: 'Set TTL',
+    ttlDone: (keys, ttl) => `${keys} keys now expire in ${ttl}.`,
+    newKeyMenuItem: 'New Key…',
+    stringType: 'string',
+    noExpiryShort: 'no expiry',
   },
   {
     locale: 'fr',
@@ -74,6 +122,29 @@ const languages: Language[] = [
     removeQuestion: (index, preview, key) => `Retirer l'élément à l'index ${index} (« ${preview} ») de ${key} ?`,
     removeButton: 'Retirer',
     cannotBeUndone: 'Cette action est irréversible.',
+    editLens: 'Modifier',
+    editButton: "Modifier l'élément…",
+    removeElementButton: "Retirer l'élément…",
+    scorePrompt: 'Score : un nombre comme 3, -1.5 ou 2e6, ou inf / -inf',
+    notANumber: "Ce n'est pas un nombre. Exemples : 3, -1.5, 2e6, inf, -inf.",
+    removeMemberQuestion: (member, key) => `Retirer le membre « ${member} » de ${key} ?`,
+    memberPrompt: 'Membre',
+    addPalette: 'NOVA: Ajouter à la valeur…',
+    refreshKeys: 'NOVA: Actualiser les clés',
+    duplicateMenuItem: 'Dupliquer la clé…',
+    duplicateTitle: (key) => `Dupliquer ${key} sous le nom`,
+    copyValueMenuItem: 'Copier la valeur…',
+    raw: 'Brute, telle que stockée',
+    decoded: "Décodée, telle qu'affichée",
+    setTtlMenuItem: 'Définir le TTL des clés…',
+    oneDay: '1 jour',
+    oneDayShort: '1 j',
+    setTtlQuestion: (keys, pattern, ttl) => `Régler le TTL de ${keys} clés sous ${pattern} dans la base 1 à ${ttl} ?`,
+    setTtlButton: 'Régler le TTL',
+    ttlDone: (keys, ttl) => `${keys} clés expirent désormais dans ${ttl}.`,
+    newKeyMenuItem: 'Nouvelle clé…',
+    stringType: 'chaîne',
+    noExpiryShort: 'sans expiration',
   },
 ];
 
@@ -129,6 +200,8 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
     const shot = (step: string): Promise<string> => vscode().workbench.screenshot(`edit-${l.locale}-${step}`);
     const newKey = 'nova:cache:e2e-new';
     const renamed = 'nova:cache:e2e-renamed';
+    const boardKey = 'nova:e2e:board';
+    const tagsKey = 'nova:e2e:tags';
 
     test('New Key from the Keys view title bar: the folder prefix is pre-filled; a hash with a TTL of 1 hour is created and opened', async () => {
       const { workbench } = vscode();
@@ -230,6 +303,144 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       await eventually('the tab to show one element', () => workbench.activeEditorText(), (t) => !t.includes('grace@example.com') && t.includes('ada@example.com'));
       await eventually('one Remove CodeLens left', () => remove.count(), (n) => n === 1);
       await shot('list-element-removed');
+    });
+
+    test('a hash row\'s Edit CodeLens changes that field\'s value, starting from the current one', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      const tree = new TreeByPath(workbench, l.keysView);
+      await tree.expand(['nova', 'cache']);
+      await (await tree.locator(['nova', 'cache', 'e2e-renamed'])).click();
+      const text = await eventually('the hash tab', () => workbench.activeEditorText(), (t) => t.includes('"plan": "pro"'));
+      // The row of "plan" among the rows of the tab, top to bottom.
+      const rows = text.split('\n').filter((line) => /^ {2}"/.test(line));
+      const row = rows.findIndex((line) => line.startsWith('  "plan"'));
+      const edit = lenses(workbench, l.editLens);
+      await eventually('an Edit CodeLens per row', () => edit.count(), (n) => n === rows.length);
+      await edit.nth(row).click();
+      const box = await workbench.inputBox();
+      assert.equal(box.value, 'pro', 'the box starts from the value shown');
+      await workbench.answerInputBox('team');
+      await eventually('redis-cli to see the new value', () => Promise.resolve(cli(f, 'HGET', renamed, 'plan')), (v) => v === '"team"');
+      assert.equal(cli(f, 'HGET', renamed, 'lang'), '"fr"', 'the other field is untouched');
+      await eventually('the tab to show it', () => workbench.activeEditorText(), (t) => t.includes('"plan": "team"'));
+      await shot('hash-field-edited');
+    });
+
+    test('Duplicate Key and Copy Value from the key\'s context menu: a copy with the TTL, the decoded value on the clipboard', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      const copy = `${renamed}-copy`;
+      const tree = new TreeByPath(workbench, l.keysView);
+      await tree.expand(['nova', 'cache']);
+      await (await tree.locator(['nova', 'cache', 'e2e-renamed'])).click({ button: 'right' });
+      await workbench.clickContextMenuItem(l.duplicateMenuItem);
+      const box = await workbench.inputBox();
+      assert.equal(box.title, l.duplicateTitle(renamed));
+      assert.equal(box.value, copy);
+      await workbench.answerInputBox(copy);
+      await eventually('redis-cli to see the copy', () => Promise.resolve(cli(f, 'HGETALL', copy)), (v) => v === cli(f, 'HGETALL', renamed) && v.includes('"team"'));
+      const [original, copied] = [await f.pttl(renamed), await f.pttl(copy)];
+      assert.ok(copied > 0 && copied <= original + 1000 && copied > original - 60_000, `PTTL ${copied} ms, original ${original} ms`);
+      await tree.waitFor(['nova', 'cache', 'e2e-renamed-copy']);
+
+      const origin = new URL(workbench.page.url()).origin;
+      await workbench.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+      await workbench.page.evaluate('navigator.clipboard.writeText("")');
+      await (await tree.locator(['nova', 'cache', 'e2e-renamed-copy'])).click({ button: 'right' });
+      await workbench.clickContextMenuItem(l.copyValueMenuItem);
+      assert.deepEqual(await workbench.quickPickLabels(), [l.decoded, l.raw]);
+      await workbench.pickQuickItem(l.decoded);
+      const pasted = await eventually('the clipboard', async () => String(await workbench.page.evaluate('navigator.clipboard.readText()')), (t) => t !== '');
+      assert.deepEqual(JSON.parse(pasted), { lang: 'fr', plan: 'team' });
+      await shot('duplicated');
+    });
+
+    test('a sorted set: Edit Element from the title bar changes a score (a non-number is refused), Remove Element removes a member', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      await f.withAdmin(1, async (c) => {
+        await c.zadd(boardKey, 10, 'alice', 20, 'bob');
+        await c.sadd(tagsKey, 'blue');
+      });
+      await workbench.runCommand(l.refreshKeys);
+      const tree = new TreeByPath(workbench, l.keysView);
+      await tree.expand(['nova', 'e2e']);
+      await (await tree.locator(['nova', 'e2e', 'board'])).click();
+      await eventually('the sorted-set tab', () => workbench.activeEditorText(), (t) => t.includes('"alice"') && t.includes('"bob"'));
+
+      await workbench.clickEditorAction(l.editButton);
+      await workbench.pickQuickItem('alice');
+      const box = await workbench.inputBox();
+      assert.equal(box.prompt, l.scorePrompt);
+      assert.equal(box.value, '10');
+      await workbench.typeInInputBox('ten');
+      await eventually('the validation message', () => workbench.inputBox(), (b) => b.validation === l.notANumber);
+      await workbench.pressEnterInInputBox();
+      assert.equal(cli(f, 'ZSCORE', boardKey, 'alice'), '"10"', 'nothing sent while the score is refused');
+      await workbench.typeInInputBox('42');
+      await eventually('the prompt to come back', () => workbench.inputBox(), (b) => b.validation === undefined && b.value === '42');
+      await workbench.pressEnterInInputBox();
+      await eventually('redis-cli to see the score', () => Promise.resolve(cli(f, 'ZSCORE', boardKey, 'alice')), (v) => v === '"42"');
+      await eventually('the tab to show it', () => workbench.activeEditorText(), (t) => /"member": "alice",\s*\n\s*"score": 42/.test(t));
+
+      await workbench.clickEditorAction(l.removeElementButton);
+      await workbench.pickQuickItem('bob');
+      const dialog = await workbench.dialogState();
+      assert.equal(dialog.message, l.removeMemberQuestion('bob', boardKey));
+      await workbench.answerDialog(l.removeButton);
+      await eventually('redis-cli to see one member', () => Promise.resolve(cli(f, 'ZCARD', boardKey)), (v) => v === '(integer) 1');
+      await eventually('the tab without bob', () => workbench.activeEditorText(), (t) => !t.includes('"bob"') && t.includes('"alice"'));
+      await shot('zset-edited');
+    });
+
+    test('the palette on the active set tab: Add to Value adds a member', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      const tree = new TreeByPath(workbench, l.keysView);
+      await tree.expand(['nova', 'e2e']);
+      await (await tree.locator(['nova', 'e2e', 'tags'])).click();
+      await eventually('the set tab', () => workbench.activeEditorText(), (t) => t.includes('"blue"'));
+      await workbench.runCommand(l.addPalette);
+      assert.equal((await workbench.inputBox()).prompt, l.memberPrompt);
+      await workbench.answerInputBox('red');
+      await eventually('redis-cli to see the member', () => Promise.resolve(cli(f, 'SISMEMBER', tagsKey, 'red')), (v) => v === '(integer) 1');
+      await eventually('the tab to show it', () => workbench.activeEditorText(), (t) => t.includes('"red"') && t.includes('"blue"'));
+      await shot('set-member-added');
+      await workbench.runCommand('View: Close All Editors');
+    });
+
+    test('a folder\'s Set TTL of Keys names the exact count, then every key of the folder gets the TTL; New Key from the folder\'s menu', async () => {
+      const { workbench } = vscode();
+      const f = fixture();
+      const tree = new TreeByPath(workbench, l.keysView);
+      await tree.expand(['nova']);
+      await (await tree.locator(['nova', 'e2e'])).click({ button: 'right' });
+      await workbench.clickContextMenuItem(l.setTtlMenuItem);
+      await workbench.pickQuickItem(l.oneDay);
+      const dialog = await workbench.dialogState();
+      assert.equal(dialog.message, l.setTtlQuestion(2, 'nova:e2e:*', l.oneDayShort));
+      await workbench.answerDialog(l.setTtlButton);
+      await workbench.waitForNotification(l.ttlDone(2, l.oneDayShort));
+      for (const key of [boardKey, tagsKey]) {
+        const ttl = Number(cli(f, 'TTL', key).replace(/^\(integer\) /, ''));
+        assert.ok(ttl > 86_300 && ttl <= 86_400, `${key}: TTL ${ttl} s`);
+      }
+      await tree.expand(['nova', 'e2e']);
+      await eventually('the Keys view to show the TTL', async () => (await tree.find(['nova', 'e2e', 'board']))?.description, (d) => d === l.oneDayShort);
+      await shot('folder-ttl');
+
+      await (await tree.locator(['nova', 'e2e'])).click({ button: 'right' });
+      await workbench.clickContextMenuItem(l.newKeyMenuItem);
+      assert.equal((await workbench.inputBox()).value, 'nova:e2e:');
+      await workbench.answerInputBox('nova:e2e:note');
+      await workbench.pickQuickItem(l.stringType);
+      await workbench.answerInputBox('hello');
+      await workbench.pickQuickItem(l.noExpiry);
+      await eventually('redis-cli to see the string', () => Promise.resolve(cli(f, 'GET', 'nova:e2e:note')), (v) => v === '"hello"');
+      assert.equal(cli(f, 'TTL', 'nova:e2e:note'), '(integer) -1');
+      await eventually('the Keys view row', async () => (await tree.find(['nova', 'e2e', 'note']))?.description, (d) => d === l.noExpiryShort);
+      await shot('folder-new-key');
     });
   });
 }
