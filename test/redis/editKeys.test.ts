@@ -325,6 +325,10 @@ describe('read-only mode and the commands sent', () => {
     for (const absent of ['copy', 'getex', 'lpos', 'unlink', 'keys', 'getdel']) {
       assert.ok(!names.has(absent), `${absent} was sent`);
     }
+    // Edits name one element: nothing reads a whole collection.
+    for (const whole of ['hgetall', 'hvals', 'hkeys', 'smembers', 'lrange', 'zrange', 'sort']) {
+      assert.ok(!names.has(whole), `${whole} was sent`);
+    }
     for (const c of sent) {
       const [name, ...args] = c.args;
       switch (name.toLowerCase()) {
