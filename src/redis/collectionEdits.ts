@@ -6,8 +6,12 @@
  * Each edit is WATCH key → checks (TYPE, and that the element shown is still there) → MULTI → the
  * write → EXEC. A write by anyone else between the check and EXEC aborts the transaction, and the
  * check runs again on what the key has become: the edit never lands on an element the user did not
- * see. Only commands Redis 3.0 has: single-pair HSET, HSETNX, HEXISTS, HDEL, LINDEX, LSET, LPUSHX,
- * RPUSHX, LREM, SISMEMBER, SADD, SREM, ZSCORE, plain ZADD (no NX/XX, which 3.0.0–3.0.1 lack), ZREM.
+ * see. (The connection is the session's, shared with the views' reads: an EXEC of theirs landing
+ * in the few milliseconds between the check and ours would clear the WATCH; the check has run all
+ * the same, only the guarantee against a write in that window is lost.)
+ *
+ * Only commands Redis 3.0 has: TYPE, single-pair HSET, HEXISTS, HDEL, LLEN, LINDEX, LSET, LPUSHX,
+ * RPUSHX, LREM, SADD, SREM, ZSCORE, plain ZADD (no NX/XX, which 3.0.0–3.0.1 lack), ZREM, EXISTS.
  * None of them touches the TTL, so a key keeps its expiry through every edit.
  */
 import { randomBytes } from 'node:crypto';
