@@ -34,6 +34,14 @@ export const Commands = {
   findCodeForKey: 'nova.findCodeForKey',
   showKeysMatching: 'nova.showKeysMatching',
   editValue: 'nova.editValue',
+  addElement: 'nova.addElement',
+  editElement: 'nova.editElement',
+  removeElement: 'nova.removeElement',
+  newKey: 'nova.newKey',
+  renameKey: 'nova.renameKey',
+  duplicateKey: 'nova.duplicateKey',
+  copyValue: 'nova.copyValue',
+  setTtlOfKeys: 'nova.setTtlOfKeys',
 } as const;
 
 export const Views = {
@@ -53,6 +61,8 @@ export const ContextKeys = {
   readOnly: 'nova.readOnly',
   /** The active value tab has more to load (Load More of Value is offered only then). */
   valueCanLoadMore: 'nova.valueCanLoadMore',
+  /** TYPE of the key in the active value tab ('' for none): which element edits its title bar offers. */
+  valueType: 'nova.valueType',
 } as const;
 
 export const Settings = {

@@ -16,6 +16,9 @@ import { codeCommands } from './commands/codeCommands';
 import { CodeLinks } from './views/codeLinks';
 import { valueCommands } from './commands/valueCommands';
 import { consoleCommands } from './commands/consoleCommands';
+import { elementCommands } from './commands/elementCommands';
+import { keyCommands } from './commands/keyCommands';
+import { ElementLenses } from './views/elementLenses';
 import { Consoles } from './views/console';
 import { ValueDocuments } from './views/valueDocuments';
 import { ValueEditor } from './views/valueEditor';
@@ -46,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   own(vscode.workspace.registerTextDocumentContentProvider(Schemes.value, values));
   const editor = own(new ValueEditor(connection, values));
   own(vscode.workspace.registerFileSystemProvider(Schemes.edit, editor, { isCaseSensitive: true }));
+  own(vscode.languages.registerCodeLensProvider({ scheme: Schemes.value }, own(new ElementLenses(values, connection))));
   const readOnly = own(new ReadOnlyMode(connection));
   own(vscode.languages.registerCodeLensProvider({ language: 'python' }, own(new CodeLinks(connection))));
   const reporter = createErrorReporter(log, connection);
@@ -58,6 +62,8 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
         ...codeCommands(keys),
         ...valueCommands(values, connection),
         ...editCommands(editor, keys, connection),
+        ...elementCommands({ connection, keys, values, log }),
+        ...keyCommands({ connection, keys, values, log }),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },

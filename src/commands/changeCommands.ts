@@ -30,7 +30,7 @@ export interface ChangeDeps {
 
 const NAMES_IN_MODAL = 10;
 
-function ttlError(error: TtlInputError): string {
+export function ttlError(error: TtlInputError): string {
   switch (error) {
     case 'empty':
       return vscode.l10n.t('Enter a duration such as 3600, 90s, 15m, 1h or 2d.');
@@ -49,7 +49,7 @@ function ttlError(error: TtlInputError): string {
  * The session a changing command works on, refused early in read-only mode: the session refuses too,
  * but asking questions whose answer cannot be acted on helps nobody.
  */
-function writableSession(d: ChangeDeps): RedisSession {
+export function writableSession(d: Pick<ChangeDeps, 'connection'>): RedisSession {
   const session = d.connection.requireSession();
   if (session.readOnly) {
     throw new NovaError('READ_ONLY');
@@ -266,11 +266,11 @@ async function flushClusterFlow(d: ChangeDeps, session: RedisSession): Promise<v
   }
 }
 
-async function deleteFolderFlow(d: ChangeDeps, session: RedisSession, folder: FolderNode): Promise<void> {
-  const target = session.endpoint;
-  // The folder's own delimiter: the setting may have changed since the tree was built.
-  const { path, delimiter } = folderTarget(folder);
-  const pattern = `${displayName(folder.prefix)}*`;
+/**
+ * Counts a folder's keys for a confirmation, with a cancellable progress notification. Undefined
+ * when cancelled or when the folder is empty (then the user is told so).
+ */
+export async function countFolderKeys(session: RedisSession, path: Buffer, delimiter: string, pattern: string): Promise<{ count: number } | undefined> {
   const counted = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Counting the keys under {0}', pattern), cancellable: true },
     async (_p, token) => {
@@ -284,10 +284,22 @@ async function deleteFolderFlow(d: ChangeDeps, session: RedisSession, folder: Fo
     },
   );
   if (counted.cancelled) {
-    return;
+    return undefined;
   }
   if (counted.count === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('No keys under {0}.', pattern));
+    return undefined;
+  }
+  return counted;
+}
+
+async function deleteFolderFlow(d: ChangeDeps, session: RedisSession, folder: FolderNode): Promise<void> {
+  const target = session.endpoint;
+  // The folder's own delimiter: the setting may have changed since the tree was built.
+  const { path, delimiter } = folderTarget(folder);
+  const pattern = `${displayName(folder.prefix)}*`;
+  const counted = await countFolderKeys(session, path, delimiter, pattern);
+  if (!counted) {
     return;
   }
   const n = formatNumber(counted.count);

@@ -55,6 +55,8 @@ import {
 import { ValueSession, type ValueReadOptions } from '../redis/values';
 import { existingKeys, importRecord, readRecords, type ExportRecord, type ImportMode, type ImportOutcome, type ReadResult } from '../redis/transfer';
 import { readWholeString, saveString, type LoadedString, type SaveMode, type SaveOutcome } from '../redis/valueWrite';
+import { editCollection, type CollectionEdit, type EditResult } from '../redis/collectionEdits';
+import { createKey, dumpKey, moveKey, renameKey, restoreKey, setTtlOfFolder, setTtlOfKeys, type NewKeyValue, type RenameResult, type TtlBulkResult, type TtlChange } from '../redis/keyEdits';
 import type { ReadOnlySetting } from '../config/settingsSchema';
 import { Emitter, type Disposable } from '../util/event';
 import type { Endpoint } from './connectionManager';
@@ -374,6 +376,67 @@ export class RedisSession implements Disposable {
     return result;
   }
 
+  // Edits of keys and collection elements (src/redis/collectionEdits.ts, keyEdits.ts)
+
+  /** One element of a hash, list, set or sorted set; the key keeps its TTL. */
+  editCollection(key: Buffer, edit: CollectionEdit): Promise<EditResult> {
+    return this.write(
+      (readOnly) => editCollection(this.nodeOf(key), key, edit, { readOnly }),
+      (r) => ({ kind: 'keys', keys: [key], deleted: r?.keyDeleted ?? false }),
+    );
+  }
+
+  /** A new key (never over an existing one); resolves to its PTTL. */
+  createKey(key: Buffer, value: NewKeyValue, ttlSeconds: number | undefined): Promise<number> {
+    return this.write(
+      (readOnly) => createKey(this.nodeOf(key), key, value, ttlSeconds, { readOnly }),
+      () => ({ kind: 'keys', keys: [key], deleted: false }),
+    );
+  }
+
+  /** RENAMENX with its TTL; across cluster slots a checked DUMP/RESTORE + DEL instead. */
+  renameKey(from: Buffer, to: Buffer): Promise<RenameResult> {
+    const crossSlot = this.cluster !== undefined && keySlot(from) !== keySlot(to);
+    return this.write(
+      (readOnly) => (crossSlot ? moveKey(this.nodeOf(from), this.nodeOf(to), from, to, { readOnly }) : renameKey(this.nodeOf(from), from, to, { readOnly })),
+      (r) =>
+        r === 'same'
+          ? []
+          : [
+              { kind: 'keys', keys: [from], deleted: r === 'renamed' },
+              { kind: 'keys', keys: [to], deleted: false },
+            ],
+    );
+  }
+
+  /** DUMP + PTTL of `from`, RESTORE as `to` with that TTL, never over an existing key. */
+  async duplicateKey(from: Buffer, to: Buffer): Promise<void> {
+    this.refuseWrite();
+    const dumped = await this.read(() => dumpKey(this.nodeOf(from), from));
+    await this.write(
+      (readOnly) => restoreKey(this.nodeOf(to), to, dumped, { readOnly }),
+      () => ({ kind: 'keys', keys: [to], deleted: false }),
+    );
+  }
+
+  /** EXPIRE (`seconds`) or PERSIST (`null`) on each key, in batches, each sent to the key's master. */
+  setTtlOfKeys(keys: readonly Buffer[], change: TtlChange, options: Omit<BulkOptions, 'readOnly'> = {}): Promise<TtlBulkResult> {
+    const copy = [...keys];
+    return this.write(
+      (readOnly) => setTtlOfKeys(copy, change, (batch) => this.byNode(batch), { ...options, readOnly }),
+      () => ({ kind: 'keys', keys: copy, deleted: false }),
+    );
+  }
+
+  /** The same for every key under a folder, scanned on the server (each master of a cluster). */
+  setTtlOfFolder(prefix: Buffer, delimiter: string, change: TtlChange, options: Omit<BulkOptions, 'readOnly'> = {}): Promise<TtlBulkResult> {
+    const scanned = this.cluster ? masterNodes(this.cluster).map((m) => m.client) : [this.one()];
+    return this.write(
+      (readOnly) => setTtlOfFolder(scanned, this.caps, prefix, delimiter, change, (batch) => this.byNode(batch), { ...options, readOnly }),
+      () => ({ kind: 'folder', prefix: Buffer.concat([prefix, Buffer.from(delimiter, 'utf8')]), delimiter }),
+    );
+  }
+
   /** FLUSHDB on every master of the cluster, each checked as on one server; a result per master. */
   async flushCluster(): Promise<NodeFlushResult[]> {
     const cluster = this.cluster;
@@ -499,7 +562,7 @@ export class RedisSession implements Disposable {
    * announces the change afterwards, also when the reply never came (the views then re-read instead
    * of assuming), in which case the caller gets OUTCOME_UNKNOWN, unless `sent` says no write went out.
    */
-  private async write<T>(op: (readOnly: boolean) => Promise<T>, change: (result: T | undefined) => KeysChange, sent: () => boolean = () => true): Promise<T> {
+  private async write<T>(op: (readOnly: boolean) => Promise<T>, change: (result: T | undefined) => KeysChange | KeysChange[], sent: () => boolean = () => true): Promise<T> {
     const readOnly = this.refuseWrite();
     let result: T;
     try {
@@ -516,9 +579,11 @@ export class RedisSession implements Disposable {
     return result;
   }
 
-  private announce(change: KeysChange): void {
-    if (!this.ended) {
-      this.changes.fire(change);
+  private announce(change: KeysChange | KeysChange[]): void {
+    for (const c of Array.isArray(change) ? change : [change]) {
+      if (!this.ended) {
+        this.changes.fire(c);
+      }
     }
   }
 }

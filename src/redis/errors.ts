@@ -63,6 +63,18 @@ export type ErrorCode =
   | 'SENTINEL_AUTH'
   /** A line of an import file is not what NOVA Redis exports; args.line names it. */
   | 'IMPORT_INVALID'
+  /** A new key, rename or duplicate names a key that exists: nothing is overwritten. */
+  | 'KEY_EXISTS'
+  /** A field or member to add is in the collection already. */
+  | 'ELEMENT_EXISTS'
+  /** The element a tab showed is no longer there (changed, moved or removed by someone else). */
+  | 'ELEMENT_CHANGED'
+  /** Only the first bytes of the element are loaded: it cannot be named exactly. */
+  | 'ELEMENT_PARTIAL'
+  /** A list index outside the list; args.length is its length. */
+  | 'INDEX_OUT_OF_RANGE'
+  /** The key kept changing under an edit: it was retried and given up. */
+  | 'KEY_CHANGED'
   | 'UNSUPPORTED'
   | 'UNKNOWN';
 

@@ -299,7 +299,7 @@ export async function countFolder(
 }
 
 /** Two 32-bit FNV-1a variants folded into a 53-bit integer. */
-function hash53(bytes: Uint8Array): number {
+export function hash53(bytes: Uint8Array): number {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ bytes.length;
   for (let i = 0; i < bytes.length; i++) {

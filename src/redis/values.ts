@@ -220,6 +220,20 @@ interface HashEntry extends Element {
 }
 interface ZsetEntry extends Element {
   score: JNode;
+  /** The score as the server wrote it, for an edit that starts from it. */
+  scoreText: string;
+}
+
+/** A loaded element as an edit names it: the bytes read (all of them unless `size` is larger). */
+export interface LoadedElement {
+  /** Position among the loaded elements; for a list, its index when the page was read. */
+  index: number;
+  /** Hash field. */
+  field?: Cut;
+  /** Hash value, list item, set or sorted-set member. */
+  value: Cut;
+  /** Sorted-set score, as the server wrote it. */
+  score?: string;
 }
 interface StreamField extends Element {
   field: Buffer;
@@ -488,7 +502,7 @@ export class ValueSession {
         break;
       case 'zset':
         for (let i = 0; i + 1 < cuts.length; i += 2) {
-          c.items.push({ value: cuts[i].bytes, size: cuts[i].size, score: scoreNode(cuts[i + 1].bytes) });
+          c.items.push({ value: cuts[i].bytes, size: cuts[i].size, score: scoreNode(cuts[i + 1].bytes), scoreText: cuts[i + 1].bytes.toString() });
         }
         break;
       case 'stream':
@@ -586,6 +600,34 @@ export class ValueSession {
 
   get canLoadMore(): boolean {
     return !this.done;
+  }
+
+  /** The elements of a hash, list, set or sorted set loaded so far, in display order. */
+  loadedElements(): LoadedElement[] {
+    const c = this.content;
+    const cut = (e: Element): Cut => ({ bytes: e.value, size: e.size });
+    switch (c.type) {
+      case 'hash':
+        return c.entries.map((e, index) => ({ index, field: { bytes: e.field, size: e.fieldSize }, value: cut(e) }));
+      case 'set':
+        return c.members.map((e, index) => ({ index, value: cut(e) }));
+      case 'list':
+        return c.items.map((e, index) => ({ index, value: cut(e) }));
+      case 'zset':
+        return c.items.map((e, index) => ({ index, value: cut(e), score: e.scoreText }));
+      default:
+        return [];
+    }
+  }
+
+  /** A string's bytes as loaded (the whole value unless `canLoadMore`); undefined for other types. */
+  loadedString(): Buffer | undefined {
+    return this.content.type === 'string' ? this.content.bytes : undefined;
+  }
+
+  /** The size the last read reported: bytes of a string, elements of a collection. */
+  get reportedSize(): number | undefined {
+    return this.size;
   }
 
   /**

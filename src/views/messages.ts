@@ -211,6 +211,36 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         message: vscode.l10n.t('Line {0} of the file is not a NOVA Redis export line.', str(error.args, 'line')),
         hint: vscode.l10n.t('Import reads the files that "Export Keys" writes. Nothing was written to Redis from this line on.'),
       };
+    case 'KEY_EXISTS':
+      return {
+        message: vscode.l10n.t('A key with that name exists already: nothing was overwritten.'),
+        hint: vscode.l10n.t('Choose another name, or delete the existing key first.'),
+      };
+    case 'ELEMENT_EXISTS':
+      return {
+        message: vscode.l10n.t('The collection has that field or member already: nothing was changed.'),
+        hint: vscode.l10n.t('Edit the existing one instead.'),
+      };
+    case 'ELEMENT_CHANGED':
+      return {
+        message: vscode.l10n.t('That element is no longer where the tab showed it: someone changed the key meanwhile. Nothing was changed.'),
+        hint: vscode.l10n.t('The tab was read again: check it and try again.'),
+      };
+    case 'ELEMENT_PARTIAL':
+      return {
+        message: vscode.l10n.t('Only the first bytes of that element are loaded, so it cannot be named exactly: nothing was changed.'),
+        hint: vscode.l10n.t('Change it from the Redis console (NOVA: Open Redis Console).'),
+      };
+    case 'INDEX_OUT_OF_RANGE':
+      return {
+        message: vscode.l10n.t('The list has no index {0}: its last index is {1}.', str(error.args, 'index'), Number(str(error.args, 'length')) - 1),
+        hint: vscode.l10n.t('Indexes start at 0.'),
+      };
+    case 'KEY_CHANGED':
+      return {
+        message: vscode.l10n.t('The key kept changing while it was being edited: nothing was changed.'),
+        hint: vscode.l10n.t('Try again once the key is quiet.'),
+      };
     case 'UNSUPPORTED':
       return {
         message: vscode.l10n.t('This server does not support that operation.'),

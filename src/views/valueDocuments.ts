@@ -101,7 +101,7 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     this.register(
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         if (e.closed.length > 0) {
-          this.forgetClosedTabs();
+          this.forgetClosedTabs(e.closed);
         }
         // A tab opened again on a document VS Code still holds shows what it held: read it again, so
         // that it is current and Load More knows where it stands.
@@ -289,10 +289,15 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     }
   }
 
-  private forgetClosedTabs(): void {
+  /**
+   * Only the closed tabs' values are forgotten: when a preview tab is replaced, the event can come
+   * before the new tab is listed, and the value just read for it must not go with the old one.
+   */
+  private forgetClosedTabs(closed: readonly vscode.Tab[]): void {
     const open = new Set(openValueTabs().map((u) => u.toString()));
-    for (const uri of [...this.entries.keys()]) {
-      if (!open.has(uri)) {
+    for (const tab of closed) {
+      const uri = tab.input instanceof vscode.TabInputText && isValueUri(tab.input.uri) ? tab.input.uri.toString() : undefined;
+      if (uri && !open.has(uri)) {
         this.entries.delete(uri);
       }
     }
@@ -303,6 +308,8 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     const uri = vscode.window.activeTextEditor?.document.uri;
     const entry = isValueUri(uri) ? this.entries.get(uri.toString()) : undefined;
     void vscode.commands.executeCommand('setContext', ContextKeys.valueCanLoadMore, entry?.value.canLoadMore ?? false);
+    // The element edits of the tab's title bar depend on the type it shows.
+    void vscode.commands.executeCommand('setContext', ContextKeys.valueType, entry?.value.type ?? '');
   }
 
   private async applyLanguage(doc: vscode.TextDocument, view?: ValueView): Promise<void> {
