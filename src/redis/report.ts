@@ -217,7 +217,7 @@ const DEBUG_MAX_STRING = 1 << 20;
 const DEBUG_MAX_ELEMENTS = 10_000;
 /** Starting cursors of a sample: a power of two. */
 const STRATA = 64;
-const DEFAULTS = { sampleKeys: 50_000, detailKeys: 2_000, maxDepth: 4, maxChildren: 100, biggest: 50, defaultTtlSeconds: 3600, memorySamples: 5 };
+const DEFAULTS = { sampleKeys: 30_000, detailKeys: 2_000, maxDepth: 4, maxChildren: 100, biggest: 50, defaultTtlSeconds: 3600, memorySamples: 5 };
 
 export function ttlBucket(pttl: number): TtlBucket {
   if (pttl < 0) {
@@ -295,7 +295,8 @@ class ReportRun {
   private dbsize = 0;
   private seenAll = 0;
   private readonly computed = new Map<Acc, Computed>();
-  private readonly dropped = new Set<string>();
+  /** Folders by their whole prefix (latin1), so a key's folder is one lookup. */
+  private readonly folders = new Map<string, Acc>();
 
   constructor(
     private readonly client: Redis,
@@ -362,7 +363,7 @@ class ReportRun {
     const bits = Math.log2(STRATA);
     const perStratum = Math.ceil(this.o.sampleKeys / STRATA);
     const pacer = new ScanPacer();
-    const inScope: Buffer[] = [];
+    const inScope: { key: Buffer; folder: Acc }[] = [];
     for (let s = 0; s < STRATA; s++) {
       let cursor = String(reverseBits(s, bits));
       let got = 0;
@@ -376,7 +377,7 @@ class ReportRun {
           this.seenAll++;
           if (this.inScope(k)) {
             this.noteSeen(k);
-            inScope.push(k);
+            inScope.push({ key: k, folder: this.folderOf(k) });
           }
         }
         cursor = page.cursor;
@@ -418,7 +419,7 @@ class ReportRun {
   }
 
   private inScope(key: Buffer): boolean {
-    return key.length >= this.prefix.length && key.subarray(0, this.prefix.length).equals(this.prefix);
+    return this.prefix.length === 0 || ( key.length >= this.prefix.length && key.subarray(0, this.prefix.length).equals(this.prefix));
   }
 
   private noteSeen(key: Buffer): void {
@@ -427,7 +428,8 @@ class ReportRun {
     for (let a: Acc | undefined = folder; a; a = a.parent) {
       a.seen++;
     }
-    const m = DJANGO_KEY.exec(key.toString('latin1'));
+    const colon = key.indexOf(0x3a);
+    const m = colon >= 0 && colon <= 64 && key[colon + 1] >= 0x30 && key[colon + 1] <= 0x39 ? DJANGO_KEY.exec(key.toString('latin1')) : null;
     if (m) {
       const versions = this.django.get(m[1]) ?? new Map<string, number>();
       versions.set(m[2], (versions.get(m[2]) ?? 0) + 1);
@@ -437,8 +439,17 @@ class ReportRun {
 
   /** The key's folder within the report (created on the way), at most `maxDepth` levels down. */
   private folderOf(key: Buffer): Acc {
+    const ends = folderEnds(key, this.prefix.length, this.delimiter, this.o.maxDepth);
+    if (ends.length === 0) {
+      return this.root;
+    }
+    const deepest = key.toString('latin1', 0, ends[ends.length - 1]);
+    const known = this.folders.get(deepest);
+    if (known) {
+      return known;
+    }
     let acc = this.root;
-    for (const end of folderEnds(key, this.prefix.length, this.delimiter, this.o.maxDepth)) {
+    for (const end of ends) {
       const id = key.toString('latin1', 0, end);
       let child = acc.children.get(id);
       if (!child) {
@@ -447,6 +458,7 @@ class ReportRun {
       }
       acc = child;
     }
+    this.folders.set(deepest, acc);
     return acc;
   }
 
@@ -464,13 +476,12 @@ class ReportRun {
   }
 
   /** Keys to detail: the budget split over the groups by their share, at least one each. */
-  private draw(keys: Buffer[]): { key: Buffer; folder: Acc }[] {
+  private draw(keys: { key: Buffer; folder: Acc }[]): { key: Buffer; folder: Acc }[] {
     const groups = new Map<Acc, { key: Buffer; folder: Acc }[]>();
-    for (const key of keys) {
-      const folder = this.folderOf(key);
-      const g = this.groupOf(folder);
+    for (const item of keys) {
+      const g = this.groupOf(item.folder);
       const list = groups.get(g) ?? [];
-      list.push({ key, folder });
+      list.push(item);
       groups.set(g, list);
     }
     const out: { key: Buffer; folder: Acc }[] = [];
@@ -675,11 +686,11 @@ class ReportRun {
 
   private finish(sampled: boolean, startedAt: number): CacheReport {
     const scale = sampled ? this.dbsize / Math.max(1, this.seenAll) : 1;
-    const all: NamespaceStats[] = [];
-    const stats = this.stats(this.root, sampled, scale, all);
-    const namespaces = this.listed(all);
+    const rootTotals = this.compute(this.root, sampled, scale);
+    const namespaces: NamespaceStats[] = [];
+    this.emit(this.root, sampled, scale, namespaces);
     const warnings: ReportWarning[] = [];
-    this.warn(this.root, stats.c, warnings);
+    this.warn(this.root, rootTotals, warnings);
     for (const [prefix, versions] of this.django) {
       if (versions.size >= 2 && versions.size <= 5 && [...versions.values()].every((n) => n >= 2)) {
         warnings.push({
@@ -725,69 +736,59 @@ class ReportRun {
   }
 
   /**
-   * A namespace's figures. Within a drawing group (level GROUP_DEPTH and below) the detailed keys are
+   * A namespace's totals. Within a drawing group (level GROUP_DEPTH and below) the detailed keys are
    * a uniform draw, so their means times the key count estimate the totals; above it, groups were
    * drawn at different rates, so the totals are the sums of the parts.
    */
-  private stats(acc: Acc, sampled: boolean, scale: number, out: NamespaceStats[]): { c: Computed; s: NamespaceStats } {
+  private compute(acc: Acc, sampled: boolean, scale: number): Computed {
+    const kids = [...acc.children.values()].map((k) => this.compute(k, sampled, scale));
+    const count = acc.seen * scale;
+    let c: Computed;
+    if (acc.depth >= GROUP_DEPTH || !sampled) {
+      c = fromMeans(count, acc.all.d > 0 ? acc.all : this.pooled(acc), sampled, acc.seen);
+    } else {
+      const direct = fromMeans(acc.directSeen * scale, acc.direct.d > 0 ? acc.direct : acc.all.d > 0 ? acc.all : this.pooled(acc), sampled, acc.directSeen);
+      c = sumComputed([direct, ...kids]);
+    }
+    this.computed.set(acc, c);
+    return c;
+  }
+
+  /** The listed namespaces, parents first: each one's `maxChildren` biggest sub-namespaces, the rest summed. */
+  private emit(acc: Acc, sampled: boolean, scale: number, out: NamespaceStats[]): NamespaceStats {
+    const c = this.computed.get(acc) as Computed;
     const dl = this.delimiter?.length ?? 0;
+    const count = acc.seen * scale;
+    const keysMargin = sampled ? countMargin(acc.seen, this.seenAll, this.dbsize) : 0;
     const own: NamespaceStats = {
       id: bytesId(acc.prefix),
       name: displayName(acc.parent ? acc.prefix.subarray(acc.parent.prefix.length, acc.prefix.length - dl) : this.trimmed(acc.prefix)),
       path: displayName(this.trimmed(acc.prefix)),
       depth: acc.depth,
       parentId: acc.parent ? bytesId(acc.parent.prefix) : undefined,
-      keys: 0,
-      keysMargin: 0,
+      keys: Math.round(count),
+      keysMargin,
       directKeys: Math.round(acc.directSeen * scale),
       seen: acc.seen,
       detailed: acc.all.d,
-      memory: 0,
-      memoryMargin: 0,
-      withTtl: 0,
+      memory: Math.round(c.memory),
+      memoryMargin: Math.round(Math.sqrt(c.memoryVar + (count > 0 ? (keysMargin / count) * c.memory : 0) ** 2)),
+      withTtl: Math.round(c.withTtl),
       ttl: { soon: 0, hour: 0, day: 0, longer: 0, none: 0 },
       idleAvgSeconds: acc.all.idleN > 0 ? acc.all.idleSum / acc.all.idleN : null,
       idleMaxSeconds: acc.all.idleN > 0 ? acc.all.idleMax : null,
       children: [],
     };
-    out.push(own);
-    const count = acc.seen * scale;
-    own.keys = Math.round(count);
-    own.keysMargin = sampled ? countMargin(acc.seen, this.seenAll, this.dbsize) : 0;
-    const kids = [...acc.children.values()].map((k) => this.stats(k, sampled, scale, out));
-    let c: Computed;
-    if (acc.depth >= GROUP_DEPTH || !sampled) {
-      c = fromMeans(count, acc.all.d > 0 ? acc.all : this.pooled(acc), sampled, acc.seen);
-    } else {
-      const direct = fromMeans(acc.directSeen * scale, acc.direct.d > 0 ? acc.direct : acc.all.d > 0 ? acc.all : this.pooled(acc), sampled, acc.directSeen);
-      c = sumComputed([direct, ...kids.map((k) => k.c)]);
-    }
-    own.memory = Math.round(c.memory);
-    own.memoryMargin = Math.round(Math.sqrt(c.memoryVar + (count > 0 ? (own.keysMargin / count) * c.memory : 0) ** 2));
-    own.withTtl = Math.round(c.withTtl);
     TTL_BUCKETS.forEach((b, i) => (own.ttl[b] = Math.round(c.buckets[i])));
-    kids.sort((a, b) => b.s.memory - a.s.memory || b.s.keys - a.s.keys);
-    own.children = kids.slice(0, this.o.maxChildren).map((k) => k.s.id);
+    out.push(own);
+    const memoryOf = (a: Acc): number => this.computed.get(a)?.memory ?? 0;
+    const kids = [...acc.children.values()].sort((a, b) => memoryOf(b) - memoryOf(a) || b.seen - a.seen);
+    own.children = kids.slice(0, this.o.maxChildren).map((k) => this.emit(k, sampled, scale, out).id);
     const rest = kids.slice(this.o.maxChildren);
     if (rest.length > 0) {
-      own.others = { namespaces: rest.length, keys: rest.reduce((n, k) => n + k.s.keys, 0), memory: rest.reduce((n, k) => n + k.s.memory, 0) };
-      for (const k of rest) {
-        this.dropped.add(k.s.id);
-      }
+      own.others = { namespaces: rest.length, keys: Math.round(rest.reduce((n, k) => n + k.seen, 0) * scale), memory: Math.round(rest.reduce((n, k) => n + memoryOf(k), 0)) };
     }
-    this.computed.set(acc, c);
-    return { c, s: own };
-  }
-
-  /** The namespaces listed: those left out of their parent's list go, with everything below them. */
-  private listed(all: NamespaceStats[]): NamespaceStats[] {
-    return all.filter((s) => {
-      if (this.dropped.has(s.id) || (s.parentId !== undefined && this.dropped.has(s.parentId))) {
-        this.dropped.add(s.id);
-        return false;
-      }
-      return true;
-    });
+    return own;
   }
 
   /** The nearest ancestor's sums that have detailed keys (a namespace the draw missed). */
@@ -808,15 +809,15 @@ class ReportRun {
   /** Warnings on the highest namespace where each holds (not repeated for its sub-namespaces). */
   private warn(acc: Acc, c: Computed, out: ReportWarning[], skip: { leak: boolean; def: boolean } = { leak: false, def: false }): void {
     const s = acc.all;
-    const path = displayName(this.trimmed(acc.prefix));
-    const id = bytesId(acc.prefix);
+    const path = (): string => displayName(this.trimmed(acc.prefix));
+    const id = (): string => bytesId(acc.prefix);
     const next = { ...skip };
     if (acc.depth > 0 && !skip.leak && s.d > 0 && s.ttl < s.d && this.isCache(acc)) {
-      out.push({ kind: 'noTtlInCache', namespaceId: id, path, keys: Math.max(1, Math.round(c.buckets[4])), examples: acc.noTtlExamples.map((k) => displayName(k)) });
+      out.push({ kind: 'noTtlInCache', namespaceId: id(), path: path(), keys: Math.max(1, Math.round(c.buckets[4])), examples: acc.noTtlExamples.map((k) => displayName(k)) });
       next.leak = true;
     }
     if (acc.depth > 0 && !skip.def && s.ttl >= 5 && s.overDefault === 0 && s.atDefault >= 0.9 * s.ttl) {
-      out.push({ kind: 'defaultTtlOnly', namespaceId: id, path, keys: Math.round(c.withTtl), ttlSeconds: this.o.defaultTtlSeconds });
+      out.push({ kind: 'defaultTtlOnly', namespaceId: id(), path: path(), keys: Math.round(c.withTtl), ttlSeconds: this.o.defaultTtlSeconds });
       next.def = true;
     }
     for (const child of acc.children.values()) {
