@@ -34,6 +34,7 @@ export const Commands = {
   findCodeForKey: 'nova.findCodeForKey',
   showKeysMatching: 'nova.showKeysMatching',
   editValue: 'nova.editValue',
+  showCacheReport: 'nova.showCacheReport',
 } as const;
 
 export const Views = {

@@ -54,6 +54,7 @@ import {
 import { ValueSession, type ValueReadOptions } from '../redis/values';
 import { existingKeys, importRecord, readRecords, type ExportRecord, type ImportMode, type ImportOutcome, type ReadResult } from '../redis/transfer';
 import { readWholeString, saveString, type LoadedString, type SaveMode, type SaveOutcome } from '../redis/valueWrite';
+import { buildCacheReport, type CacheReport, type ReportOptions } from '../redis/report';
 import type { ReadOnlySetting } from '../config/settingsSchema';
 import { Emitter, type Disposable } from '../util/event';
 import type { Endpoint } from './connectionManager';
@@ -234,6 +235,11 @@ export class RedisSession implements Disposable {
   /** A whole string value with its PTTL, for editing (a preview is never edited). */
   readWholeString(key: Buffer): Promise<LoadedString> {
     return this.read(() => readWholeString(this.nodeOf(key), key));
+  }
+
+  /** The cache report of the DB or one folder (one server; a cluster is UNSUPPORTED for now). */
+  cacheReport(options: Omit<ReportOptions, 'timeoutMs'>): Promise<CacheReport> {
+    return this.read(() => buildCacheReport(this.one(), this.caps, { ...options, timeoutMs: this.commandTimeoutMs }));
   }
 
   /** PTTL in ms: -1 without expiry, -2 when the key does not exist. */
