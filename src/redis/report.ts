@@ -330,7 +330,13 @@ class ReportRun {
     this.dbsize = Number(await this.wait(this.client.dbsize()));
     const sampled = this.o.mode === 'sample' && this.dbsize > this.o.sampleKeys;
     if (sampled) {
-      await this.sample();
+      const names = await this.sampleNames();
+      if (this.prefix.length > 0 && names.length < this.o.detailKeys) {
+        // A small folder: a sample would hold too few of its keys to say much. Its exact figures
+        // cost one pass over the keyspace with MATCH, which the user asked for by picking it.
+        return new ReportRun(this.client, this.caps, { ...this.options, mode: 'full' }).build();
+      }
+      await this.details(this.draw(names));
     } else {
       await this.full();
     }
@@ -358,8 +364,8 @@ class ReportRun {
     } while (cursor !== '0');
   }
 
-  /** Names from spread-out cursors, then the details of a draw per namespace. */
-  private async sample(): Promise<void> {
+  /** Names from spread-out cursors; returns the keys in scope (their details are drawn from them). */
+  private async sampleNames(): Promise<{ key: Buffer; folder: Acc }[]> {
     const bits = Math.log2(STRATA);
     const perStratum = Math.ceil(this.o.sampleKeys / STRATA);
     const pacer = new ScanPacer();
@@ -387,7 +393,7 @@ class ReportRun {
       }
       this.progress('scan');
     }
-    await this.details(this.draw(inScope));
+    return inScope;
   }
 
   /** Which stratum a cursor is in: its low bits, reversed (the table has at least STRATA buckets). */

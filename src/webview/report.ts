@@ -95,7 +95,7 @@ function withMargin(value: string, margin: number, format: (n: number) => string
 function label(ns: NamespaceStats): string {
   const s = strings as ReportStrings;
   if (ns.depth === 0) {
-    return ns.path || s.wholeDb;
+    return view?.report.scope.path ?? s.wholeDb;
   }
   return ns.path === '' || ns.name === '' ? `${ns.path} ${s.emptyName}`.trim() : ns.path;
 }
@@ -116,6 +116,28 @@ interface TreeDatum {
   value: number;
   nsId?: string;
   children?: TreeDatum[];
+  itemStyle?: { color: string };
+  label?: { color: string };
+}
+
+/** Black or white, whichever reads better on `color` (a theme colour: #rgb, #rrggbb or rgb()). */
+function textOn(color: string): string {
+  let rgb: number[] = [];
+  const hex = /^#([0-9a-f]{3,8})$/i.exec(color)?.[1];
+  if (hex) {
+    const full = hex.length <= 4 ? [...hex.slice(0, 3)].map((c) => c + c).join('') : hex.slice(0, 6);
+    rgb = [0, 2, 4].map((i) => parseInt(full.slice(i, i + 2), 16));
+  } else {
+    rgb = (color.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+  }
+  if (rgb.length < 3) {
+    return '#fff';
+  }
+  const [r, g, b] = rgb.map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.35 ? '#000' : '#fff';
 }
 
 function treeData(v: ReportView): TreeDatum[] {
@@ -138,7 +160,19 @@ function treeData(v: ReportView): TreeDatum[] {
     return datum;
   };
   const root = build(v.report.root);
-  return root.children ?? [root];
+  const top = root.children ?? [root];
+  // The two levels drawn get the theme's chart colours in turn, so neighbours differ even when one
+  // application prefix holds everything.
+  const colors = palette();
+  const paint = (d: TreeDatum, color: string): void => {
+    d.itemStyle = { color };
+    d.label = { color: textOn(color) };
+  };
+  top.forEach((d, i) => {
+    paint(d, colors[i % colors.length]);
+    (d.children ?? []).forEach((c, j) => paint(c, colors[(i + j + (top.length > 1 ? 1 : 0)) % colors.length]));
+  });
+  return top;
 }
 
 function renderTreemap(v: ReportView): void {
@@ -161,8 +195,10 @@ function renderTreemap(v: ReportView): void {
       series: [
         {
           type: 'treemap',
+          name: label(v.report.root),
           data: treeData(v),
-          leafDepth: 1,
+          // Two levels at once: a DB under one application prefix (nova:) still shows what fills it.
+          leafDepth: 2,
           roam: false,
           nodeClick: 'zoomToNode',
           width: '100%',
@@ -174,8 +210,8 @@ function renderTreemap(v: ReportView): void {
             itemStyle: { color: themeColor('--vscode-button-secondaryBackground', bg), borderColor: border, textStyle: { color: themeColor('--vscode-button-secondaryForeground', fg) } },
             emphasis: { itemStyle: { color: themeColor('--vscode-button-secondaryHoverBackground', bg) } },
           },
-          label: { show: true, color: themeColor('--vscode-editor-background', '#fff'), formatter: (p: { name: string; value: number }) => `${p.name}\n${fmtBytes(p.value)}`, fontSize: 12 },
-          upperLabel: { show: true, height: 20, color: fg },
+          label: { show: true, formatter: (p: { name: string; value: number }) => `${p.name}\n${fmtBytes(p.value)}`, fontSize: 12, lineHeight: 16 },
+          upperLabel: { show: true, height: 20, color: fg, formatter: (p: { name: string; value: number }) => `${p.name} · ${fmtBytes(p.value)}` },
           itemStyle: { borderColor: border === bg ? bg : border, borderWidth: border === bg ? 1 : 2, gapWidth: 2 },
           levels: [{ itemStyle: { borderColor: bg, borderWidth: 0, gapWidth: 2 } }, { colorSaturation: [0.35, 0.6], itemStyle: { gapWidth: 1, borderColorSaturation: 0.6 } }],
         },
@@ -211,8 +247,8 @@ function renderHistogram(v: ReportView): void {
       tooltip: { trigger: 'axis', formatter: (items: { name: string; value: number }[]) => escapeHtml(`${items[0].name}: ${fmtNumber(items[0].value)}`) },
       grid: { left: 60, right: 16, top: 16, bottom: 40 },
       xAxis: { type: 'category', data: names, axisLabel: { color: fg, interval: 0 }, axisLine: { lineStyle: { color: grid } } },
-      yAxis: { type: 'value', axisLabel: { color: fg }, splitLine: { lineStyle: { color: grid } } },
-      series: [{ type: 'bar', data: BUCKETS.map((b, i) => ({ value: ns.ttl[b], itemStyle: { color: colors[i] } })), label: { show: true, position: 'top', color: fg } }],
+      yAxis: { type: 'value', axisLabel: { color: fg, formatter: (n: number) => fmtNumber(n) }, splitLine: { lineStyle: { color: grid } } },
+      series: [{ type: 'bar', data: BUCKETS.map((b, i) => ({ value: ns.ttl[b], itemStyle: { color: colors[i] } })), label: { show: true, position: 'top', color: fg, formatter: (p: { value: number }) => fmtNumber(p.value) } }],
     },
     true,
   );
