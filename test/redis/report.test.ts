@@ -303,6 +303,27 @@ describe('cache report, the 3.0 path with DEBUG allowed', () => {
     assertWarnings(report);
   });
 
+
+  test('DEBUG OBJECT is never sent to a value too big to serialise cheaply: its size is estimated instead', async () => {
+    const { admin, reader } = d!;
+    for (let i = 0; i < 12_000; i += 1000) {
+      const fields: Record<string, string> = {};
+      for (let f = i; f < i + 1000; f++) {
+        fields[`field${f}`] = `value${f}`;
+      }
+      await admin.hmset('nova:big:hash', fields);
+    }
+    await admin.config('RESETSTAT');
+    const report = await buildCacheReport(reader, REDIS_3_0_CAPS, { delimiter: ':', mode: 'full' });
+    assert.equal(report.memoryMethod, 'debug-object');
+    assert.equal(report.memoryFallbackKeys, 1, 'the big hash');
+    const debugCalls = Number(/^cmdstat_debug:calls=(\d+)/m.exec(await admin.info('commandstats'))?.[1]);
+    // One probe, then every key but the big hash.
+    assert.equal(debugCalls, 1 + report.root.keys - 1);
+    const big = report.biggest.find((k) => k.name === 'nova:big:hash');
+    assert.ok(big && big.size === 12_000 && big.memory > 12_000 * 10, JSON.stringify(big));
+    await admin.del('nova:big:hash');
+  });
 });
 
 describe('cache report, DEBUG renamed away', () => {
