@@ -19,7 +19,7 @@
 import type Redis from 'ioredis';
 import type { Capabilities } from './capabilities';
 import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
-import { NovaError, toNovaError } from './errors';
+import { NovaError, isNovaError, toNovaError } from './errors';
 import { escapeGlob } from './glob';
 import { KeyIndex } from './keyIndex';
 import { keyTypeOf, sizeCommand, type KeyType } from './keyMeta';
@@ -215,6 +215,8 @@ const MEMBER_SAMPLE = 10;
 /** DEBUG OBJECT serialises the value: not for strings over 1 MiB nor collections over 10,000 elements. */
 const DEBUG_MAX_STRING = 1 << 20;
 const DEBUG_MAX_ELEMENTS = 10_000;
+/** Attempts of one read that timed out. */
+const RETRIES = 3;
 /** Starting cursors of a sample: a power of two. */
 const STRATA = 64;
 const DEFAULTS = { sampleKeys: 30_000, detailKeys: 2_000, maxDepth: 4, maxChildren: 100, biggest: 50, defaultTtlSeconds: 3600, memorySamples: 5 };
@@ -327,7 +329,7 @@ class ReportRun {
   async build(): Promise<CacheReport> {
     const startedAt = this.o.now();
     const t0 = performance.now();
-    this.dbsize = Number(await this.wait(this.client.dbsize()));
+    this.dbsize = Number(await this.retrying(() => this.client.dbsize()));
     const sampled = this.o.mode === 'sample' && this.dbsize > this.o.sampleKeys;
     if (sampled) {
       const names = await this.sampleNames();
@@ -406,7 +408,7 @@ class ReportRun {
     const n = count ?? pacer.next;
     const args = scanArguments(this.caps, { match, count: n });
     const sent = performance.now();
-    const [next, keys] = (await this.wait(this.client.callBuffer('SCAN', cursor, ...args))) as [Buffer, Buffer[]];
+    const [next, keys] = (await this.retrying(() => this.client.callBuffer('SCAN', cursor, ...args))) as [Buffer, Buffer[]];
     pacer.observe(n, performance.now() - sent);
     return { cursor: next.toString('latin1'), keys };
   }
@@ -517,17 +519,17 @@ class ReportRun {
 
   private async detailBatch(batch: { key: Buffer; folder: Acc }[]): Promise<Detail[]> {
     const useMemory = this.method === 'memory-usage';
-    const first = this.client.pipeline();
-    for (const { key } of batch) {
-      // Idle time first: the other reads may count as an access and reset it.
-      first.call('OBJECT', 'IDLETIME', key);
-      first.call('TYPE', key);
-      first.call('PTTL', key);
-      if (useMemory) {
-        first.call('MEMORY', 'USAGE', key, 'SAMPLES', String(this.o.memorySamples));
+    const r1 = await this.exec((first) => {
+      for (const { key } of batch) {
+        // Idle time first: the other reads may count as an access and reset it.
+        first.call('OBJECT', 'IDLETIME', key);
+        first.call('TYPE', key);
+        first.call('PTTL', key);
+        if (useMemory) {
+          first.call('MEMORY', 'USAGE', key, 'SAMPLES', String(this.o.memorySamples));
+        }
       }
-    }
-    const r1 = await this.exec(first);
+    });
     const per = useMemory ? 4 : 3;
     const details: Detail[] = [];
     let memoryRefused = false;
@@ -568,20 +570,24 @@ class ReportRun {
 
   /** Sizes and a few members (value-size estimate), then DEBUG OBJECT where it is cheap and allowed. */
   private async sizes(details: Detail[]): Promise<void> {
-    const pipe = this.client.pipeline();
-    const plan: { d: Detail; size: boolean; members: boolean }[] = [];
-    for (const d of details) {
+    const plan = details.map((d) => {
       const cmd = sizeCommand(d.type, this.caps);
-      const members = memberCommand(d.type, d.key);
-      if (cmd) {
-        pipe.call(cmd, d.key);
-      }
-      if (members) {
-        pipe.callBuffer(...members);
-      }
-      plan.push({ d, size: cmd !== undefined, members: members !== undefined });
-    }
-    const replies = plan.length > 0 ? await this.exec(pipe) : [];
+      const memberArgs = memberCommand(d.type, d.key);
+      return { d, cmd, memberArgs, size: cmd !== undefined, members: memberArgs !== undefined };
+    });
+    const replies =
+      plan.length > 0
+        ? await this.exec((pipe) => {
+            for (const { d, cmd, memberArgs } of plan) {
+              if (cmd) {
+                pipe.call(cmd, d.key);
+              }
+              if (memberArgs) {
+                pipe.callBuffer(...memberArgs);
+              }
+            }
+          })
+        : [];
     let r = 0;
     const estimates = new Map<Detail, number | null>();
     for (const { d, size, members } of plan) {
@@ -603,7 +609,7 @@ class ReportRun {
       // One key first: a refusal (DEBUG renamed away or disabled) switches to value sizes for good.
       this.debugProbed = true;
       const probe = debugTargets[0];
-      const [[err, reply]] = await this.exec(this.client.pipeline().call('DEBUG', 'OBJECT', probe.key));
+      const [[err, reply]] = await this.exec((pipe) => pipe.call('DEBUG', 'OBJECT', probe.key));
       const len = err ? null : serializedLength(reply);
       if (len === null) {
         this.debugRefused = true;
@@ -611,11 +617,11 @@ class ReportRun {
       }
     }
     if (this.method === 'debug-object' && debugTargets.length > 0) {
-      const pipe2 = this.client.pipeline();
-      for (const d of debugTargets) {
-        pipe2.call('DEBUG', 'OBJECT', d.key);
-      }
-      const r2 = await this.exec(pipe2);
+      const r2 = await this.exec((pipe) => {
+        for (const d of debugTargets) {
+          pipe.call('DEBUG', 'OBJECT', d.key);
+        }
+      });
       debugTargets.forEach((d, i) => {
         const [err, reply] = r2[i];
         const len = err ? null : serializedLength(reply);
@@ -849,9 +855,28 @@ class ReportRun {
     return withDeadline(p, this.o.timeoutMs, this.options.signal);
   }
 
-  private async exec(pipe: ReturnType<Redis['pipeline']>): Promise<[Error | null, unknown][]> {
-    const replies = await this.wait(pipe.exec());
+  /** Reads only: a request that timed out is sent again (twice at most), from a fresh pipeline. */
+  private async exec(fill: (pipe: ReturnType<Redis['pipeline']>) => void): Promise<[Error | null, unknown][]> {
+    const replies = await this.retrying(() => {
+      const pipe = this.client.pipeline();
+      fill(pipe);
+      return pipe.exec();
+    });
     return replies ?? [];
+  }
+
+  /** A passing stall (a busy or descheduled server) is retried after a pause; anything else fails at once. */
+  private async retrying<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.wait(send());
+      } catch (err) {
+        if (attempt >= RETRIES || !isNovaError(err, 'COMMAND_TIMEOUT')) {
+          throw err;
+        }
+        await this.wait(new Promise((resolve) => setTimeout(resolve, 200 * attempt)));
+      }
+    }
   }
 
   private replyError(err: Error | null): NovaError {

@@ -262,6 +262,20 @@ describe('cache report', () => {
     }
   });
 
+  test('a stall shorter than its retries is waited out: the report completes, exact', async () => {
+    const { server, reader } = s!;
+    server.pause();
+    const resume = setTimeout(() => server.resume(), 500);
+    try {
+      // Each read waits 400 ms, then is sent again after a pause: the third attempt leaves after 1.4 s.
+      const report = await buildCacheReport(reader, realCaps, { delimiter: ':', mode: 'full', timeoutMs: 400 });
+      assert.equal(report.root.keys, 767);
+    } finally {
+      clearTimeout(resume);
+      server.resume();
+    }
+  });
+
   test('progress is reported and a cancelled report stops with CANCELLED', async () => {
     const { reader } = s!;
     const abort = new AbortController();
