@@ -21,7 +21,7 @@ import { repoRoot } from './lib/codeServer';
 import { useNovaFixture } from './lib/novaFixture';
 import { novaVsix, resultsDir, useVSCode, type Workbench } from './lib/vscode';
 
-/** More than the 30,000 names a sample reads: the first report is a sample. */
+/** More than the 25,000 names a sample reads: the first report is a sample. */
 const EXTRA_KEYS = 32_000;
 const LEAKS = ['nova:cache:legacy:1', 'nova:cache:legacy:2', 'nova:cache:legacy:3'];
 
