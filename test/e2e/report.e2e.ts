@@ -124,7 +124,7 @@ describe('cache report end to end (en)', () => {
     await chartsDrawn(workbench);
     const treemapLabels = await workbench.webview().locator('#treemap svg text').allTextContents();
     // Two levels at once: the namespaces and, inside each, its own (drawn with a ▶ where one can drill down).
-    assert.ok(['app · ', 'cache', 'session', 'queue'].every((l) => treemapLabels.some((t) => t.includes(l))), treemapLabels.join(' | '));
+    assert.ok(['app · ', 'cache', 'session'].every((l) => treemapLabels.some((t) => t.includes(l))), treemapLabels.join(' | '));
     await picture(workbench, 'cache-report-dark');
   });
 
