@@ -18,12 +18,29 @@ const options = {
   logLevel: 'info',
 };
 
+/**
+ * The cache report's webview: its script and styles, charting library included, in dist/webview,
+ * the only folder the webview may load from (no CDN).
+ * @type {import('esbuild').BuildOptions}
+ */
+const webview = {
+  entryPoints: ['src/webview/report.ts'],
+  bundle: true,
+  outdir: 'dist/webview',
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  sourcemap: !production,
+  minify: production,
+  legalComments: production ? 'external' : 'inline',
+  logLevel: 'info',
+};
+
 async function main() {
   if (watch) {
-    const ctx = await esbuild.context(options);
-    await ctx.watch();
+    await Promise.all([options, webview].map(async (o) => (await esbuild.context(o)).watch()));
   } else {
-    await esbuild.build(options);
+    await Promise.all([esbuild.build(options), esbuild.build(webview)]);
   }
 }
 

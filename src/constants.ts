@@ -42,6 +42,7 @@ export const Commands = {
   duplicateKey: 'nova.duplicateKey',
   copyValue: 'nova.copyValue',
   setTtlOfKeys: 'nova.setTtlOfKeys',
+  showCacheReport: 'nova.showCacheReport',
 } as const;
 
 export const Views = {

@@ -26,6 +26,8 @@ import { editCommands } from './commands/editCommands';
 import { ReadOnlyMode } from './connection/readOnly';
 import { createErrorReporter, registerCommands } from './commands/registry';
 import type { NovaApi } from './api';
+import { CacheReportPanel } from './views/cacheReport';
+import { reportCommands } from './commands/reportCommands';
 
 export function activate(context: vscode.ExtensionContext): NovaApi {
   const own = <T extends vscode.Disposable>(d: T): T => {
@@ -65,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
         ...elementCommands({ connection, keys, values, log }),
         ...keyCommands({ connection, keys, values, log }),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
+        ...reportCommands(own(new CacheReportPanel(context.extensionUri, connection, keys, reporter))),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
       reporter,

@@ -57,6 +57,7 @@ import { existingKeys, importRecord, readRecords, type ExportRecord, type Import
 import { readWholeString, saveString, type LoadedString, type SaveMode, type SaveOutcome } from '../redis/valueWrite';
 import { editCollection, type CollectionEdit, type EditResult } from '../redis/collectionEdits';
 import { createKey, dumpKey, moveKey, renameKey, restoreKey, setTtlOfFolder, setTtlOfKeys, type NewKeyValue, type RenameResult, type TtlBulkResult, type TtlChange } from '../redis/keyEdits';
+import { buildCacheReport, type CacheReport, type ReportOptions } from '../redis/report';
 import type { ReadOnlySetting } from '../config/settingsSchema';
 import { Emitter, type Disposable } from '../util/event';
 import type { Endpoint } from './connectionManager';
@@ -237,6 +238,11 @@ export class RedisSession implements Disposable {
   /** A whole string value with its PTTL, for editing (a preview is never edited). */
   readWholeString(key: Buffer): Promise<LoadedString> {
     return this.read(() => readWholeString(this.nodeOf(key), key));
+  }
+
+  /** The cache report of the DB or one folder (one server; a cluster is UNSUPPORTED for now). */
+  cacheReport(options: Omit<ReportOptions, 'timeoutMs'>): Promise<CacheReport> {
+    return this.read(() => buildCacheReport(this.one(), this.caps, { ...options, timeoutMs: this.commandTimeoutMs }));
   }
 
   /** PTTL in ms: -1 without expiry, -2 when the key does not exist. */

@@ -363,6 +363,50 @@ export class ExplorerModel {
     return next;
   }
 
+  /** The folder above a node, as the tree lists it (undefined at the root): the tree's `getParent`. */
+  parentOf(node: ExplorerNode): FolderNode | undefined {
+    let folder: number;
+    if (node.kind === 'more') {
+      return node.parent;
+    } else if (node.kind === 'folder') {
+      const f = this.index.folderByPrefix(node.prefix);
+      folder = f < 0 ? ROOT_FOLDER : this.index.folderParent(f);
+    } else {
+      const id = this.index.find(node.key);
+      folder = id < 0 ? ROOT_FOLDER : this.index.folderOfKey(id);
+    }
+    return folder === ROOT_FOLDER ? undefined : this.folderNode(folder);
+  }
+
+  /**
+   * The folder node of a prefix (path plus delimiter), for the tree to reveal: while the scan has not
+   * met it yet, scanning goes on for up to `budgetMs`. Each level above it is paged far enough to show
+   * it. Undefined when no key under it is known.
+   */
+  async locateFolder(prefix: Buffer, budgetMs = 2000): Promise<FolderNode | undefined> {
+    this.checkOpen();
+    await this.ensureStarted();
+    const found = (): number => {
+      const f = this.index.folderByPrefix(prefix);
+      return f >= 0 && this.index.folderTotal(f) > 0 ? f : -1;
+    };
+    await this.scanUntil(() => found() >= 0, budgetMs);
+    const f = found();
+    if (f < 0) {
+      return undefined;
+    }
+    for (let c = f; c !== ROOT_FOLDER; c = this.index.folderParent(c)) {
+      const parent = this.index.folderParent(c);
+      const parentNode = parent === ROOT_FOLDER ? undefined : this.folderNode(parent);
+      const siblings = this.index.liveChildFolders(parent).length;
+      const position = this.index.children(parent, siblings).folders.indexOf(c);
+      if (position >= this.limitOf(parentNode)) {
+        this.limits.set(this.limitKey(parentNode), position + 1);
+      }
+    }
+    return this.folderNode(f);
+  }
+
   /** MEMORY USAGE for a tooltip; undefined where the server has no such command (nothing is sent). */
   memoryUsage(node: KeyNode): Promise<number | null | undefined> {
     return this.source.memoryUsage(node.key, { timeoutMs: this.opts.timeoutMs });
@@ -639,24 +683,32 @@ export class ExplorerModel {
     return removed;
   }
 
+  private folderNode(f: number, depth?: number, partial = !this.complete): FolderNode {
+    const name = this.index.folderName(f);
+    const prefix = this.index.folderPrefix(f);
+    let levels = 0;
+    for (let c = f; c !== ROOT_FOLDER; c = this.index.folderParent(c)) {
+      levels++;
+    }
+    return {
+      kind: 'folder',
+      id: `f:${bytesId(prefix)}`,
+      label: displayName(name),
+      emptyName: name.length === 0,
+      prefix,
+      delimiter: this.delimiter ?? '',
+      count: this.index.folderTotal(f),
+      partial,
+      depth: depth ?? levels,
+    };
+  }
+
   private toNodes(listing: ChildListing, parent: FolderNode | undefined): ExplorerNode[] {
     const partial = !this.complete;
     const depth = parent ? parent.depth + 1 : 1;
     const nodes: ExplorerNode[] = [];
     for (const f of listing.folders) {
-      const name = this.index.folderName(f);
-      const prefix = this.index.folderPrefix(f);
-      nodes.push({
-        kind: 'folder',
-        id: `f:${bytesId(prefix)}`,
-        label: displayName(name),
-        emptyName: name.length === 0,
-        prefix,
-        delimiter: this.delimiter ?? '',
-        count: this.index.folderTotal(f),
-        partial,
-        depth,
-      });
+      nodes.push(this.folderNode(f, depth, partial));
     }
     for (const id of listing.keys) {
       const key = this.index.keyBytes(id);

@@ -474,8 +474,25 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
     }
   }
 
-  getParent(): undefined {
-    return undefined;
+  /** Computed from the element's own identity (its prefix or key bytes), so `reveal` can walk up. */
+  getParent(element: KeysElement): KeysElement | undefined {
+    // Error and info rows sit at the root.
+    return element.kind === 'error' || element.kind === 'info' ? undefined : this.model?.parentOf(element);
+  }
+
+  /**
+   * Shows a namespace (folder prefix) in the tree, selected and expanded; false when the tree does not
+   * list it (another filter, flat list, or no key under it any more).
+   */
+  async revealFolder(prefix: Buffer): Promise<boolean> {
+    const folder = await this.model?.locateFolder(prefix);
+    if (!folder) {
+      return false;
+    }
+    // The level above may have been paged further to include the folder.
+    this.changed.fire(undefined);
+    await this.view.reveal(folder, { select: true, focus: true, expand: true });
+    return true;
   }
 
   /** The root's rows: what the view is showing first (read-only, filter, search), then the keys. */

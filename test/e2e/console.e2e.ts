@@ -13,7 +13,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import type { Locator } from 'playwright-core';
 import { parseLine } from '../../src/console/parse';
 import { TreeByPath } from './lib/keysTree';
 import { useNovaFixture } from './lib/novaFixture';
@@ -137,15 +136,6 @@ async function eventuallyRefused(workbench: Workbench, refusal: string): Promise
   }
 }
 
-/** A title button of the side bar's view: with a single view, VS Code draws its actions in the side bar's own title. */
-async function sideBarAction(workbench: Workbench, label: string): Promise<Locator> {
-  const bar = workbench.page.locator('.part.sidebar');
-  await bar.hover();
-  const action = bar.locator(`.action-label[aria-label=${JSON.stringify(label)}]`).first();
-  await action.waitFor({ state: 'visible', timeout: 15_000 });
-  return action;
-}
-
 for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale === process.env.NOVA_E2E_LOCALE)) {
   describe(`Redis console end to end (${l.locale})`, () => {
     const fixture = useNovaFixture(`console-${l.locale}`);
@@ -163,7 +153,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       const f = fixture();
       const version = await f.serverVersion();
       await workbench.openActivityBarItem(l.container);
-      await (await sideBarAction(workbench, l.openButton)).click();
+      await (await workbench.sideBarAction(l.openButton)).click();
       await waitForRows(workbench, 'the banner', (rows) => rows.some((r) => squeeze(r) === squeeze(l.banner(version, f.address))), 30_000);
       const tab = workbench.page.locator('.terminal-tabs-entry, .single-terminal-tab, .panel .title-label').filter({ hasText: `NOVA Redis · ${f.address}/1` });
       assert.ok((await tab.count()) > 0, 'the terminal is named NOVA Redis · host:port/db');

@@ -7,6 +7,7 @@
  * The same options always produce the same keys, values and TTLs, so a benchmark run is repeatable.
  */
 import type Redis from 'ioredis';
+import { prng } from '../../src/util/prng';
 
 export interface SeedOptions {
   /** How many keys to write. */
@@ -39,18 +40,6 @@ const ENTITIES = ['user', 'product', 'order', 'category', 'search', 'recommendat
 const API_RESOURCES = ['products', 'orders', 'users', 'stats', 'catalog'];
 const QUEUES = ['emails', 'notifications', 'exports', 'webhooks'];
 const BOARDS = ['sales', 'views', 'downloads', 'ratings'];
-
-/** mulberry32: tiny, fast, good enough to shape test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex(rand: () => number, chars: number): string {
   let s = '';

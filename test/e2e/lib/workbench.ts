@@ -407,6 +407,15 @@ export class Workbench {
     await until(`"${title}" to be the shown view container`, async () => ((await item.getAttribute('class')) ?? '').includes('checked'), timeoutMs);
   }
 
+  /** A title button of the side bar's view: with a single view, VS Code draws its actions in the side bar's own title. */
+  async sideBarAction(label: string): Promise<Locator> {
+    const bar = this.page.locator('.part.sidebar');
+    await bar.hover();
+    const action = bar.locator(`.action-label[aria-label=${JSON.stringify(label)}]`).first();
+    await action.waitFor({ state: 'visible', timeout: 15_000 });
+    return action;
+  }
+
   /** A view (pane) of the side bar or panel by its title. */
   view(title: string): Locator {
     return this.page
