@@ -64,6 +64,8 @@ export type ErrorCode =
   /** A line of an import file is not what NOVA Redis exports; args.line names it. */
   | 'IMPORT_INVALID'
   | 'UNSUPPORTED'
+  /** The server refuses a command by name: renamed away (`rename-command`), or denied by an ACL; args.command names it. */
+  | 'COMMAND_UNAVAILABLE'
   | 'UNKNOWN';
 
 export class NovaError extends Error {
@@ -177,4 +179,13 @@ export function toNovaError(err: unknown, phase: ErrorPhase = 'command'): NovaEr
   }
   // First line only: ioredis appends the command and its arguments (AUTH's password among them).
   return new NovaError(classifyError(err, phase), scrubError(err).split('\n')[0]);
+}
+
+/**
+ * A reply saying the command itself is not available: "ERR unknown command" (renamed away with
+ * `rename-command`, every version) or NOPERM (an ACL, 6.0 on). Nothing else tells it apart.
+ */
+export function isCommandUnavailable(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /^(?:ERR unknown command|NOPERM\b)/i.test(message);
 }
