@@ -34,11 +34,16 @@ export const Commands = {
   findCodeForKey: 'nova.findCodeForKey',
   showKeysMatching: 'nova.showKeysMatching',
   editValue: 'nova.editValue',
+  refreshSlowlog: 'nova.refreshSlowlog',
+  refreshClients: 'nova.refreshClients',
+  enableKeyspaceEvents: 'nova.enableKeyspaceEvents',
 } as const;
 
 export const Views = {
   container: 'novaRedis',
   keys: 'nova.keys',
+  slowlog: 'nova.slowlog',
+  clients: 'nova.clients',
 } as const;
 
 export const ContextKeys = {
@@ -72,6 +77,8 @@ export const Settings = {
   clusterNatMap: 'cluster.natMap',
   codeLinksEnabled: 'codeLinks.enabled',
   codeLinksMethods: 'codeLinks.methods',
+  liveKeyspaceEvents: 'live.keyspaceEvents',
+  liveStatsIntervalSeconds: 'live.statsIntervalSeconds',
 } as const;
 
 export const StateKeys = {

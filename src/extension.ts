@@ -23,6 +23,9 @@ import { editCommands } from './commands/editCommands';
 import { ReadOnlyMode } from './connection/readOnly';
 import { createErrorReporter, registerCommands } from './commands/registry';
 import type { NovaApi } from './api';
+import { ServerViews } from './views/serverViews';
+import { LiveKeyspaceController } from './views/liveKeyspace';
+import { liveCommands } from './commands/liveCommands';
 
 export function activate(context: vscode.ExtensionContext): NovaApi {
   const own = <T extends vscode.Disposable>(d: T): T => {
@@ -49,6 +52,8 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   const readOnly = own(new ReadOnlyMode(connection));
   own(vscode.languages.registerCodeLensProvider({ language: 'python' }, own(new CodeLinks(connection))));
   const reporter = createErrorReporter(log, connection);
+  const serverViews = own(new ServerViews(connection));
+  const live = own(new LiveKeyspaceController(connection, keys, values, log));
   own(
     registerCommands(
       {
@@ -59,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
         ...valueCommands(values, connection),
         ...editCommands(editor, keys, connection),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
+        ...liveCommands(serverViews, live),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
       reporter,

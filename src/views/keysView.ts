@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { Commands, ContextKeys, Settings, Views } from '../constants';
 import type { ConnectionManager, ConnectionState, SessionKeysChange } from '../connection/connectionManager';
+import type { RedisSession } from '../connection/session';
 import type { ExplorerModel, ExplorerNode, FolderNode, KeyNode } from '../redis/explorerModel';
 import { affects, readSettings } from '../config/settings';
 import { explorerDelimiter } from '../config/settingsSchema';
@@ -218,6 +219,13 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
       case 'db':
         this.rebuild();
         return;
+    }
+  }
+
+  /** Keys other clients created or removed, from the session's keyspace notifications (no rescan). */
+  applyRemote(session: RedisSession, changes: readonly { key: Buffer; gone: boolean }[]): void {
+    if (session.generation === this.generation) {
+      this.model?.applyRemote(changes);
     }
   }
 
