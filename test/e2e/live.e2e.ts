@@ -1,0 +1,128 @@
+/**
+ * The live parts of NOVA Redis in a real VS Code (code-server + Chromium): TTLs that count down on
+ * screen in the Keys view and in the value tab, a key that leaves the tree when its TTL runs out
+ * (nobody presses refresh), and the Slowlog and Clients views with their refresh buttons pressed.
+ *
+ *   npm run package && node --import tsx --test test/e2e/live.e2e.ts
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import Redis from 'ioredis';
+import { TreeByPath } from './lib/keysTree';
+import { useNovaFixture } from './lib/novaFixture';
+import { novaVsix, useVSCode } from './lib/vscode';
+
+const CONTAINER = 'NOVA Redis';
+const KEYS = 'Keys';
+const SLOWLOG = 'Slowlog';
+const CLIENTS = 'Clients';
+const TICK = 'nova:live:tick';
+const GONE = 'nova:live:gone';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Reads until `ok` holds; the limit only catches a hang, what is checked is what the user sees. */
+async function eventually<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (ok(last)) {
+      return last;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+    }
+    await sleep(150);
+  }
+}
+
+/** Seconds of a TTL text of under an hour (`45 s`, `1 min 5 s`). */
+function seconds(text: string | undefined): number | undefined {
+  const m = /^(?:(\d+) min)?\s*(?:(\d+) s)?$/.exec(text ?? '');
+  return m && (m[1] || m[2]) ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : undefined;
+}
+
+describe('NOVA Redis live views (en)', () => {
+  const fixture = useNovaFixture('live-en');
+  const vscode = useVSCode(() => ({ name: 'live-en', vsix: [novaVsix()], locale: 'en', folder: fixture().workspace }));
+
+  test('a TTL ticks down on screen, in the Keys view and in the value tab, and an expired key leaves the tree by itself', async (t) => {
+    const { workbench } = vscode();
+    const f = fixture();
+    await workbench.openActivityBarItem(CONTAINER);
+    const tree = new TreeByPath(workbench, KEYS);
+    await tree.waitFor(['nova'], 30_000);
+    await f.withAdmin(1, async (c) => {
+      await c.set(TICK, 'counting down', 'EX', 50);
+      await c.set(GONE, 'about to go', 'PX', 8000);
+    });
+    const goneAt = Date.now() + 8000;
+    await workbench.clickViewAction(KEYS, 'Refresh Keys');
+    await tree.expand(['nova', 'live']);
+
+    const first = await eventually('the TTL of tick', async () => (await tree.find(['nova', 'live', 'tick']))?.description, (d) => seconds(d) !== undefined);
+    const later = await eventually('the TTL of tick going down', async () => (await tree.find(['nova', 'live', 'tick']))?.description, (d) => (seconds(d) ?? 99) < (seconds(first) ?? 0));
+    t.diagnostic(`tree: ${first} → ${later}`);
+    assert.ok(seconds(first) !== undefined && (seconds(first) ?? 0) <= 50);
+    await workbench.screenshot('live-en-ticking');
+
+    await (await tree.locator(['nova', 'live', 'tick'])).click();
+    const headerTtl = (text: string): number | undefined => seconds(/· TTL ([^·]+) ·/.exec(text)?.[1]?.trim());
+    const tab = await eventually('the value tab header', () => workbench.activeEditorText(), (text) => text.includes('counting down') && headerTtl(text) !== undefined);
+    const tabLater = await eventually('the value tab header counting down', () => workbench.activeEditorText(), (text) => (headerTtl(text) ?? 99) < (headerTtl(tab) ?? 0));
+    t.diagnostic(`tab: ${headerTtl(tab)} s → ${headerTtl(tabLater)} s`);
+
+    // Nothing is pressed from here: the row goes when the key's TTL runs out.
+    assert.ok(await tree.find(['nova', 'live', 'gone']), 'the short-lived key is listed first');
+    await eventually('the expired key to leave the tree', () => tree.find(['nova', 'live', 'gone']), (row) => row === undefined, 30_000);
+    t.diagnostic(`left the tree ${Date.now() - goneAt} ms after its TTL ran out`);
+    assert.equal(await f.pttl(GONE), -2, 'the server agrees: the key is gone');
+    assert.ok(await tree.find(['nova', 'live', 'tick']), 'the other key stays');
+    await workbench.screenshot('live-en-expired');
+  });
+
+  test('the Slowlog view lists slow commands with values masked, and its refresh button reads it again', async () => {
+    const { workbench } = vscode();
+    const f = fixture();
+    await f.withAdmin(1, (c) => c.config('SET', 'slowlog-log-slower-than', '0'));
+    try {
+      await workbench.openActivityBarItem(CONTAINER);
+      await workbench.expandView(SLOWLOG);
+      await eventually('slowlog rows', () => workbench.treeItemLabels(SLOWLOG), (labels) => labels.length > 0);
+      await f.withAdmin(1, (c) => c.set('nova:live:marker', 'secret-value-e2e'));
+      await workbench.clickViewAction(SLOWLOG, 'Refresh Slowlog');
+      const labels = await eventually('the new SET in the slowlog', () => workbench.treeItemLabels(SLOWLOG), (l) => l.some((x) => x.startsWith('set nova:live:marker')));
+      assert.ok(labels.includes('set nova:live:marker ‹16 bytes›'), `the value is shown as its size: ${labels.join(' | ')}`);
+      assert.ok(!labels.some((x) => x.includes('secret-value-e2e')), 'the value itself is never shown');
+      await workbench.screenshot('live-en-slowlog');
+    } finally {
+      await f.withAdmin(1, (c) => c.config('SET', 'slowlog-log-slower-than', '10000'));
+    }
+  });
+
+  test('the Clients view marks this connection, recognises the NOVA backend after a refresh', async () => {
+    const { workbench } = vscode();
+    const f = fixture();
+    await workbench.openActivityBarItem(CONTAINER);
+    await workbench.expandView(CLIENTS);
+    const rows = workbench.view(CLIENTS).locator('.monaco-list-row[role="treeitem"]');
+    const descriptions = async (): Promise<string[]> => (await rows.locator('.label-description').allTextContents()).map((d) => d.replace(/\u00a0/g, ' ').trim());
+    const own = await eventually('this connection in the list', descriptions, (d) => d.some((x) => x.startsWith('this connection · ')));
+    assert.ok(own.find((x) => x.startsWith('this connection · '))?.includes('DB 1'), `the own connection is on DB 1: ${own.join(' | ')}`);
+    const backend = new Redis(f.server.url(1), { connectionName: 'nova-backend', protocol: 2, disableClientInfo: true });
+    try {
+      await backend.ping();
+      await workbench.clickViewAction(CLIENTS, 'Refresh Clients');
+      await eventually('the backend in the list', () => workbench.treeItemLabels(CLIENTS), (l) => l.includes('nova-backend'));
+      const row = workbench.treeItem('nova-backend', CLIENTS);
+      const description = (await row.locator('.label-description').textContent())?.replace(/\u00a0/g, ' ') ?? '';
+      assert.ok(description.startsWith('NOVA backend · 127.0.0.1:'), description);
+      await workbench.screenshot('live-en-clients');
+    } finally {
+      backend.disconnect();
+    }
+  });
+});
