@@ -31,6 +31,7 @@ export class LiveKeyspaceController extends DisposableBase {
   /** Keys this window wrote lately (hex), and when; `everything` after a folder delete or a flush. */
   private readonly ownWrites = new Map<string, number>();
   private everythingUntil = 0;
+  private subscribing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly connection: ConnectionManager,
@@ -52,8 +53,9 @@ export class LiveKeyspaceController extends DisposableBase {
     );
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (affects(e, 'live') || affects(e, 'explorer')) {
+        if (affects(e, 'live.keyspaceEvents') || affects(e, 'explorer')) {
           this.stop();
+          this.generation = -1;
           this.follow();
         }
       }),
@@ -105,10 +107,12 @@ export class LiveKeyspaceController extends DisposableBase {
     }
     const now = await session.enableNotifications();
     this.log.info(`notify-keyspace-events set to "${now.value}" on ${hostPort(session.endpoint)}.`);
-    if (!readSettings().liveKeyspaceEvents) {
+    if (readSettings().liveKeyspaceEvents) {
+      await this.subscribe(session, now);
+    } else {
+      // Turning the setting on starts the subscription (the configuration listener follows it).
       await vscode.workspace.getConfiguration('nova').update('live.keyspaceEvents', true, vscode.ConfigurationTarget.Workspace);
     }
-    await this.subscribe(session, now);
   }
 
   /** Starts (or stops) following the connected session, as the setting says. */
@@ -172,8 +176,15 @@ export class LiveKeyspaceController extends DisposableBase {
     }
   }
 
-  private async subscribe(session: RedisSession, config: NotifyConfig): Promise<void> {
-    if (this.live && session.liveKeyspace === this.live) {
+  /** One subscription at a time: a second request while one starts waits for it and keeps it. */
+  private subscribe(session: RedisSession, config: NotifyConfig): Promise<void> {
+    const run = this.subscribing.then(() => this.subscribeNow(session, config));
+    this.subscribing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async subscribeNow(session: RedisSession, config: NotifyConfig): Promise<void> {
+    if (session.isEnded || (this.live && session.liveKeyspace === this.live)) {
       return;
     }
     this.stop();

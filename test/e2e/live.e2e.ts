@@ -18,6 +18,8 @@ const SLOWLOG = 'Slowlog';
 const CLIENTS = 'Clients';
 const TICK = 'nova:live:tick';
 const GONE = 'nova:live:gone';
+/** A Lua loop long enough to run for tens of milliseconds on any machine (Redis 3.0 has EVAL). */
+const BUSY_SCRIPT = 'for i=1,3e7 do end return 1';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,19 +86,72 @@ describe('NOVA Redis live views (en)', () => {
     await workbench.screenshot('live-en-expired');
   });
 
+  test('live keyspace: enabled from the palette after a modal, new keys appear, deleted keys leave, an open tab says its key changed', async () => {
+    const { workbench } = vscode();
+    const f = fixture();
+    const notify = async (): Promise<string> => {
+      const reply: unknown = await f.withAdmin(0, (c) => c.config('GET', 'notify-keyspace-events'));
+      return (reply as string[])[1] ?? '';
+    };
+    await f.withAdmin(0, (c) => c.config('SET', 'notify-keyspace-events', ''));
+    await workbench.openActivityBarItem(CONTAINER);
+    const tree = new TreeByPath(workbench, KEYS);
+    await tree.expand(['nova', 'live']);
+    await workbench.runCommand('NOVA: Enable Keyspace Notifications…');
+    const question = await workbench.answerDialog('Enable');
+    assert.ok(question.startsWith(`Turn on keyspace notifications on ${f.address}?`), question);
+    assert.ok(question.includes('CONFIG SET notify-keyspace-events EA'), 'the modal says what is set');
+    await eventually('notify-keyspace-events on the server', notify, (v) => v.includes('E') && v.includes('A'));
+
+    // The subscription starts right after: a key another client writes appears without a refresh.
+    await eventually(
+      'a key written by another client to appear',
+      async () => {
+        await f.withAdmin(1, (c) => c.set('nova:live:new', 'from the backend'));
+        return tree.find(['nova', 'live', 'new']);
+      },
+      (row) => row !== undefined,
+    );
+    await (await tree.locator(['nova', 'live', 'tick'])).click();
+    await eventually('the tick tab', () => workbench.activeEditorText(), (text) => text.includes('counting down'));
+    await f.withAdmin(1, (c) => c.set(TICK, 'changed elsewhere', 'EX', 50));
+    await eventually('the tab to say its key changed', () => workbench.activeEditorText(), (text) => text.includes('Changed on the server since it was read — reload?') && text.includes('counting down'));
+    await workbench.screenshot('live-en-changed');
+    await workbench.clickEditorAction('Refresh Value');
+    await eventually('the reloaded tab', () => workbench.activeEditorText(), (text) => text.includes('changed elsewhere') && !text.includes('Changed on the server'));
+    await f.withAdmin(1, (c) => c.del('nova:live:new'));
+    await eventually('the deleted key to leave', () => tree.find(['nova', 'live', 'new']), (row) => row === undefined);
+
+    // Off again on the server: the next connection says so and offers to turn them back on.
+    await f.withAdmin(0, (c) => c.config('SET', 'notify-keyspace-events', ''));
+    await workbench.runCommand('NOVA: Reconnect');
+    const offer = await workbench.waitForNotification(`Keyspace notifications are off on ${f.address}`, 30_000);
+    assert.ok(offer.includes('only when refreshed'), offer);
+    await workbench.clickNotificationButton(`Keyspace notifications are off on ${f.address}`, 'Enable on Server…');
+    await workbench.answerDialog('Enable');
+    await eventually('notify-keyspace-events on again', notify, (v) => v.includes('E') && v.includes('A'));
+  });
+
   test('the Slowlog view lists slow commands with values masked, and its refresh button reads it again', async () => {
     const { workbench } = vscode();
     const f = fixture();
-    await f.withAdmin(1, (c) => c.config('SET', 'slowlog-log-slower-than', '0'));
+    // A script that keeps the server busy for tens of milliseconds: logged above a 20 ms threshold,
+    // where the extension's own quick commands are not, so the list holds just what the test ran.
+    const slow = (argv: string): Promise<unknown> => f.withAdmin(1, (c) => c.eval(BUSY_SCRIPT, 0, argv));
+    await f.withAdmin(1, (c) => c.config('SET', 'slowlog-log-slower-than', '20000'));
     try {
+      await f.withAdmin(1, (c) => c.slowlog('RESET'));
+      await slow('first');
       await workbench.openActivityBarItem(CONTAINER);
       await workbench.expandView(SLOWLOG);
-      await eventually('slowlog rows', () => workbench.treeItemLabels(SLOWLOG), (labels) => labels.length > 0);
-      await f.withAdmin(1, (c) => c.set('nova:live:marker', 'secret-value-e2e'));
+      const first = await eventually('the first slow script', () => workbench.treeItemLabels(SLOWLOG), (labels) => labels.includes(`eval ${BUSY_SCRIPT} 0 ‹5 bytes›`));
+      await slow('secret-value-e2e');
       await workbench.clickViewAction(SLOWLOG, 'Refresh Slowlog');
-      const labels = await eventually('the new SET in the slowlog', () => workbench.treeItemLabels(SLOWLOG), (l) => l.some((x) => x.startsWith('set nova:live:marker')));
-      assert.ok(labels.includes('set nova:live:marker ‹16 bytes›'), `the value is shown as its size: ${labels.join(' | ')}`);
+      const labels = await eventually('the second slow script', () => workbench.treeItemLabels(SLOWLOG), (l) => l.length > first.length);
+      assert.equal(labels[0], `eval ${BUSY_SCRIPT} 0 ‹16 bytes›`, `newest first, the value shown as its size: ${labels.join(' | ')}`);
       assert.ok(!labels.some((x) => x.includes('secret-value-e2e')), 'the value itself is never shown');
+      const description = (await workbench.treeItem(labels[0] ?? '', SLOWLOG).locator('.label-description').textContent()) ?? '';
+      assert.match(description.replace(/\u00a0/g, ' '), /^\d+(?:[.,]\d)? ms · /, 'the duration the server measured, then the time');
       await workbench.screenshot('live-en-slowlog');
     } finally {
       await f.withAdmin(1, (c) => c.config('SET', 'slowlog-log-slower-than', '10000'));
