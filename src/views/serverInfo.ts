@@ -126,8 +126,8 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
     const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : `${formatNumber(x * 100, 1)} %`);
     const n = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : formatNumber(x));
     const chart = (values: number[], range?: [number, number]): string => {
-      const line = sparkline(values, 40, range);
-      return line.trim() === '' ? '' : `\`${line}\``;
+      // Plain text, not code: the Markdown editor paints inline code as solid blocks in some themes.
+      return sparkline(values, 40, range);
     };
     const lastSave = last.lastSave;
     const rows: [string, string, string][] = [

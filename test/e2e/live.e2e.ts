@@ -84,6 +84,8 @@ describe('NOVA Redis live views (en)', () => {
     assert.equal(await f.pttl(GONE), -2, 'the server agrees: the key is gone');
     assert.ok(await tree.find(['nova', 'live', 'tick']), 'the other key stays');
     await workbench.screenshot('live-en-expired');
+    const errors = (await workbench.notifications()).filter((n) => /not found|error/i.test(n));
+    assert.deepEqual(errors, [], 'clicking a row that counts down runs its command');
   });
 
   test('live keyspace: enabled from the palette after a modal, new keys appear, deleted keys leave, an open tab says its key changed', async () => {
@@ -179,5 +181,18 @@ describe('NOVA Redis live views (en)', () => {
     } finally {
       backend.disconnect();
     }
+  });
+
+  test('Server Info shows live statistics that are sampled again while it is visible, with text charts', async () => {
+    const { workbench } = vscode();
+    await workbench.runCommand('NOVA: Show Server Info');
+    const bars = (text: string): number => /\| Operations per second \| [^|]+ \| ([▁▂▃▄▅▆▇█ ]*) \|/.exec(text)?.[1]?.length ?? 0;
+    const first = await eventually('the live section', () => workbench.activeEditorText(), (text) => text.includes('## Live') && text.includes('| Hit ratio |'));
+    // Nothing is pressed: the document reads INFO again every few seconds and the chart grows.
+    const later = await eventually('a second sample', () => workbench.activeEditorText(), (text) => bars(text) > bars(first) && bars(text) >= 2);
+    for (const row of ['Memory used', 'Connected clients', 'Evictions', 'Last RDB save']) {
+      assert.ok(later.includes(`| ${row} |`), `${row} is shown`);
+    }
+    await workbench.screenshot('live-en-server-info');
   });
 });
