@@ -24,6 +24,8 @@ import { describeError } from './messages';
 
 /** Notifications about the extension's own writes arrive too: its tabs re-read already, so they are not marked. */
 const OWN_WRITE_MS = 3000;
+/** Wait before subscribing again after the notification connection alone dropped. */
+const RESUBSCRIBE_MS = 2000;
 
 export class LiveKeyspaceController extends DisposableBase {
   private live: LiveKeyspace | undefined;
@@ -32,6 +34,7 @@ export class LiveKeyspaceController extends DisposableBase {
   private readonly ownWrites = new Map<string, number>();
   private everythingUntil = 0;
   private subscribing: Promise<void> = Promise.resolve();
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly connection: ConnectionManager,
@@ -60,7 +63,12 @@ export class LiveKeyspaceController extends DisposableBase {
         }
       }),
     );
-    this.register({ dispose: () => this.stop() });
+    this.register({
+      dispose: () => {
+        clearTimeout(this.retry);
+        this.stop();
+      },
+    });
     this.follow();
   }
 
@@ -194,11 +202,14 @@ export class LiveKeyspaceController extends DisposableBase {
       explorerDelimiter(readSettings()),
       (batch) => this.onBatch(session, batch),
       () => {
-        // The subscriber connection dropped: the session's own reconnect starts a new one.
+        // The subscriber connection dropped while the session lives on: subscribe again shortly
+        // (a lost session is followed by the next one's state change instead).
         if (this.live === live) {
           this.live = undefined;
           this.generation = -1;
           this.log.warn('Live keyspace: the notification connection closed.');
+          clearTimeout(this.retry);
+          this.retry = setTimeout(() => this.follow(), RESUBSCRIBE_MS);
         }
       },
     );
