@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   const env = own(new EnvSource(context.workspaceState));
   const controller = own(new ConnectionController(connection, env, log));
   own(new StatusBar(connection));
-  const serverInfo = own(new ServerInfoProvider(connection));
+  const serverInfo = own(new ServerInfoProvider(connection, SERVER_INFO_URI));
   own(vscode.workspace.registerTextDocumentContentProvider(Schemes.serverInfo, serverInfo));
   const keys = own(new KeysView(connection));
   const values = own(new ValueDocuments(connection, context.workspaceState));

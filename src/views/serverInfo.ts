@@ -22,15 +22,35 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
   private generation = -1;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly connection: ConnectionManager) {
+  /** `uri`: the Server Info document, whose Markdown preview is what is usually on screen. */
+  constructor(
+    private readonly connection: ConnectionManager,
+    private readonly uri?: vscode.Uri,
+  ) {
     super();
     // Sampled only while the document is on screen: a hidden Server Info costs the server nothing.
     this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()));
+    this.register(vscode.window.tabGroups.onDidChangeTabs(() => this.schedule()));
+    this.register(vscode.window.tabGroups.onDidChangeTabGroups(() => this.schedule()));
     this.register({ dispose: () => clearTimeout(this.timer) });
   }
 
+  /**
+   * The Server Info document when it is on screen: its Markdown preview as the active tab of a group
+   * (the preview is a webview: its tab names the document), or its source in a visible editor.
+   */
   private visibleUri(): vscode.Uri | undefined {
-    return vscode.window.visibleTextEditors.map((e) => e.document.uri).find((u) => u.scheme === Schemes.serverInfo);
+    const source = vscode.window.visibleTextEditors.map((e) => e.document.uri).find((u) => u.scheme === Schemes.serverInfo);
+    if (source) {
+      return source;
+    }
+    const uri = this.uri;
+    const name = uri?.path.split('/').pop();
+    const previewed = vscode.window.tabGroups.all.some((g) => {
+      const tab = g.activeTab;
+      return name !== undefined && tab?.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType) && tab.label.includes(name);
+    });
+    return previewed ? uri : undefined;
   }
 
   private schedule(): void {

@@ -186,13 +186,22 @@ describe('NOVA Redis live views (en)', () => {
   test('Server Info shows live statistics that are sampled again while it is visible, with text charts', async () => {
     const { workbench } = vscode();
     await workbench.runCommand('NOVA: Show Server Info');
-    const bars = (text: string): number => /\| Operations per second \| [^|]+ \| ([▁▂▃▄▅▆▇█ ]*) \|/.exec(text)?.[1]?.length ?? 0;
-    const first = await eventually('the live section', () => workbench.activeEditorText(), (text) => text.includes('## Live') && text.includes('| Hit ratio |'));
+    // The rendered preview's table rows, read back as Markdown rows.
+    const rows = async (): Promise<string[]> =>
+      workbench
+        .webview()
+        .locator('tr')
+        .evaluateAll((trs: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> }[]) =>
+          trs.map((tr) => `| ${Array.from(tr.querySelectorAll('th, td')).map((c) => (c.textContent ?? '').replace(/\u00a0/g, ' ').trim()).join(' | ')} |`),
+        );
+    const bars = (all: string[]): number => /^\| Operations per second \| [^|]+ \| ([▁▂▃▄▅▆▇█ ]*) \|$/.exec(all.find((r) => r.startsWith('| Operations per second')) ?? '')?.[1]?.length ?? 0;
+    const first = await eventually('the live section', rows, (all) => all.some((r) => r.startsWith('| Hit ratio |')) && bars(all) >= 1);
     // Nothing is pressed: the document reads INFO again every few seconds and the chart grows.
-    const later = await eventually('a second sample', () => workbench.activeEditorText(), (text) => bars(text) > bars(first) && bars(text) >= 2);
+    const later = await eventually('a second sample', rows, (all) => bars(all) > bars(first));
     for (const row of ['Memory used', 'Connected clients', 'Evictions', 'Last RDB save']) {
-      assert.ok(later.includes(`| ${row} |`), `${row} is shown`);
+      assert.ok(later.some((r) => r.startsWith(`| ${row} |`)), `${row} is shown`);
     }
     await workbench.screenshot('live-en-server-info');
+    await workbench.runCommand('View: Close All Editors');
   });
 });
