@@ -225,6 +225,8 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   /** Keys other clients created or removed, from the session's keyspace notifications (no rescan). */
   applyRemote(session: RedisSession, changes: readonly { key: Buffer; gone: boolean }[]): void {
     if (session.generation === this.generation) {
+      // The stashed unfiltered listing stays exact too, for when the filter is cleared.
+      this.stash?.applyRemote(changes);
       this.model?.applyRemote(changes);
     }
   }

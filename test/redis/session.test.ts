@@ -14,6 +14,7 @@ import { isLoopback, readOnlyFor, type KeysChange, type RedisSession } from '../
 import { folderTarget, type FolderNode } from '../../src/redis/explorerModel';
 import { RedisServer, waitFor } from '../support/redisServer';
 import { connectedManager } from '../support/manager';
+import { parseRedisUrl } from '../../src/redis/url';
 import { allKeysHex, coded, commandStats, changedCommands, hex } from './mutations.helpers';
 import { setKeys } from './scanEngine.helpers';
 
