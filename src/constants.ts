@@ -43,11 +43,16 @@ export const Commands = {
   copyValue: 'nova.copyValue',
   setTtlOfKeys: 'nova.setTtlOfKeys',
   showCacheReport: 'nova.showCacheReport',
+  refreshSlowlog: 'nova.refreshSlowlog',
+  refreshClients: 'nova.refreshClients',
+  enableKeyspaceEvents: 'nova.enableKeyspaceEvents',
 } as const;
 
 export const Views = {
   container: 'novaRedis',
   keys: 'nova.keys',
+  slowlog: 'nova.slowlog',
+  clients: 'nova.clients',
 } as const;
 
 export const ContextKeys = {
@@ -83,6 +88,8 @@ export const Settings = {
   clusterNatMap: 'cluster.natMap',
   codeLinksEnabled: 'codeLinks.enabled',
   codeLinksMethods: 'codeLinks.methods',
+  liveKeyspaceEvents: 'live.keyspaceEvents',
+  liveStatsIntervalSeconds: 'live.statsIntervalSeconds',
 } as const;
 
 export const StateKeys = {

@@ -28,6 +28,9 @@ import { createErrorReporter, registerCommands } from './commands/registry';
 import type { NovaApi } from './api';
 import { CacheReportPanel } from './views/cacheReport';
 import { reportCommands } from './commands/reportCommands';
+import { ServerViews } from './views/serverViews';
+import { LiveKeyspaceController } from './views/liveKeyspace';
+import { liveCommands } from './commands/liveCommands';
 
 export function activate(context: vscode.ExtensionContext): NovaApi {
   const own = <T extends vscode.Disposable>(d: T): T => {
@@ -44,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   const env = own(new EnvSource(context.workspaceState));
   const controller = own(new ConnectionController(connection, env, log));
   own(new StatusBar(connection));
-  const serverInfo = own(new ServerInfoProvider(connection));
+  const serverInfo = own(new ServerInfoProvider(connection, SERVER_INFO_URI));
   own(vscode.workspace.registerTextDocumentContentProvider(Schemes.serverInfo, serverInfo));
   const keys = own(new KeysView(connection));
   const values = own(new ValueDocuments(connection, context.workspaceState));
@@ -55,6 +58,8 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
   const readOnly = own(new ReadOnlyMode(connection));
   own(vscode.languages.registerCodeLensProvider({ language: 'python' }, own(new CodeLinks(connection))));
   const reporter = createErrorReporter(log, connection);
+  const serverViews = own(new ServerViews(connection));
+  const live = own(new LiveKeyspaceController(connection, keys, values, log));
   own(
     registerCommands(
       {
@@ -68,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): NovaApi {
         ...keyCommands({ connection, keys, values, log }),
         ...consoleCommands(own(new Consoles(connection, readOnly, context.workspaceState, keys))),
         ...reportCommands(own(new CacheReportPanel(context.extensionUri, connection, keys, reporter))),
+        ...liveCommands(serverViews, live),
         ...connectionCommands({ connection, controller, env, log, serverInfoUri: SERVER_INFO_URI, refreshServerInfo: () => serverInfo.refresh(SERVER_INFO_URI) }),
       },
       reporter,

@@ -38,6 +38,8 @@ export const SETTINGS = {
   clusterNatMap: { type: 'object', key: Settings.clusterNatMap, default: {} } as ObjectSpec,
   codeLinksEnabled: { type: 'boolean', key: Settings.codeLinksEnabled, default: true } as BooleanSpec,
   codeLinksMethods: { type: 'list', key: Settings.codeLinksMethods, default: DEFAULT_KEY_METHODS } as ListSpec,
+  liveKeyspaceEvents: { type: 'boolean', key: Settings.liveKeyspaceEvents, default: false } as BooleanSpec,
+  liveStatsIntervalSeconds: { type: 'number', key: Settings.liveStatsIntervalSeconds, default: 3, min: 1, max: 60, integer: true } as NumberSpec,
 } as const;
 
 type Spec = (typeof SETTINGS)[keyof typeof SETTINGS];

@@ -317,6 +317,10 @@ export class ConnectionManager implements Disposable {
       readOnly: () => this.options.readOnly?.() ?? 'auto',
       // A cluster has one socket per node; its endpoint host decides.
       peerAddress: topology.kind === 'cluster' ? undefined : (client as Redis).stream?.remoteAddress,
+      openConnection: async (suffix) => {
+        const opened = await openConnection(target, { connectTimeoutMs: this.options.connectTimeoutMs, commandTimeoutMs: this.options.commandTimeoutMs, clientName: `${clientName}-${suffix}` });
+        return opened.client;
+      },
     });
     session.onDidChangeKeys((change) => {
       this.keysEmitter.fire({ session, change });

@@ -58,6 +58,11 @@ import { readWholeString, saveString, type LoadedString, type SaveMode, type Sav
 import { editCollection, type CollectionEdit, type EditResult } from '../redis/collectionEdits';
 import { createKey, dumpKey, moveKey, renameKey, restoreKey, setTtlOfFolder, setTtlOfKeys, type NewKeyValue, type RenameResult, type TtlBulkResult, type TtlChange } from '../redis/keyEdits';
 import { buildCacheReport, type CacheReport, type ReportOptions } from '../redis/report';
+import { readSlowlog, type SlowlogEntry } from '../redis/slowlog';
+import { readClients, type ClientInfo } from '../redis/clients';
+import { KeyspaceWatcher, enabledValue, readNotifyConfig, type KeyChangeBatch, type NotifyConfig } from '../redis/keyspaceEvents';
+import { KeyspaceActivity } from '../redis/keyspaceActivity';
+import { isCommandUnavailable } from '../redis/errors';
 import type { ReadOnlySetting } from '../config/settingsSchema';
 import { Emitter, type Disposable } from '../util/event';
 import type { Endpoint } from './connectionManager';
@@ -107,6 +112,20 @@ export interface SessionOptions {
   readOnly: () => ReadOnlySetting;
   /** The address the connection reached (the socket's remote address), where there is one socket. */
   peerAddress?: string;
+  /** Opens another connection to the same server and DB (same handshake), named `<clientName>-<suffix>`. */
+  openConnection?: (suffix: string) => Promise<Redis>;
+}
+
+/** A slowlog entry or a client, and on a cluster the master it came from. */
+export type FromNode<T> = T & { node?: string };
+
+/** What the live keyspace hands over: the changes, and the session they were seen on. */
+export interface LiveKeyspace {
+  /** Which channel the subscriber listens on. */
+  channel: 'keyevent' | 'keyspace';
+  /** Writes, deletes and expirations per namespace over the last minute. */
+  activity: KeyspaceActivity;
+  dispose(): void;
 }
 
 /** Why a failed write might still have run: its request was sent and no reply came. */
@@ -124,6 +143,7 @@ export class RedisSession implements Disposable {
   private explorers = new Set<WeakRef<ExplorerModel>>();
   private readonly values = new WeakSet<ValueSession>();
   private ended = false;
+  private keyspace: (LiveKeyspace & { watcher: KeyspaceWatcher }) | undefined;
 
   readonly clientName: string;
   readonly endpoint: Endpoint;
@@ -243,6 +263,102 @@ export class RedisSession implements Disposable {
   /** The cache report of the DB or one folder (one server; a cluster is UNSUPPORTED for now). */
   cacheReport(options: Omit<ReportOptions, 'timeoutMs'>): Promise<CacheReport> {
     return this.read(() => buildCacheReport(this.one(), this.caps, { ...options, timeoutMs: this.commandTimeoutMs }));
+  }
+
+  /** SLOWLOG GET, newest first, arguments masked; on a cluster every master's, tagged with its address. */
+  slowlog(count = 128, valueText?: (bytes: number) => string): Promise<FromNode<SlowlogEntry>[]> {
+    return this.read(async () => {
+      const opts = { timeoutMs: this.commandTimeoutMs, valueText };
+      if (!this.cluster) {
+        return readSlowlog(this.one(), count, opts);
+      }
+      const per = await Promise.all(masterNodes(this.cluster).map(async (n) => (await readSlowlog(n.client, count, opts)).map((e) => ({ ...e, node: n.address }))));
+      return per.flat().sort((a, b) => b.time - a.time);
+    });
+  }
+
+  /** CLIENT LIST, this session's connection and the extension's others recognised; on a cluster every master's. */
+  clients(): Promise<FromNode<ClientInfo>[]> {
+    return this.read(async () => {
+      const self = { clientName: this.clientName, pid: process.pid };
+      if (!this.cluster) {
+        return readClients(this.one(), self, this.commandTimeoutMs);
+      }
+      const per = await Promise.all(masterNodes(this.cluster).map(async (n) => (await readClients(n.client, self, this.commandTimeoutMs)).map((c) => ({ ...c, node: n.address }))));
+      return per.flat();
+    });
+  }
+
+  /** `notify-keyspace-events` as the server has it; COMMAND_UNAVAILABLE when CONFIG is renamed or denied. */
+  notifyConfig(): Promise<NotifyConfig> {
+    return this.read(async () => {
+      const reply = await this.config(() => this.one().config('GET', 'notify-keyspace-events'));
+      const pairs = reply;
+      return readNotifyConfig(pairs[1] ?? '');
+    });
+  }
+
+  /**
+   * Turns keyspace notifications on (CONFIG SET, server-wide, until the server restarts), keeping the
+   * classes already on. Refused in read-only mode like any write. Resolves to the new configuration.
+   */
+  async enableNotifications(): Promise<NotifyConfig> {
+    this.refuseWrite();
+    const current = await this.notifyConfig();
+    const value = enabledValue(current.value);
+    await this.read(() => this.config(() => this.one().config('SET', 'notify-keyspace-events', value)));
+    return this.notifyConfig();
+  }
+
+  /**
+   * Subscribes to this DB's keyspace notifications on a connection of its own, owned by the session
+   * (closed with it). `onBatch` gets the changes every few hundred milliseconds. Not on a cluster,
+   * whose notifications are per node.
+   */
+  async watchKeyspace(channel: 'keyevent' | 'keyspace', delimiter: string | null, onBatch: (batch: KeyChangeBatch) => void, onLost: () => void): Promise<LiveKeyspace> {
+    this.live();
+    if (this.cluster || !this.options.openConnection) {
+      throw new NovaError('UNSUPPORTED', 'keyspace notifications are per node on a cluster');
+    }
+    this.keyspace?.dispose();
+    const activity = new KeyspaceActivity({ delimiter });
+    const subscriber = await this.read(() => this.options.openConnection?.('events') ?? Promise.reject(new Error('no connection factory')));
+    let watcher: KeyspaceWatcher;
+    try {
+      // Started with the session still live, or the subscriber is closed here: no connection outlives it.
+      watcher = await this.read(() =>
+        KeyspaceWatcher.start(subscriber, this.db, channel, (batch) => {
+          activity.record(batch.changes);
+          onBatch(batch);
+        }),
+      );
+    } catch (err) {
+      subscriber.disconnect();
+      throw err;
+    }
+    if (this.ended) {
+      watcher.dispose();
+      throw new NovaError('SESSION_ENDED', `generation ${this.generation} ended`);
+    }
+    watcher.onClose(onLost);
+    const live = {
+      channel,
+      activity,
+      watcher,
+      dispose: () => {
+        watcher.dispose();
+        if (this.keyspace === live) {
+          this.keyspace = undefined;
+        }
+      },
+    };
+    this.keyspace = live;
+    return live;
+  }
+
+  /** The live keyspace, while one is subscribed. */
+  get liveKeyspace(): LiveKeyspace | undefined {
+    return this.keyspace;
   }
 
   /** PTTL in ms: -1 without expiry, -2 when the key does not exist. */
@@ -480,6 +596,7 @@ export class RedisSession implements Disposable {
       return;
     }
     this.ended = true;
+    this.keyspace?.dispose();
     for (const ref of this.explorers) {
       ref.deref()?.dispose();
     }
@@ -552,6 +669,21 @@ export class RedisSession implements Disposable {
       throw new NovaError('READ_ONLY', 'read-only mode is on', { reason: 'setting' });
     }
     return readOnly;
+  }
+
+  /** A CONFIG call; COMMAND_UNAVAILABLE when the server renamed CONFIG away or denies it. */
+  private async config<T>(op: () => Promise<T>): Promise<T> {
+    if (this.cluster) {
+      throw new NovaError('UNSUPPORTED', 'CONFIG is per node on a cluster');
+    }
+    try {
+      return await op();
+    } catch (err) {
+      if (isCommandUnavailable(err)) {
+        throw new NovaError('COMMAND_UNAVAILABLE', toNovaError(err).detail, { command: 'CONFIG' });
+      }
+      throw err;
+    }
   }
 
   private async read<T>(op: () => Promise<T>): Promise<T> {

@@ -76,6 +76,8 @@ export type ErrorCode =
   /** The key kept changing under an edit: it was retried and given up. */
   | 'KEY_CHANGED'
   | 'UNSUPPORTED'
+  /** The server refuses a command by name: renamed away (`rename-command`), or denied by an ACL; args.command names it. */
+  | 'COMMAND_UNAVAILABLE'
   | 'UNKNOWN';
 
 export class NovaError extends Error {
@@ -189,4 +191,13 @@ export function toNovaError(err: unknown, phase: ErrorPhase = 'command'): NovaEr
   }
   // First line only: ioredis appends the command and its arguments (AUTH's password among them).
   return new NovaError(classifyError(err, phase), scrubError(err).split('\n')[0]);
+}
+
+/**
+ * A reply saying the command itself is not available: "ERR unknown command" (renamed away with
+ * `rename-command`, every version) or NOPERM (an ACL, 6.0 on). Nothing else tells it apart.
+ */
+export function isCommandUnavailable(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /^(?:ERR unknown command|NOPERM\b)/i.test(message);
 }

@@ -352,6 +352,28 @@ export class ExplorerModel {
     this.emit();
   }
 
+  /**
+   * Changes other clients made, as keyspace notifications report them, without a rescan: gone keys
+   * leave the index and its counts; written keys join it if they pass the MATCH filter (a TYPE filter
+   * is checked when their level is listed) and have their metadata read again. One change event.
+   */
+  applyRemote(changes: readonly { key: Buffer; gone: boolean }[]): void {
+    if (this.disposed || changes.length === 0) {
+      return;
+    }
+    for (const c of changes) {
+      if (c.gone) {
+        const id = this.index.find(c.key);
+        if (id >= 0 && this.index.remove(id)) {
+          this.meta.delete(id);
+        }
+      } else if (this.opts.match === undefined || globMatch(this.opts.match, c.key)) {
+        this.meta.delete(this.index.add(c.key));
+      }
+    }
+    this.emit();
+  }
+
   /** The earliest known expiry among shown keys (local clock), so the UI can refresh right then. */
   nextExpiry(): number | undefined {
     let next: number | undefined;

@@ -9,9 +9,8 @@ export function formatTtl(ms: number | null): string {
   if (!parts) {
     return vscode.l10n.t('no expiry');
   }
-  // Seconds only while under a minute: the tree is not redrawn every second, so they would be stale.
-  const shown = significantParts(parts).filter(([unit], i, all) => unit !== 's' || all.length === 1 || i === 0);
-  return shown
+  // Two units at most: seconds show under an hour, where the Keys view and value tabs count them down.
+  return significantParts(parts)
     .map(([unit, n]) => {
       switch (unit) {
         case 'd':

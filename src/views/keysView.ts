@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { Commands, ContextKeys, Settings, Views } from '../constants';
 import type { ConnectionManager, ConnectionState, SessionKeysChange } from '../connection/connectionManager';
+import type { RedisSession } from '../connection/session';
 import type { ExplorerModel, ExplorerNode, FolderNode, KeyNode } from '../redis/explorerModel';
 import { affects, readSettings } from '../config/settings';
 import { explorerDelimiter } from '../config/settingsSchema';
@@ -14,6 +15,7 @@ import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
 import { bindingOf, valueUri } from './valueDocuments';
 import { elementCount, formatBytes, formatNumber, formatTtl, keyCount, plural } from './format';
+import { TtlTicker } from './ttlTicker';
 import { readOnlyNow } from '../connection/readOnly';
 import { readOnlyReason } from './stateText';
 
@@ -91,18 +93,21 @@ export function typeLabel(type: KeyType): string {
   }
 }
 
-/** Longest wait before re-listing for keys that expire: short TTLs drop out promptly, long ones cost nothing. */
-const MAX_EXPIRY_WAIT_MS = 60_000;
+/** A key row's TTL text at `now`, computed from when its PTTL was read. */
+function ttlText(node: KeyNode, now: number): string {
+  const meta = node.meta;
+  return meta ? formatTtl(meta.expiresAt === null ? null : Math.max(0, meta.expiresAt - now)) : '';
+}
 
 export class KeysView extends DisposableBase implements vscode.TreeDataProvider<KeysElement> {
-  private readonly changed = this.register(new Emitter<KeysElement | undefined>());
+  private readonly changed = this.register(new Emitter<KeysElement | KeysElement[] | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private readonly view: vscode.TreeView<KeysElement>;
   private model: ExplorerModel | undefined;
   private modelListener: { dispose(): void } | undefined;
   private generation = -1;
   private filter: KeyFilter | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly ticker: TtlTicker;
   private search: FilterSearch | undefined;
   /** The unfiltered listing, kept while a filter is shown when its scan was complete: clearing the filter shows its exact counts again. */
   private stash: ExplorerModel | undefined;
@@ -110,6 +115,17 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   constructor(private readonly connection: ConnectionManager) {
     super();
     this.view = this.register(vscode.window.createTreeView(Views.keys, { treeDataProvider: this, showCollapseAll: true, canSelectMany: true }));
+    this.ticker = this.register(
+      new TtlTicker({
+        text: ttlText,
+        redraw: (nodes) => this.changed.fire(nodes),
+        expired: () => this.relist(),
+        isVisible: () => this.view.visible,
+      }),
+    );
+    this.register(this.view.onDidChangeVisibility(() => this.ticker.wake()));
+    this.register(this.view.onDidExpandElement((e) => isFolder(e.element) && this.ticker.expanded(e.element.prefix)));
+    this.register(this.view.onDidCollapseElement((e) => isFolder(e.element) && this.ticker.collapsedFolder(e.element.prefix)));
     this.register(connection.onDidChangeState((s) => this.onState(s)));
     this.register(connection.onDidChangeKeys((e) => this.onKeysChanged(e)));
     this.register(
@@ -197,12 +213,21 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
             this.stash?.noteCreated(key);
           }
         }
-        this.changed.fire(undefined);
+        this.relist();
         return;
       case 'folder':
       case 'db':
         this.rebuild();
         return;
+    }
+  }
+
+  /** Keys other clients created or removed, from the session's keyspace notifications (no rescan). */
+  applyRemote(session: RedisSession, changes: readonly { key: Buffer; gone: boolean }[]): void {
+    if (session.generation === this.generation) {
+      // The stashed unfiltered listing stays exact too, for when the filter is cleared.
+      this.stash?.applyRemote(changes);
+      this.model?.applyRemote(changes);
     }
   }
 
@@ -312,18 +337,24 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
 
   private attachModel(model: ExplorerModel): void {
     this.model = model;
+    this.ticker.clear(true);
     this.modelListener = model.onDidChange(() => {
       if (this.model === model) {
         this.updateDescription();
-        this.changed.fire(undefined);
-        this.scheduleExpiryCheck();
+        this.relist();
       }
     });
   }
 
+  /** Lists the whole tree again (from the model's index: no rescan); the listing tracks the rows anew. */
+  private relist(): void {
+    this.ticker.clear();
+    this.changed.fire(undefined);
+  }
+
   /** Lets go of the model without disposing it; returns it. */
   private detachModel(): ExplorerModel | undefined {
-    clearTimeout(this.expiryTimer);
+    this.ticker.clear(true);
     this.modelListener?.dispose();
     this.modelListener = undefined;
     const model = this.model;
@@ -340,16 +371,6 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   private dropStash(): void {
     this.stash?.dispose();
     this.stash = undefined;
-  }
-
-  private scheduleExpiryCheck(): void {
-    clearTimeout(this.expiryTimer);
-    const next = this.model?.nextExpiry();
-    if (next === undefined) {
-      return;
-    }
-    const wait = Math.min(MAX_EXPIRY_WAIT_MS, Math.max(250, next - Date.now() + 50));
-    this.expiryTimer = setTimeout(() => this.changed.fire(undefined), wait);
   }
 
   private updateDescription(): void {
@@ -409,7 +430,7 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
         item.id = element.id;
         const meta = element.meta;
         item.iconPath = new vscode.ThemeIcon(meta ? TYPE_ICONS[meta.type] : 'key');
-        item.description = meta ? formatTtl(meta.expiresAt === null ? null : Math.max(0, meta.expiresAt - Date.now())) : undefined;
+        item.description = meta ? this.ticker.drawnText(element) : undefined;
         item.contextValue = 'key';
         item.accessibilityInformation = { label: `${element.name}, ${meta ? typeLabel(meta.type) : ''}, ${item.description ?? ''}` };
         item.tooltip = keyTooltip(element);
@@ -453,6 +474,9 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
     }
     try {
       const children: KeysElement[] = await model.children(element);
+      if (this.model === model) {
+        this.ticker.track(element?.prefix ?? Buffer.alloc(0), children.filter(isKey));
+      }
       if (element) {
         return children;
       }

@@ -246,6 +246,11 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         message: vscode.l10n.t('This server does not support that operation.'),
         hint: vscode.l10n.t('See "NOVA: Show Server Info" for the server version.'),
       };
+    case 'COMMAND_UNAVAILABLE':
+      return {
+        message: vscode.l10n.t('The server refuses the {0} command: it was renamed or disabled (rename-command), or your user may not run it.', str(error.args, 'command')),
+        hint: vscode.l10n.t('Ask the administrator of this Redis server, or use a connection that may run {0}.', str(error.args, 'command')),
+      };
     case 'UNKNOWN':
       return {
         message: vscode.l10n.t('Redis reported an error.'),

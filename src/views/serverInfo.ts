@@ -7,16 +7,59 @@ import { DisposableBase, Emitter } from '../util/event';
 import { describeError } from './messages';
 import { isNovaError } from '../redis/errors';
 import { serverLabel } from './statusBar';
-import { formatNumber, formatTtl } from './format';
+import { formatBytes, formatNumber, formatTtl } from './format';
 import type { RedisSession } from '../connection/session';
 import { parseReplication } from '../redis/sentinel';
+import { Schemes } from '../constants';
+import { readSettings } from '../config/settings';
+import { StatsHistory, sampleOf, sparkline } from '../redis/serverStats';
 
 export class ServerInfoProvider extends DisposableBase implements vscode.TextDocumentContentProvider {
   private readonly changed = this.register(new Emitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
+  /** Samples of the live statistics: one per reading of the document, which reads INFO anyway. */
+  private readonly history = new StatsHistory(120);
+  private generation = -1;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly connection: ConnectionManager) {
+  /** `uri`: the Server Info document, whose Markdown preview is what is usually on screen. */
+  constructor(
+    private readonly connection: ConnectionManager,
+    private readonly uri?: vscode.Uri,
+  ) {
     super();
+    // Sampled only while the document is on screen: a hidden Server Info costs the server nothing.
+    this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()));
+    this.register(vscode.window.tabGroups.onDidChangeTabs(() => this.schedule()));
+    this.register(vscode.window.tabGroups.onDidChangeTabGroups(() => this.schedule()));
+    this.register({ dispose: () => clearTimeout(this.timer) });
+  }
+
+  /**
+   * The Server Info document when it is on screen: its Markdown preview as the active tab of a group
+   * (the preview is a webview: its tab names the document), or its source in a visible editor.
+   */
+  private visibleUri(): vscode.Uri | undefined {
+    const source = vscode.window.visibleTextEditors.map((e) => e.document.uri).find((u) => u.scheme === Schemes.serverInfo);
+    if (source) {
+      return source;
+    }
+    const uri = this.uri;
+    const name = uri?.path.split('/').pop();
+    const previewed = vscode.window.tabGroups.all.some((g) => {
+      const tab = g.activeTab;
+      return name !== undefined && tab?.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(tab.input.viewType) && tab.label.includes(name);
+    });
+    return previewed ? uri : undefined;
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const uri = this.visibleUri();
+    if (uri && this.connection.session) {
+      this.timer = setTimeout(() => this.changed.fire(uri), readSettings().liveStatsIntervalSeconds * 1000);
+    }
   }
 
   refresh(uri: vscode.Uri): void {
@@ -29,6 +72,11 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
       const { server, endpoint: target } = session;
       // Plain INFO (no section argument) is what every version since 2.x answers.
       const info = parseInfo(await session.info());
+      if (session.generation !== this.generation) {
+        this.generation = session.generation;
+        this.history.clear();
+      }
+      this.history.push(sampleOf(info, Date.now()));
       const state = this.connection.state;
       const label = state.kind === 'connected' ? serverLabel(state) : server.version;
       const lastSave = Number(info.get('rdb_last_save_time'));
@@ -52,7 +100,7 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
         ],
         [vscode.l10n.t('Changes since last save'), info.get('rdb_changes_since_last_save') ?? '—'],
       ];
-      const lines = [`# ${vscode.l10n.t('Redis server')}`, '', `| ${vscode.l10n.t('Property')} | ${vscode.l10n.t('Value')} |`, `|---|---|`];
+      const lines = [`# ${vscode.l10n.t('Redis server')}`, '', ...this.liveSection(), '', `| ${vscode.l10n.t('Property')} | ${vscode.l10n.t('Value')} |`, `|---|---|`];
       for (const [k, v] of rows) {
         lines.push(`| ${k} | ${v.replace(/\|/g, '\\|')} |`);
       }
@@ -81,7 +129,51 @@ export class ServerInfoProvider extends DisposableBase implements vscode.TextDoc
     } catch (err) {
       const text = isNovaError(err) ? describeError(err) : { message: vscode.l10n.t('Redis reported an error.'), hint: '' };
       return `# ${vscode.l10n.t('Redis server')}\n\n${text.message}\n\n${text.hint}\n`;
+    } finally {
+      this.schedule();
     }
+  }
+
+  /** The live statistics: now, and a text chart of the samples taken while the document was visible. */
+  private liveSection(): string[] {
+    const last = this.history.latest;
+    if (!last) {
+      return [];
+    }
+    const s = this.history.series();
+    const seconds = readSettings().liveStatsIntervalSeconds;
+    const minutes = Math.max(1, Math.round(this.history.spanMs / 60_000));
+    const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : `${formatNumber(x * 100, 1)} %`);
+    const n = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : formatNumber(x));
+    const chart = (values: number[], range?: [number, number]): string => {
+      // Plain text, not code: the Markdown editor paints inline code as solid blocks in some themes.
+      return sparkline(values, 40, range);
+    };
+    const lastSave = last.lastSave;
+    const rows: [string, string, string][] = [
+      [vscode.l10n.t('Operations per second'), n(last.opsPerSec), chart(s.opsPerSec)],
+      [vscode.l10n.t('Memory used'), last.usedMemory === undefined ? '—' : formatBytes(last.usedMemory), chart(s.usedMemory)],
+      [vscode.l10n.t('Hit ratio'), pct(s.hitRatio.at(-1)), chart(s.hitRatio, [0, 1])],
+      [vscode.l10n.t('Connected clients'), n(last.clients), chart(s.clients)],
+      [vscode.l10n.t('Evictions'), n(s.evictions.at(-1)), chart(s.evictions)],
+      [
+        vscode.l10n.t('Last RDB save'),
+        lastSave === undefined || lastSave <= 0 ? '—' : vscode.l10n.t('{0} ago', formatTtl(Math.max(0, Date.now() - lastSave * 1000))),
+        '',
+      ],
+    ];
+    const out = [
+      `## ${vscode.l10n.t('Live')}`,
+      '',
+      vscode.l10n.t('Sampled every {0} s while this document is visible; charts cover the last {1} min.', seconds, minutes),
+      '',
+      `| ${vscode.l10n.t('Metric')} | ${vscode.l10n.t('Now')} | ${vscode.l10n.t('Recent')} |`,
+      '|---|---|---|',
+    ];
+    for (const [k, v, c] of rows) {
+      out.push(`| ${k} | ${v} | ${c} |`);
+    }
+    return out;
   }
 }
 

@@ -30,7 +30,15 @@ interface Entry {
   /** The session the value was read on: Load More continues on it, or fails if it ended. */
   session: RedisSession;
   value: ValueSession;
+  /** When the value's PTTL was read (local clock): the header counts down from it. */
+  readAt: number;
+  /** The last layout, reused while only the TTL changes (the countdown redraws every second). */
+  rendered?: { decoder: DecoderId | undefined; view: ValueView };
+  /** A keyspace notification said the key changed or went away after it was read. */
+  remote?: RemoteChange;
 }
+
+export type RemoteChange = 'changed' | 'deleted';
 
 /** The server and DB a value tab belongs to. */
 export interface ValueBinding {
@@ -90,6 +98,8 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
   /** URIs whose content is being read. */
   private readonly reading = new Set<string>();
   private generation = -1;
+  private ttlTimer: NodeJS.Timeout | undefined;
+  private readonly drawnTtl = new Map<string, string>();
   readonly decoders: DecoderMemory;
 
   constructor(
@@ -129,6 +139,8 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
         }
       }),
     );
+    this.register(vscode.window.onDidChangeVisibleTextEditors(() => this.tickTtls()));
+    this.register({ dispose: () => clearTimeout(this.ttlTimer) });
     this.register(connection.onDidChangeKeys((e) => this.onKeysChanged(e)));
     this.register(
       connection.onDidChangeState(() => {
@@ -202,9 +214,12 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
       return;
     }
     try {
+      const readAt = Date.now();
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading the rest of the value…') }, () =>
         entry.session.loadMoreValue(entry.value),
       );
+      entry.readAt = readAt;
+      entry.rendered = undefined;
     } catch (err) {
       if (isNovaError(err, 'SESSION_ENDED')) {
         // Read the tab again on the new connection, so that trying again works.
@@ -230,16 +245,25 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
       let entry = this.entries.get(uri.toString());
       if (!entry || entry.session !== session) {
         const settings = readSettings();
+        const readAt = Date.now();
         const value = await session.openValue(key, { previewThreshold: settings.previewThresholdBytes, zsetOrder: settings.zsetOrder });
-        entry = { session, value };
+        entry = { session, value, readAt };
         this.entries.set(uri.toString(), entry);
       }
-      const view = entry.value.render(this.decoderFor(key));
+      const decoder = this.decoderFor(key);
+      if (entry.rendered?.decoder !== decoder || !entry.rendered) {
+        entry.rendered = { decoder, view: entry.value.render(decoder) };
+      }
+      const view = entry.rendered.view;
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       if (doc) {
         void this.applyLanguage(doc, view);
       }
-      return `${header(view)}${view.body}${view.body.endsWith('\n') ? '' : '\n'}`;
+      const ttl = ttlNow(entry, Date.now());
+      this.drawnTtl.set(uri.toString(), ttl);
+      // The editor may not be visible yet: the first tick looks a second later.
+      this.ttlTimer ??= setTimeout(() => this.tickTtls(), 1000);
+      return `${header(view, ttl, entry.remote)}${view.body}${view.body.endsWith('\n') ? '' : '\n'}`;
     } catch (err) {
       this.entries.delete(uri.toString());
       const error = isNovaError(err) ? err : new NovaError('UNKNOWN', String(err));
@@ -249,6 +273,51 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
     } finally {
       this.reading.delete(uri.toString());
       this.updateContext();
+    }
+  }
+
+  /**
+   * A keyspace notification about keys other clients wrote or deleted: their open tabs say so in
+   * their header and offer to reload, and keep what they show until the user does.
+   */
+  markRemote(keys: readonly Buffer[], change: RemoteChange, session: RedisSession): void {
+    const set = new Set(keys.map((k) => k.toString('hex')));
+    for (const uri of this.openUris((k) => set.has(k.toString('hex')))) {
+      const entry = this.entries.get(uri.toString());
+      // No entry: the tab is being read right now, and shows what the server holds after the change.
+      if (entry && entry.session === session && entry.remote !== change) {
+        entry.remote = change;
+        this.changed.fire(uri);
+      }
+    }
+  }
+
+  /**
+   * Redraws the visible value tabs whose TTL text changed (no server command: the remaining time is
+   * computed from when the PTTL was read), at most once per second, only while one counts down.
+   */
+  private tickTtls(): void {
+    clearTimeout(this.ttlTimer);
+    this.ttlTimer = undefined;
+    const now = Date.now();
+    let counting = false;
+    for (const editor of vscode.window.visibleTextEditors) {
+      const uri = editor.document.uri;
+      const entry = isValueUri(uri) ? this.entries.get(uri.toString()) : undefined;
+      if (!entry?.rendered || entry.rendered.view.header.pttl < 0) {
+        continue;
+      }
+      const text = ttlNow(entry, now);
+      if (remainingMs(entry, now) > 0) {
+        counting = true;
+      }
+      if (this.drawnTtl.get(uri.toString()) !== text) {
+        this.drawnTtl.set(uri.toString(), text);
+        this.changed.fire(uri);
+      }
+    }
+    if (counting) {
+      this.ttlTimer = setTimeout(() => this.tickTtls(), 1000);
     }
   }
 
@@ -299,6 +368,7 @@ export class ValueDocuments extends DisposableBase implements vscode.TextDocumen
       const uri = tab.input instanceof vscode.TabInputText && isValueUri(tab.input.uri) ? tab.input.uri.toString() : undefined;
       if (uri && !open.has(uri)) {
         this.entries.delete(uri);
+        this.drawnTtl.delete(uri);
       }
     }
   }
@@ -335,16 +405,34 @@ function staleText(key: Buffer, binding: ValueBinding, now: ValueBinding): strin
   return lines.map((l) => `// ${l}\n`).join('');
 }
 
-function header(view: ValueView): string {
+function remainingMs(entry: Entry, now: number): number {
+  const pttl = entry.rendered?.view.header.pttl ?? -1;
+  return pttl < 0 ? Number.POSITIVE_INFINITY : pttl - (now - entry.readAt);
+}
+
+/** The header's TTL text at `now`: counted down from the PTTL read with the value. */
+function ttlNow(entry: Entry, now: number): string {
+  const left = remainingMs(entry, now);
+  if (left === Number.POSITIVE_INFINITY) {
+    return formatTtl(null);
+  }
+  return left > 0 ? formatTtl(left) : vscode.l10n.t('expired');
+}
+
+function header(view: ValueView, ttl: string, remote: RemoteChange | undefined): string {
   const h = view.header;
   const lines: string[] = [];
   const size =
     h.size === undefined ? '' : h.sizeUnit === 'bytes' ? formatBytes(h.size) : elementCount(h.size);
-  const ttl = h.pttl < 0 ? formatTtl(null) : formatTtl(h.pttl);
   // The type in the display language, as in the Keys view; a module type keeps the name TYPE gave.
   const kind = keyTypeOf(h.type);
   const type = kind === 'other' || kind === 'none' ? h.type : typeLabel(kind);
   lines.push(vscode.l10n.t('{0} · {1} · TTL {2} · {3}', displayName(h.key), type, ttl, size));
+  if (remote === 'changed') {
+    lines.push(vscode.l10n.t('Changed on the server since it was read — reload? Run "NOVA: Refresh Value".'));
+  } else if (remote === 'deleted') {
+    lines.push(vscode.l10n.t('Deleted on the server (or expired) since it was read — reload? Run "NOVA: Refresh Value".'));
+  }
   const decoders = h.decoders.length > 0 ? h.decoders.join(' → ') : '—';
   lines.push(vscode.l10n.t('Decoded as: {0}{1} — "NOVA: View Value As…" to change', decoders, h.requested ? ` (${vscode.l10n.t('chosen')})` : ''));
   if (h.order) {

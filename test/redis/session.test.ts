@@ -12,8 +12,9 @@ import type Redis from 'ioredis';
 import { ConnectionManager, type ManagerOptions, type SessionKeysChange } from '../../src/connection/connectionManager';
 import { isLoopback, readOnlyFor, type KeysChange, type RedisSession } from '../../src/connection/session';
 import { folderTarget, type FolderNode } from '../../src/redis/explorerModel';
-import { parseRedisUrl } from '../../src/redis/url';
 import { RedisServer, waitFor } from '../support/redisServer';
+import { connectedManager } from '../support/manager';
+import { parseRedisUrl } from '../../src/redis/url';
 import { allKeysHex, coded, commandStats, changedCommands, hex } from './mutations.helpers';
 import { setKeys } from './scanEngine.helpers';
 
@@ -33,16 +34,8 @@ after(async () => {
 const b = (t: string): Buffer => Buffer.from(t, 'utf8');
 
 /** A manager connected to DB 1; the heartbeat is slow so that only the test decides when connections end. */
-async function connected(options: Partial<ManagerOptions> = {}): Promise<ConnectionManager> {
-  const m = new ConnectionManager({ connectTimeoutMs: 1000, commandTimeoutMs: 2000, heartbeatMs: 60_000, backoffMs: [100], ...options });
-  try {
-    m.configure(parseRedisUrl(server.url(1)), { defaulted: false });
-    await waitFor('connected', () => m.state.kind === 'connected');
-  } catch (err) {
-    m.dispose();
-    throw err;
-  }
-  return m;
+function connected(options: Partial<ManagerOptions> = {}): Promise<ConnectionManager> {
+  return connectedManager(server, 1, options);
 }
 
 /** The server drops the session's connection; resolves once the manager published the next session. */

@@ -424,6 +424,25 @@ export class Workbench {
       .first();
   }
 
+  /** Expands a collapsed view (pane) of the shown container by clicking its header, as a person would. */
+  async expandView(title: string, timeoutMs = 15_000): Promise<void> {
+    const header = this.view(title).locator('.pane-header').first();
+    await header.waitFor({ state: 'visible', timeout: timeoutMs });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') {
+      await header.click();
+    }
+    await until(`the "${title}" view to expand`, async () => (await header.getAttribute('aria-expanded')) === 'true', timeoutMs);
+  }
+
+  /** Presses a button of a view's title bar by its tooltip; the buttons show while the pointer is over the view. */
+  async clickViewAction(viewTitle: string, label: string, timeoutMs = 15_000): Promise<void> {
+    const header = this.view(viewTitle).locator('.pane-header').first();
+    await header.hover();
+    const action = header.locator(`.actions .action-item a.action-label[aria-label^=${css(label)}]`).first();
+    await action.waitFor({ state: 'visible', timeout: timeoutMs });
+    await action.click();
+  }
+
   /** A tree item by its exact label, in the view titled `viewTitle` or anywhere. Only rendered rows count. */
   treeItem(label: string, viewTitle?: string): Locator {
     const scope = viewTitle ? this.view(viewTitle) : this.page.locator('.monaco-workbench');
