@@ -158,7 +158,8 @@ describe('live keyspace', () => {
       assert.ok(batches.flatMap((b) => b.changes).some((c) => c.key.equals(Buffer.from('nova:bin:\xff', 'latin1'))), 'binary key names arrive as their bytes');
       await admin.del('nova:cache:user:1');
       await waitFor('the deleted key leaves', async () => !(await names(model)).includes('nova:cache:user:1'));
-      await admin.set('nova:cache:user:9', 'short', 'PX', 300);
+      // Long enough that its write arrives in a batch of its own (batches every 300 ms) before it expires.
+      await admin.set('nova:cache:user:9', 'short', 'PX', 1500);
       const changes = (): string[] => batches.flatMap((b) => b.changes).map((c) => `${c.kind} ${c.key.toString()}`);
       await waitFor('the short-lived key’s write', () => changes().includes('written nova:cache:user:9'));
       // The server expires it by itself (its active expiry cycle): the expired event removes it, no read needed.

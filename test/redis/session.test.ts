@@ -45,7 +45,8 @@ async function dropAndReconnect(m: ConnectionManager, session: RedisSession): Pr
   const addr = / addr=(\S+)/.exec(line ?? '')?.[1];
   assert.ok(addr, `the session's connection is in CLIENT LIST: ${list}`);
   await admin.client('KILL', addr);
-  await waitFor('the next session', () => (m.session?.generation ?? -1) > session.generation, 5000);
+  // The manager starts the next session, then counts the keys, then says connected: wait for all of it.
+  await waitFor('the next session', () => (m.session?.generation ?? -1) > session.generation && m.state.kind === 'connected', 5000);
   assert.equal(session.isEnded, true, 'the old session was disposed with its generation');
   return m.requireSession();
 }
