@@ -19,6 +19,7 @@ import { formatBytes, formatNumber, formatTtl, plural } from '../views/format';
 import { countFolderKeys, writableSession } from './changeCommands';
 import { askBytes, askKeyName, askScore, askTtl } from './editInputs';
 import type { HandlerTable } from './registry';
+import { FROM_KEYS_VIEW } from './targets';
 
 export interface KeyDeps {
   connection: ConnectionManager;
@@ -37,6 +38,10 @@ export function keyCommands(d: KeyDeps): HandlerTable {
   async function targetKey(node: unknown): Promise<Buffer | undefined> {
     if (isKey(node)) {
       return node.key;
+    }
+    if (node === FROM_KEYS_VIEW) {
+      // A keybinding of the Keys view (F2): the row under the tree's cursor.
+      return (await d.keys.cursorSelection()).find(isKey)?.key;
     }
     if (node instanceof vscode.Uri && node.scheme === Schemes.value) {
       return keyOfUri(node);

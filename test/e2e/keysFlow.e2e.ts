@@ -33,6 +33,7 @@ interface Language {
   serverCell: string;
   addressCell: string;
   highestFirst: string;
+  renameTitle(key: string): string;
 }
 
 const languages: Language[] = [
@@ -55,6 +56,7 @@ const languages: Language[] = [
     serverCell: 'Server',
     addressCell: 'Address',
     highestFirst: '// Order: highest score first (setting nova.values.zsetOrder)',
+    renameTitle: (key) => `Rename ${key}`,
   },
   {
     locale: 'fr',
@@ -75,6 +77,7 @@ const languages: Language[] = [
     serverCell: 'Serveur',
     addressCell: 'Adresse',
     highestFirst: "// Ordre : score le plus haut d'abord (paramètre nova.values.zsetOrder)",
+    renameTitle: (key) => `Renommer ${key}`,
   },
 ];
 
@@ -211,6 +214,35 @@ for (const l of languages) {
       await shot('ctrl-f-filter');
       await workbench.page.keyboard.press('Escape');
       await workbench.runCommand('View: Close All Editors');
+    });
+
+    test('F2 in the Keys view renames the key under the cursor (RENAMENX on the server)', async (t) => {
+      const { workbench } = vscode();
+      const f = fixture();
+      const from = NAV_KEYS[2] ?? '';
+      const to = `${from}-renamed`;
+      t.after(() => f.withAdmin(1, async (c) => {
+        if ((await c.exists(to)) === 1) {
+          await c.rename(to, from);
+        }
+      }));
+      const tree = await showNav({ clipboard: false });
+      await (await tree.locator([...NAV, 'k1'])).click();
+      assert.equal(await focusIn(workbench, l.keysView), 'tree');
+      // The cursor, not the selection: two steps down from k1 is the third key.
+      await eventually('k1 selected', () => treeCursor(workbench, l.keysView), (c) => c.focused === 'k1' && c.selected.join() === 'k1', 5000);
+      await workbench.page.keyboard.press('ArrowDown');
+      await eventually('the tree cursor on k2', () => treeCursor(workbench, l.keysView), (c) => c.focused === 'k2', 5000);
+      await workbench.page.keyboard.press('ArrowDown');
+      await eventually('the tree cursor on k3', () => treeCursor(workbench, l.keysView), (c) => c.focused === 'k3' && c.selected.join() === 'k1', 5000);
+      assert.equal(await focusIn(workbench, l.keysView), 'tree');
+      await workbench.page.keyboard.press('F2');
+      const box = await workbench.inputBox();
+      assert.equal(box.title, l.renameTitle(from));
+      assert.equal(box.value, from, 'the box starts with the current name');
+      await workbench.answerInputBox(to);
+      await eventually(`${from} renamed on the server`, () => f.get(to), (v) => v === `value of ${from}`, 10_000);
+      assert.equal(await f.get(from), null, 'the old name is gone');
     });
 
     test('from the palette in a value tab, Edit TTL, Copy Key Name and Delete Key act on that tab\'s key, not on the tree\'s selection', async () => {

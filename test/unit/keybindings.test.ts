@@ -23,6 +23,7 @@ describe('Keys view keybindings', () => {
   const expected: [string, string, string | undefined, boolean][] = [
     ['delete', Commands.deleteKeys, 'cmd+backspace', true],
     ['ctrl+c', Commands.copyKeyName, 'cmd+c', true],
+    ['f2', Commands.renameKey, undefined, true],
     ['f5', Commands.refreshKeys, undefined, false],
     ['ctrl+f', Commands.filterKeys, 'cmd+f', false],
   ];
@@ -37,9 +38,11 @@ describe('Keys view keybindings', () => {
     });
   }
 
-  test('Delete is not offered where nothing may be deleted', () => {
-    const binding = bindings.find((b) => b.command === Commands.deleteKeys);
-    assert.match(binding?.when ?? '', /&& nova\.connected && !nova\.readOnly$/);
+  test('Delete and F2 (rename) are not offered where nothing may be changed', () => {
+    for (const command of [Commands.deleteKeys, Commands.renameKey]) {
+      const binding = bindings.find((b) => b.command === command);
+      assert.match(binding?.when ?? '', /&& nova\.connected && !nova\.readOnly$/, command);
+    }
   });
 
   test('every keybinding runs a contributed command', () => {
