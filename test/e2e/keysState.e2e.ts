@@ -182,7 +182,8 @@ for (const l of languages) {
 
       // The filter row's own button opens the picker; typed text without glob characters is found anywhere in the name.
       await (await tree().locator([l.filterRow('`nova:cache:user:*`')])).hover();
-      await workbench.view(l.keysView).locator(`.monaco-list-row[data-index="0"] .action-label[aria-label="${l.filterKeys.replace('NOVA: ', '')}"]`).click();
+      // Its label ends with the keybinding, "(Ctrl+F)".
+      await workbench.view(l.keysView).locator(`.monaco-list-row[data-index="0"] .action-label[aria-label^="${l.filterKeys.replace('NOVA: ', '')}"]`).click();
       await workbench.typeInInputBox('emails:e2e');
       await workbench.pressEnterInInputBox();
       await eventually('the literal filter row', firstRow, (r) => r?.label === l.filterRow(l.quoted('emails:e2e')), 15_000);
