@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PYTHON_SAMPLE, writePythonSample } from '../../scripts/start/pythonSample';
+import { eventually } from './lib/eventually';
 import { TreeByPath } from './lib/keysTree';
 import { useNovaFixture } from './lib/novaFixture';
 import { novaVsix, useVSCode, type Workbench } from './lib/vscode';
@@ -55,10 +56,6 @@ const languages: Language[] = [
   },
 ];
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The code lenses drawn above a 0-based line of the active editor, each as its text. */
 async function lensesAbove(workbench: Workbench, source: string, line: number): Promise<string[]> {
   const text = source.split('\n')[line].trim();
@@ -89,18 +86,6 @@ interface ElementLike {
   children: ArrayLike<ElementLike>;
 }
 
-async function eventually<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
-    }
-    await sleep(300);
-    last = await read();
-  }
-  return last;
-}
 
 /** Opens a workspace file by name through Quick Open, as a person would (Ctrl+P, the name, Enter). */
 async function openFile(workbench: Workbench, name: string): Promise<void> {
@@ -150,7 +135,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       assert.ok(labels.includes(PYTHON_SAMPLE.split('\n')[lineOf("get_cached_data('ma_cle')")].trim()), 'the reader is listed too');
       await shot('find-code');
       await workbench.page.keyboard.press('Enter');
-      await eventually('the Python file to open', () => workbench.activeEditorTitle(), (title) => title.includes('cache_usage.py'));
+      await eventually('the Python file to open', () => workbench.activeEditorTitle(), (title) => title.includes('cache_usage.py'), 30_000);
     });
 
     test('the sample Python file shows the live TTL above the call, advice when it disagrees, and the lenses act', async (t) => {
@@ -161,12 +146,12 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       await workbench.openActivityBarItem(l.container);
       await openFile(workbench, 'cache_usage.py');
 
-      const lenses = await eventually('the lenses above the ma_cle writer', () => lensesAbove(workbench, PYTHON_SAMPLE, writer), (x) => x.some((s) => l.exists.test(s)) && x.includes(l.openValue));
+      const lenses = await eventually('the lenses above the ma_cle writer', () => lensesAbove(workbench, PYTHON_SAMPLE, writer), (x) => x.some((s) => l.exists.test(s)) && x.includes(l.openValue), 30_000);
       const ttl = Number(l.exists.exec(lenses.find((s) => l.exists.test(s)) ?? '')?.[1]);
       assert.ok(ttl >= 55 && ttl <= 59, `the lens shows the TTL the server holds (${ttl} min)`);
       assert.ok(lenses.includes(l.openValue) && lenses.includes(l.editTtl), `actions: ${lenses.join(' | ')}`);
       assert.ok(!lenses.includes(l.noExpiryAdvice), 'no advice while the TTL agrees with the code');
-      const pattern = await eventually('the pattern lens', () => lensesAbove(workbench, PYTHON_SAMPLE, patternLine), (x) => x.some((s) => l.patternLens.test(s)));
+      const pattern = await eventually('the pattern lens', () => lensesAbove(workbench, PYTHON_SAMPLE, patternLine), (x) => x.some((s) => l.patternLens.test(s)), 30_000);
       const matched = Number(l.patternLens.exec(pattern.find((s) => l.patternLens.test(s)) ?? '')?.[1]);
       assert.equal(matched, (await f.scanKeys('nova:cache:user:*')).length, 'the pattern lens counts the keys the server holds');
       await shot('lenses');
@@ -191,7 +176,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
 
       // Open Value opens the key's tab.
       await workbench.page.locator('.codelens-decoration a', { hasText: l.openValue }).first().click();
-      await eventually('the value tab', () => workbench.activeEditorTitle(), (title) => title.includes('ma_cle'));
+      await eventually('the value tab', () => workbench.activeEditorTitle(), (title) => title.includes('ma_cle'), 30_000);
     });
   });
 }

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
+import { eventually } from './lib/eventually';
 import { TreeByPath } from './lib/keysTree';
 import { useNovaFixture, type NovaFixture } from './lib/novaFixture';
 import { novaVsix, useVSCode, type Workbench } from './lib/vscode';
@@ -159,32 +160,6 @@ const languages: Language[] = [
     noLongerExpire: (keys) => `${keys} clés n'expirent plus.`,
   },
 ];
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `read` until `ok` holds; the last value or error is in the failure message. */
-async function eventually<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      lastError = undefined;
-      if (ok(last)) {
-        return last;
-      }
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms; last seen: ${lastError instanceof Error ? lastError.message : JSON.stringify(last)}`);
-    }
-    await sleep(200);
-  }
-}
 
 /** Seconds of a TTL as the Keys view writes it in either language (`1 d`, `1 j`, `23 h 59 min`), or undefined. */
 function ttlSeconds(text: string): number | undefined {

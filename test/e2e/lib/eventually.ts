@@ -5,7 +5,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `read` until `ok` holds; fails with the last value read, which is what the user saw. */
-export async function eventually<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean | Promise<boolean>, timeoutMs: number): Promise<T> {
+export async function eventually<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   let lastError: unknown;
