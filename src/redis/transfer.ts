@@ -23,6 +23,7 @@ import { toNovaError } from './connect';
 import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
 import { Deadline, decodeElement, plainName, printCompactJson, type JNode } from './decoders';
 import { jArray, jObject, jsonString } from './decoders/jtree';
+import { isReplyError } from './elementPage';
 import { NovaError } from './errors';
 import { fetchKeyMeta, keyTypeOf, type KeyType } from './keyMeta';
 
@@ -241,10 +242,6 @@ export interface ReadOptions {
 
 /** Clients whose server refused the script (EVAL renamed, a proxy): they use the pipelines from then on. */
 const scriptRefused = new WeakSet<Redis>();
-
-function isReplyError(err: unknown): boolean {
-  return (err as { name?: string } | null)?.name === 'ReplyError';
-}
 
 /** The batch through READ_SCRIPT; null when the server refused the script. */
 async function readViaScript(client: Redis, caps: Capabilities, keys: readonly Buffer[], timeoutMs: number): Promise<ReadResult | null> {
