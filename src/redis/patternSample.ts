@@ -7,6 +7,7 @@
 import type Redis from 'ioredis';
 import { toNovaError } from './connect';
 import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
+import { isReplyError } from './elementPage';
 
 export interface PatternSample {
   /** Keys found matching. */
@@ -40,7 +41,7 @@ export async function samplePattern(client: Redis, pattern: Buffer, options: { c
       const [cursor, ...pttls] = reply as [string, ...number[]];
       return { matched: pttls.length, pttls: pttls.map(Number), complete: String(cursor) === '0' };
     }
-    if ((err as { name?: string }).name !== 'ReplyError') {
+    if (!isReplyError(err)) {
       throw toNovaError(err, 'command');
     }
     refused.add(client);
