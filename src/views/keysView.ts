@@ -111,6 +111,8 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   private search: FilterSearch | undefined;
   /** The unfiltered listing, kept while a filter is shown when its scan was complete: clearing the filter shows its exact counts again. */
   private stash: ExplorerModel | undefined;
+  /** What the last selection event said: see `selection`. */
+  private reportedSelection: readonly KeysElement[] = [];
 
   constructor(private readonly connection: ConnectionManager) {
     super();
@@ -123,6 +125,7 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
         isVisible: () => this.view.visible,
       }),
     );
+    this.register(this.view.onDidChangeSelection((e) => (this.reportedSelection = e.selection)));
     this.register(this.view.onDidChangeVisibility(() => this.ticker.wake()));
     this.register(this.view.onDidExpandElement((e) => isFolder(e.element) && this.ticker.expanded(e.element.prefix)));
     this.register(this.view.onDidCollapseElement((e) => isFolder(e.element) && this.ticker.collapsedFolder(e.element.prefix)));
@@ -150,8 +153,15 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
     return this.model;
   }
 
+  /**
+   * The selected rows. While the tree is listed again (a refresh, a TTL redraw), the extension host
+   * forgets the handles of the rows until the workbench asks for them anew, and `view.selection` is
+   * briefly empty though the rows still show selected: a title-bar command pressed then would lose the
+   * selected folder. The last selection the workbench reported stands in for it meanwhile.
+   */
   get selection(): readonly KeysElement[] {
-    return this.view.selection;
+    const now = this.view.selection;
+    return now.length > 0 ? now : this.reportedSelection;
   }
 
   /**
@@ -363,6 +373,8 @@ export class KeysView extends DisposableBase implements vscode.TreeDataProvider<
   }
 
   private dropModel(): void {
+    // Rows of a listing that is gone must not stand in for a selection.
+    this.reportedSelection = [];
     this.search?.abort.abort();
     this.search = undefined;
     this.detachModel()?.dispose();

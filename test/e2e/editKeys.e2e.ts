@@ -207,7 +207,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       const tree = new TreeByPath(workbench, l.keysView);
       await tree.expand(['nova']);
       // Selecting the folder is what pre-fills its prefix.
-      await (await tree.locator(['nova', 'cache'])).click();
+      await tree.select(['nova', 'cache']);
       await sideBarAction(workbench, l.newKeyButton);
 
       const box = await workbench.inputBox();

@@ -17,6 +17,8 @@ export interface TreeRow {
   description: string;
   /** undefined for a leaf. */
   expanded: boolean | undefined;
+  /** The row is (one of) the view's selection. */
+  selected: boolean;
 }
 
 /** The part of a DOM element the row reader uses (the project compiles without the DOM library). */
@@ -49,6 +51,7 @@ export class TreeByPath {
         label: (e.querySelector('.label-name')?.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
         description: (e.querySelector('.label-description')?.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
         expanded: e.getAttribute('aria-expanded') === null ? undefined : e.getAttribute('aria-expanded') === 'true',
+        selected: e.getAttribute('aria-selected') === 'true',
       })),
     );
     return rows.sort((a, b) => a.index - b.index);
@@ -114,6 +117,30 @@ export class TreeByPath {
       }
     }
     return out;
+  }
+
+  /**
+   * Selects the row at `path` with a click, as a person would, and waits until the workbench shows it
+   * selected — what a title-bar command reads. A click that lands while the tree redraws (rows shift
+   * under the pointer) selects another row or none, so the row is clicked again until it is selected.
+   */
+  async select(path: string[], timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let clickedAt = 0;
+    for (;;) {
+      const row = await this.waitFor(path, timeoutMs);
+      if (row.selected && clickedAt > 0) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${path.join(' › ')} was not selected within ${timeoutMs} ms; rendered: ${JSON.stringify(await this.rows())}`);
+      }
+      if (Date.now() - clickedAt > 2000) {
+        await (await this.locator(path, timeoutMs)).click();
+        clickedAt = Date.now();
+      }
+      await sleep(100);
+    }
   }
 
   /** Expands each folder along `path` with a click, as a person would, and waits for its children to show. */
