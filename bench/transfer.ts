@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Redis from 'ioredis';
 import { serverInfoFromInfo, type Capabilities } from '../src/redis/capabilities';
-import { EXPORT_BATCH, readRecords, recordLine } from '../src/redis/transfer';
+import { EXPORT_BATCH, readInBatches, readRecords, recordLine } from '../src/redis/transfer';
 import { RedisServer } from '../test/support/redisServer';
 import { seedNovaData } from '../test/support/seed';
 import { log, median, round, timed } from './measure';
@@ -39,13 +39,15 @@ async function exportRun(client: Redis, caps: Capabilities, file: string): Promi
   do {
     const [next, keys] = (await client.callBuffer('SCAN', cursor, 'COUNT', '1000')) as [Buffer, Buffer[]];
     cursor = next.toString();
-    for (let i = 0; i < keys.length; i += EXPORT_BATCH) {
-      const { records } = await readRecords(client, caps, keys.slice(i, i + EXPORT_BATCH));
-      for (const r of records) {
-        await write(out, `${recordLine(r)}\n`);
-      }
-      written += records.length;
-    }
+    // As Export Keys does: the next batch is read while this one is encoded, one write per batch.
+    await readInBatches(
+      keys,
+      (batch) => readRecords(client, caps, batch),
+      async ({ records }) => {
+        await write(out, records.map((r) => `${recordLine(r)}\n`).join(''));
+        written += records.length;
+      },
+    );
   } while (cursor !== '0');
   await end(out);
   return written;
@@ -76,11 +78,9 @@ async function dumpRun(server: RedisServer, client: Redis, file: string): Promis
     for (const k of keys.slice(i, i + EXPORT_BATCH)) {
       pipe.dumpBuffer(k);
     }
-    for (const [, payload] of (await pipe.exec()) ?? []) {
-      if (payload) {
-        await write(out, `${(payload as Buffer).toString('base64')}\n`);
-      }
-    }
+    // One write per batch, as the export does.
+    const payloads = ((await pipe.exec()) ?? []).filter(([, payload]) => payload).map(([, payload]) => `${(payload as Buffer).toString('base64')}\n`);
+    await write(out, payloads.join(''));
   }
   await end(out);
   return keys.length;

@@ -304,6 +304,34 @@ export async function readRecords(client: Redis, caps: Capabilities, keys: reado
   return readViaPipelines(client, caps, keys, timeoutMs);
 }
 
+/**
+ * Reads `keys` in batches of EXPORT_BATCH through `read` and hands each batch's result to `sink`, in
+ * order. The next batch is asked for before the sink runs, so the server reads it while this process
+ * encodes and writes the last one. Stops before the next batch once `signal` is aborted.
+ */
+export async function readInBatches(
+  keys: readonly Buffer[],
+  read: (batch: Buffer[]) => Promise<ReadResult>,
+  sink: (result: ReadResult) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const start = (from: number): Promise<ReadResult> | undefined => {
+    if (from >= keys.length || signal?.aborted) {
+      return undefined;
+    }
+    const pending = read(keys.slice(from, from + EXPORT_BATCH));
+    // Awaited below; until then its failure must not count as unhandled.
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let pending = start(0);
+  for (let from = 0; pending; from += EXPORT_BATCH) {
+    const result = await pending;
+    pending = start(from + EXPORT_BATCH);
+    await sink(result);
+  }
+}
+
 /** The same without scripting: the metadata round trip, then one pipeline of TYPE, PTTL and the read per key. */
 async function readViaPipelines(client: Redis, caps: Capabilities, keys: readonly Buffer[], timeoutMs: number): Promise<ReadResult> {
   const metas = await fetchKeyMeta(client, caps, keys, { timeoutMs });
