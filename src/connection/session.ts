@@ -54,7 +54,7 @@ import {
 } from '../redis/mutations';
 import { ValueSession, type ValueReadOptions } from '../redis/values';
 import { existingKeys, importRecord, readRecords, type ExportRecord, type ImportMode, type ImportOutcome, type ReadResult } from '../redis/transfer';
-import { readWholeString, saveString, type LoadedString, type SaveMode, type SaveOutcome } from '../redis/valueWrite';
+import { StringWatch, readWholeString, saveString, type LoadedString, type SaveMode, type SaveOutcome } from '../redis/valueWrite';
 import { editCollection, type CollectionEdit, type EditResult } from '../redis/collectionEdits';
 import { createKey, dumpKey, moveKey, renameKey, restoreKey, setTtlOfFolder, setTtlOfKeys, type NewKeyValue, type RenameResult, type TtlBulkResult, type TtlChange } from '../redis/keyEdits';
 import { buildCacheReport, type CacheReport, type ReportOptions } from '../redis/report';
@@ -141,6 +141,8 @@ export class RedisSession implements Disposable {
   readonly topology: Topology;
   /** Weak: a view that let its explorer go (refresh, new filter) must not have it kept alive here. */
   private explorers = new Set<WeakRef<ExplorerModel>>();
+  /** The WATCH connections of open edits (readForEdit). */
+  private readonly watches = new Set<StringWatch>();
   private readonly values = new WeakSet<ValueSession>();
   private ended = false;
   private keyspace: (LiveKeyspace & { watcher: KeyspaceWatcher }) | undefined;
@@ -258,6 +260,27 @@ export class RedisSession implements Disposable {
   /** A whole string value with its PTTL, for editing (a preview is never edited). */
   readWholeString(key: Buffer): Promise<LoadedString> {
     return this.read(() => readWholeString(this.nodeOf(key), key));
+  }
+
+  /**
+   * The value an edit starts from, with the WATCH its save goes through (see StringWatch), on one
+   * server; on a cluster (a slot may move meanwhile) the save takes the checked path, so no watch.
+   * The watch ends with the session, or earlier with `dispose` when its tab closes.
+   */
+  readForEdit(key: Buffer): Promise<{ loaded: LoadedString; watch?: StringWatch }> {
+    return this.read(async () => {
+      if (this.cluster || !this.options.openConnection) {
+        return { loaded: await readWholeString(this.nodeOf(key), key) };
+      }
+      const conn = await this.options.openConnection('edit');
+      const { watch, loaded } = await StringWatch.open(conn, key, (w) => this.watches.delete(w));
+      if (this.ended) {
+        watch.dispose();
+        throw new NovaError('SESSION_ENDED');
+      }
+      this.watches.add(watch);
+      return { loaded, watch };
+    });
   }
 
   /** The cache report of the DB or one folder (one server; a cluster is UNSUPPORTED for now). */
@@ -452,9 +475,12 @@ export class RedisSession implements Disposable {
   }
 
   /** Writes an edited string value, keeping its TTL; conflicts come back as outcomes, not errors. */
-  saveString(key: Buffer, value: Buffer, how: SaveMode): Promise<SaveOutcome> {
+  /** With the edit's `watch` (from readForEdit), a checked save goes through it when it can. */
+  saveString(key: Buffer, value: Buffer, how: SaveMode, watch?: StringWatch): Promise<SaveOutcome> {
     return this.write(
-      (readOnly) => saveString(this.nodeOf(key), key, value, how, { readOnly }),
+      async (readOnly) =>
+        (how.mode === 'check' && watch?.usable ? await watch.save(value, { readOnly }) : undefined) ??
+        (await saveString(this.nodeOf(key), key, value, how, { readOnly })),
       () => ({ kind: 'keys', keys: [key], deleted: false }),
     );
   }
@@ -596,6 +622,9 @@ export class RedisSession implements Disposable {
       return;
     }
     this.ended = true;
+    for (const watch of [...this.watches]) {
+      watch.dispose();
+    }
     this.keyspace?.dispose();
     for (const ref of this.explorers) {
       ref.deref()?.dispose();

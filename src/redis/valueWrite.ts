@@ -301,3 +301,131 @@ export async function saveString(client: Redis, key: Buffer, value: Buffer, how:
       throw new NovaError('UNKNOWN', `unexpected status ${status}`);
   }
 }
+
+/** Margin before a loaded TTL runs out within which a save takes the checked path instead. */
+const EXPIRY_MARGIN_MS = 250;
+
+/**
+ * The WATCH of one edited string, held from the moment the edit loads the value until it is saved, on
+ * a connection of its own (any EXEC or UNWATCH on a shared connection would drop it). A save is then
+ * MULTI, SET, PEXPIREAT (the expiry the key had when loaded, as the server's clock has it), EXEC: the
+ * server does what a plain SET + PEXPIRE does, and any write by anyone since the load, TTL changes
+ * included, makes EXEC refuse. The checked script (`saveString`, which hashes the stored value on the
+ * server) remains for what a watch cannot answer: `save` returns undefined after the connection was
+ * lost (the server forgot the WATCH), near the loaded expiry, and when EXEC refused, so that the script
+ * tells a conflict, a deletion and an expiry apart.
+ */
+export class StringWatch {
+  private lost = false;
+  /** Absolute expiry in the server's milliseconds, or -1 without one. */
+  private expireAtMs = -1;
+  /** Server clock minus this process's clock, measured at load. */
+  private clockOffsetMs = 0;
+
+  private constructor(
+    private readonly conn: Redis,
+    private readonly key: Buffer,
+    private readonly onDispose: (watch: StringWatch) => void,
+  ) {
+    // A reconnection starts without the WATCH: from then on only the checked path is safe.
+    conn.on('close', () => (this.lost = true));
+    conn.on('error', () => (this.lost = true));
+  }
+
+  /**
+   * Takes the watch and reads the value on `conn`, a connection of the edit's own to the same server and
+   * DB, which the watch then owns. KEY_NOT_FOUND / WRONG_TYPE as readWholeString; `conn` is closed on
+   * any failure.
+   */
+  static async open(conn: Redis, key: Buffer, onDispose: (watch: StringWatch) => void = () => undefined): Promise<{ watch: StringWatch; loaded: LoadedString }> {
+    try {
+      const before = Date.now();
+      const replies = (await conn.pipeline().callBuffer('WATCH', key).callBuffer('TYPE', key).callBuffer('PTTL', key).callBuffer('GET', key).call('TIME').exec()) ?? [];
+      const after = Date.now();
+      for (const [err] of replies) {
+        if (err) {
+          throw err;
+        }
+      }
+      const type = String(replies[1]?.[1]);
+      if (type === 'none') {
+        throw new NovaError('KEY_NOT_FOUND');
+      }
+      if (type !== 'string') {
+        throw new NovaError('WRONG_TYPE', 'not a string', { expected: 'string', actual: type });
+      }
+      const pttl = Number(replies[2]?.[1]);
+      const [seconds, micros] = replies[4]?.[1] as [string, string];
+      const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      const watch = new StringWatch(conn, key, onDispose);
+      watch.clockOffsetMs = serverNow - (before + after) / 2;
+      watch.expireAtMs = pttl > 0 ? serverNow + pttl : -1;
+      return { watch, loaded: { bytes: replies[3]?.[1] as Buffer, pttl } };
+    } catch (err) {
+      conn.disconnect();
+      throw err;
+    }
+  }
+
+  /** Whether a save can still go through the watch. */
+  get usable(): boolean {
+    return !this.lost && this.conn.status === 'ready';
+  }
+
+  /**
+   * Writes `value` if nobody wrote the key since it was loaded (or since the last save through this
+   * watch), keeping its expiry; undefined when the checked path must decide (see the class).
+   */
+  async save(value: Buffer, options: WriteOptions): Promise<SaveOutcome | undefined> {
+    guardWrite(options.readOnly);
+    if (!this.usable || (this.expireAtMs > 0 && Date.now() + this.clockOffsetMs > this.expireAtMs - EXPIRY_MARGIN_MS)) {
+      return undefined;
+    }
+    const tx = this.conn.multi().callBuffer('EXISTS', this.key).callBuffer('SET', this.key, value);
+    if (this.expireAtMs > 0) {
+      tx.callBuffer('PEXPIREAT', this.key, String(this.expireAtMs));
+    }
+    const results = await tx.exec();
+    if (!results) {
+      // EXEC refused: the key was written, deleted or expired meanwhile. The checked path says which.
+      this.lost = true;
+      return undefined;
+    }
+    for (const [err] of results) {
+      if (err) {
+        throw err;
+      }
+    }
+    this.rearm(value);
+    if (Number(results[0][1]) === 0) {
+      // Only an expiry leaves EXEC alone on servers that do not count it as a write: the SET made the
+      // key again and PEXPIREAT, in the past, removed it at once. Nothing was lost; it is gone.
+      return { status: 'gone' };
+    }
+    return { status: 'saved', pttl: this.expireAtMs > 0 ? Math.max(1, this.expireAtMs - (Date.now() + this.clockOffsetMs)) : -1 };
+  }
+
+  /**
+   * EXEC ended the WATCH. Watching again after it leaves a moment in which another write would go
+   * unseen, so the value is checked right after the new WATCH (off the save's path): if it is not what
+   * was just written, the next save takes the checked path, which sees the difference.
+   */
+  private rearm(written: Buffer): void {
+    const expected = sha1(written);
+    const check = this.conn.pipeline().callBuffer('WATCH', this.key).call('EVAL', "return redis.sha1hex(redis.call('GET', KEYS[1]) or '')", 1, this.key).exec();
+    this.lost = true;
+    check.then(
+      (replies) => {
+        const ok = replies?.every(([err]) => !err) && String(replies?.[1]?.[1]) === expected;
+        this.lost = !ok || this.conn.status !== 'ready';
+      },
+      () => (this.lost = true),
+    );
+  }
+
+  dispose(): void {
+    this.lost = true;
+    this.conn.disconnect();
+    this.onDispose(this);
+  }
+}

@@ -16,7 +16,7 @@ import type { RedisSession } from '../connection/session';
 import { displayName } from '../redis/keyName';
 import { NovaError, isNovaError } from '../redis/errors';
 import type { ValueHeader } from '../redis/values';
-import { editForm, encodeEdit, sha1, type EditBlock, type EditForm, type SaveMode, type SaveOutcome } from '../redis/valueWrite';
+import { editForm, encodeEdit, sha1, type EditBlock, type EditForm, type LoadedString, type SaveMode, type SaveOutcome, type StringWatch } from '../redis/valueWrite';
 import { DisposableBase, Emitter } from '../util/event';
 import { formatTtl } from './format';
 import { describeError } from './messages';
@@ -35,6 +35,8 @@ interface EditEntry {
   mtime: number;
   /** After "Take the server's value": once VS Code has finished the save, the document reloads. */
   reloadAfterSave?: boolean;
+  /** The WATCH a save goes through when it still can (one server); disposed with the tab. */
+  watch?: StringWatch;
 }
 
 /** The server's value, shown on the left of a conflict diff; read-only. */
@@ -136,6 +138,7 @@ export class ValueEditor extends DisposableBase implements vscode.FileSystemProv
     this.register(
       vscode.workspace.onDidCloseTextDocument((doc) => {
         if (doc.uri.scheme === Schemes.edit && !vscode.workspace.textDocuments.some((d) => d.uri.toString() === doc.uri.toString())) {
+          this.entries.get(doc.uri.toString())?.watch?.dispose();
           this.entries.delete(doc.uri.toString());
           this.serverViews.delete(doc.uri.toString());
           this.diagnostics.delete(doc.uri);
@@ -157,13 +160,15 @@ export class ValueEditor extends DisposableBase implements vscode.FileSystemProv
       await vscode.window.showTextDocument(dirty, { preview: false });
       return;
     }
-    const loaded = await this.load(session, key);
+    const { loaded, watch } = await this.load(session, key);
     const form = this.formOf(key, loaded.bytes);
     if (!form) {
+      watch?.dispose();
       return;
     }
     const uri = editUri(key, bindingOf(session), form.language);
-    this.entries.set(uri.toString(), { key, binding: bindingOf(session), form, baseSha1: sha1(loaded.bytes), pttl: loaded.pttl, text: form.text, mtime: Date.now() });
+    this.entries.get(uri.toString())?.watch?.dispose();
+    this.entries.set(uri.toString(), { key, binding: bindingOf(session), form, baseSha1: sha1(loaded.bytes), pttl: loaded.pttl, text: form.text, mtime: Date.now(), watch });
     if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) {
       this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
     }
@@ -171,9 +176,9 @@ export class ValueEditor extends DisposableBase implements vscode.FileSystemProv
     await vscode.window.showTextDocument(doc, { preview: false });
   }
 
-  private async load(session: RedisSession, key: Buffer): Promise<{ bytes: Buffer; pttl: number }> {
+  private async load(session: RedisSession, key: Buffer): Promise<{ loaded: LoadedString; watch?: StringWatch }> {
     try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading the whole value to edit it…') }, () => session.readWholeString(key));
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading the whole value to edit it…') }, () => session.readForEdit(key));
     } catch (err) {
       if (isNovaError(err, 'WRONG_TYPE')) {
         void vscode.window.showInformationMessage(vscode.l10n.t('Only string values can be edited as a document; "{0}" is a {1}.', displayName(key), String(err.args.actual)));
@@ -252,7 +257,7 @@ export class ValueEditor extends DisposableBase implements vscode.FileSystemProv
       throw new NovaError('WRONG_DB', 'the edit tab belongs to another server or DB');
     }
     const name = displayName(entry.key);
-    let outcome = await session.saveString(entry.key, bytes, { mode: 'check', expectedSha1: entry.baseSha1 });
+    let outcome = await session.saveString(entry.key, bytes, { mode: 'check', expectedSha1: entry.baseSha1 }, entry.watch);
     if (outcome.status === 'changed') {
       outcome = await this.resolveConflict(uri, entry, session, bytes);
       if (outcome.status === 'saved' && entry.reloadAfterSave) {

@@ -180,3 +180,179 @@ describe('saving an edited value', () => {
     assert.equal(await admin.get(key), 'v');
   });
 });
+
+describe('saving through the WATCH taken when the edit loaded the value', () => {
+  /** Calls of `command` so far (INFO commandstats; 0 before the first). */
+  async function calls(command: string): Promise<number> {
+    const line = (await admin.info('commandstats')).split('\n').find((l) => l.startsWith(`cmdstat_${command}:`));
+    return Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0);
+  }
+
+  /** The edit connections the server has (CLIENT SETNAME `<name>-edit`), by address. */
+  async function editClients(): Promise<string[]> {
+    const list = String(await admin.client('LIST'));
+    return list
+      .split('\n')
+      .filter((l) => / name=\S+-edit /.test(`${l} `))
+      .map((l) => /addr=(\S+)/.exec(l)?.[1] ?? '');
+  }
+
+  async function edit(key: Buffer) {
+    const opened = await session.readForEdit(key);
+    assert.ok(opened.watch, 'one server: the edit holds a watch');
+    const result = editForm(opened.loaded.bytes);
+    assert.ok(result.ok);
+    return { form: result.form, sha: sha1(opened.loaded.bytes), pttl: opened.loaded.pttl, watch: opened.watch };
+  }
+
+  test('a save is one transaction (no script), writes the value and keeps the TTL', async () => {
+    const key = b('watch:json');
+    await admin.set(key, '{"v": 1}', 'EX', 900);
+    const { form, sha, watch } = await edit(key);
+    try {
+      const execs = await calls('exec');
+      const before = await admin.pttl(key);
+      const outcome = await session.saveString(key, encodeEdit(form, '{"v": 2}'), { mode: 'check', expectedSha1: sha }, watch);
+      assert.equal(outcome.status, 'saved');
+      assert.equal(await calls('exec'), execs + 1, 'MULTI … EXEC on the edit connection');
+      assert.equal(await admin.get(key), '{"v": 2}');
+      await assertTtlNear(key, before);
+      assert.ok(outcome.status === 'saved' && outcome.pttl > before - TTL_SLACK_MS && outcome.pttl <= before, `reported TTL ${outcome.status === 'saved' ? outcome.pttl : ''}`);
+    } finally {
+      watch.dispose();
+    }
+  });
+
+  test('a key without expiry stays without', async () => {
+    const key = b('watch:persist');
+    await admin.set(key, 'plain');
+    const { form, sha, watch } = await edit(key);
+    try {
+      assert.deepEqual(await session.saveString(key, encodeEdit(form, 'edited'), { mode: 'check', expectedSha1: sha }, watch), { status: 'saved', pttl: -1 });
+      assert.equal(await admin.get(key), 'edited');
+      assert.equal(await admin.pttl(key), -1);
+    } finally {
+      watch.dispose();
+    }
+  });
+
+  test('a write from elsewhere between load and save is detected and left in place', async () => {
+    const key = b('watch:conflict');
+    await admin.set(key, '{"v": 1}', 'EX', 1000);
+    const { form, sha, watch } = await edit(key);
+    try {
+      await admin.set(key, '{"v": "theirs"}', 'EX', 500);
+      assert.deepEqual(await session.saveString(key, encodeEdit(form, '{"v": "mine"}'), { mode: 'check', expectedSha1: sha }, watch), { status: 'changed' });
+      assert.equal(await admin.get(key), '{"v": "theirs"}');
+      await assertTtlNear(key, 500_000);
+    } finally {
+      watch.dispose();
+    }
+  });
+
+  test('only the TTL changed meanwhile: the value is saved with the TTL the server has now', async () => {
+    const key = b('watch:ttl');
+    await admin.set(key, 'v1', 'EX', 1000);
+    const { form, sha, watch } = await edit(key);
+    try {
+      await admin.expire(key, 200);
+      assert.equal((await session.saveString(key, encodeEdit(form, 'v2'), { mode: 'check', expectedSha1: sha }, watch)).status, 'saved');
+      assert.equal(await admin.get(key), 'v2');
+      await assertTtlNear(key, 200_000);
+    } finally {
+      watch.dispose();
+    }
+  });
+
+  test('saved twice through the same watch; a write from elsewhere after the first save is detected', async () => {
+    const key = b('watch:twice');
+    await admin.set(key, 'v1', 'EX', 600);
+    const { form, sha, watch } = await edit(key);
+    try {
+      const first = encodeEdit(form, 'v2');
+      assert.equal((await session.saveString(key, first, { mode: 'check', expectedSha1: sha }, watch)).status, 'saved');
+      // The watch is taken again after the save's EXEC, then checked against what was written.
+      await waitFor('the watch taken again', () => watch.usable);
+      const execs = await calls('exec');
+      const second = encodeEdit(form, 'v3');
+      assert.equal((await session.saveString(key, second, { mode: 'check', expectedSha1: sha1(first) }, watch)).status, 'saved');
+      assert.equal(await calls('exec'), execs + 1, 'the second save went through the watch too');
+      assert.equal(await admin.get(key), 'v3');
+      await waitFor('the watch taken again', () => watch.usable);
+      await admin.set(key, 'theirs', 'EX', 600);
+      assert.deepEqual(await session.saveString(key, encodeEdit(form, 'v4'), { mode: 'check', expectedSha1: sha1(second) }, watch), { status: 'changed' });
+      assert.equal(await admin.get(key), 'theirs');
+    } finally {
+      watch.dispose();
+    }
+  });
+
+  test('the key expired meanwhile: gone, nothing created', async () => {
+    const key = b('watch:expired');
+    await admin.set(key, 'v', 'PX', 400);
+    const { form, sha, watch } = await edit(key);
+    try {
+      await waitFor('the key to expire', async () => (await admin.exists(key)) === 0, 5000);
+      assert.deepEqual(await session.saveString(key, encodeEdit(form, 'late'), { mode: 'check', expectedSha1: sha }, watch), { status: 'gone' });
+      assert.equal(await admin.exists(key), 0);
+    } finally {
+      watch.dispose();
+    }
+  });
+
+  test('the edit connection killed: the save takes the checked path, which still sees a write from elsewhere', async () => {
+    const key = b('watch:killed');
+    await admin.set(key, 'v1', 'EX', 600);
+    const { form, sha, watch } = await edit(key);
+    try {
+      const [addr] = await editClients();
+      assert.ok(addr, 'the edit has its own connection');
+      await admin.client('KILL', addr);
+      await waitFor('the watch to be lost', () => !watch.usable);
+      await admin.set(key, 'theirs', 'EX', 600);
+      assert.deepEqual(await session.saveString(key, encodeEdit(form, 'mine'), { mode: 'check', expectedSha1: sha }, watch), { status: 'changed' });
+      assert.equal(await admin.get(key), 'theirs');
+      // Without a conflict, the checked path saves.
+      assert.equal((await session.saveString(key, encodeEdit(form, 'mine'), { mode: 'check', expectedSha1: sha1(b('theirs')) }, watch)).status, 'saved');
+      assert.equal(await admin.get(key), 'mine');
+    } finally {
+      watch.dispose();
+    }
+  });
+
+  test('binary key names and values stay exact', async () => {
+    const key = Buffer.from([0xfe, 0x00, 0x3a, 0x81]);
+    await admin.set(key, zlib.gzipSync(Buffer.from('{"x": 1}')), 'EX', 100);
+    const { form, sha, watch } = await edit(key);
+    try {
+      assert.equal((await session.saveString(key, encodeEdit(form, '{"x": 2}'), { mode: 'check', expectedSha1: sha }, watch)).status, 'saved');
+      assert.equal(zlib.gunzipSync((await admin.getBuffer(key)) as Buffer).toString(), '{"x": 2}');
+    } finally {
+      watch.dispose();
+    }
+  });
+
+  test('read-only mode: refused before anything is sent', async () => {
+    const key = b('watch:ro');
+    await admin.set(key, 'v');
+    const { sha, watch } = await edit(key);
+    readOnly = 'on';
+    try {
+      await assert.rejects(session.saveString(key, b('x'), { mode: 'check', expectedSha1: sha }, watch), coded('READ_ONLY'));
+    } finally {
+      readOnly = 'off';
+      watch.dispose();
+    }
+    assert.equal(await admin.get(key), 'v');
+  });
+
+  test('closing the edit closes its connection', async () => {
+    const key = b('watch:close');
+    await admin.set(key, 'v');
+    const before = (await editClients()).length;
+    const { watch } = await edit(key);
+    assert.equal((await editClients()).length, before + 1);
+    watch.dispose();
+    await waitFor('the edit connection to close', async () => (await editClients()).length === before);
+  });
+});
