@@ -143,6 +143,9 @@ export class RedisSession implements Disposable {
   private explorers = new Set<WeakRef<ExplorerModel>>();
   /** The WATCH connections of open edits (readForEdit). */
   private readonly watches = new Set<StringWatch>();
+  /** The connection of collection edits and New Key (see `watched`), opened at the first, and their queue. */
+  private editConn: Promise<Redis | undefined> = Promise.resolve(undefined);
+  private editQueue: Promise<void> = Promise.resolve();
   private readonly values = new WeakSet<ValueSession>();
   private ended = false;
   private keyspace: (LiveKeyspace & { watcher: KeyspaceWatcher }) | undefined;
@@ -529,7 +532,7 @@ export class RedisSession implements Disposable {
   /** One element of a hash, list, set or sorted set; the key keeps its TTL. */
   editCollection(key: Buffer, edit: CollectionEdit): Promise<EditResult> {
     return this.write(
-      (readOnly) => editCollection(this.nodeOf(key), key, edit, { readOnly }),
+      (readOnly) => this.watched(key, (client) => editCollection(client, key, edit, { readOnly })),
       (r) => ({ kind: 'keys', keys: [key], deleted: r?.keyDeleted ?? false }),
     );
   }
@@ -537,7 +540,7 @@ export class RedisSession implements Disposable {
   /** A new key (never over an existing one); resolves to its PTTL. */
   createKey(key: Buffer, value: NewKeyValue, ttlSeconds: number | undefined): Promise<number> {
     return this.write(
-      (readOnly) => createKey(this.nodeOf(key), key, value, ttlSeconds, { readOnly }),
+      (readOnly) => this.watched(key, (client) => createKey(client, key, value, ttlSeconds, { readOnly })),
       () => ({ kind: 'keys', keys: [key], deleted: false }),
     );
   }
@@ -625,12 +628,46 @@ export class RedisSession implements Disposable {
     for (const watch of [...this.watches]) {
       watch.dispose();
     }
+    void this.editConn.then((c) => c?.disconnect());
     this.keyspace?.dispose();
     for (const ref of this.explorers) {
       ref.deref()?.dispose();
     }
     this.explorers.clear();
     this.changes.dispose();
+  }
+
+  /**
+   * Runs a WATCH … EXEC edit of `key`. On one server it runs on a connection of the edits' own, one
+   * edit at a time: on the shared connection, any EXEC or UNWATCH a view sends between the edit's
+   * WATCH and its EXEC would end the WATCH, and a write from elsewhere in that window would go unseen.
+   * On a cluster (no factory for a node's connection) it runs on the key's master.
+   */
+  private watched<T>(key: Buffer, edit: (client: Redis) => Promise<T>): Promise<T> {
+    const factory = this.options.openConnection;
+    if (this.cluster || !factory) {
+      return edit(this.nodeOf(key));
+    }
+    const run = this.editQueue.then(async () => {
+      let conn = await this.editConn;
+      if (!conn || conn.status !== 'ready') {
+        conn?.disconnect();
+        const opening = factory('tx');
+        // A failed opening is the caller's error; the next edit tries again.
+        this.editConn = opening.catch(() => undefined);
+        conn = await opening;
+        if (this.ended) {
+          conn.disconnect();
+          throw new NovaError('SESSION_ENDED');
+        }
+      }
+      return edit(conn);
+    });
+    this.editQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** The one-server connection; on a cluster every operation goes through a master instead. */

@@ -6,9 +6,8 @@
  * Each edit is WATCH key → checks (TYPE, and that the element shown is still there) → MULTI → the
  * write → EXEC. A write by anyone else between the check and EXEC aborts the transaction, and the
  * check runs again on what the key has become: the edit never lands on an element the user did not
- * see. (The connection is the session's, shared with the views' reads: an EXEC of theirs landing
- * in the few milliseconds between the check and ours would clear the WATCH; the check has run all
- * the same, only the guarantee against a write in that window is lost.)
+ * see. The connection must be used by nothing else meanwhile (another EXEC or UNWATCH on it would end
+ * the WATCH): the session gives these edits a connection of their own, one edit at a time.
  *
  * Only commands Redis 3.0 has: TYPE, single-pair HSET, HEXISTS, HDEL, LLEN, LINDEX, LSET, LPUSHX,
  * RPUSHX, LREM, SADD, SREM, ZSCORE, plain ZADD (no NX/XX, which 3.0.0–3.0.1 lack), ZREM, EXISTS.

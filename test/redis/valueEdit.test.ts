@@ -356,3 +356,46 @@ describe('saving through the WATCH taken when the edit loaded the value', () => 
     await waitFor('the edit connection to close', async () => (await editClients()).length === before);
   });
 });
+
+describe('collection edits and New Key on a connection of their own', () => {
+  /** The connections the server has whose name ends with `-<suffix>`, as `name cmd` (CLIENT LIST). */
+  async function named(suffix: string): Promise<string[]> {
+    return String(await admin.client('LIST'))
+      .split('\n')
+      .filter((l) => new RegExp(` name=\\S+-${suffix} `).test(`${l} `))
+      .map((l) => `${/ name=(\S+)/.exec(l)?.[1] ?? ''} ${/ cmd=(\S+)/.exec(l)?.[1] ?? ''}`);
+  }
+
+  test('an element edit runs its WATCH … EXEC on the edits\' connection, not on the one the views share', async () => {
+    const key = b('tx:hash');
+    await admin.hset(key, 'a', '1');
+    assert.deepEqual(await session.editCollection(key, { op: 'hashAdd', field: b('b'), value: b('2') }), { changed: true, keyDeleted: false });
+    const clients = await named('tx');
+    assert.equal(clients.length, 1, JSON.stringify(clients));
+    assert.match(clients[0], / exec$/, 'its last command was the EXEC');
+    assert.deepEqual(await admin.hgetall(key), { a: '1', b: '2' });
+  });
+
+  test('edits started together run one after the other there, and all land', async () => {
+    const key = b('tx:together');
+    await admin.sadd(key, 'x');
+    await Promise.all(['m1', 'm2', 'm3', 'm4'].map((m) => session.editCollection(key, { op: 'setAdd', member: b(m) })));
+    assert.deepEqual((await admin.smembers(key)).sort(), ['m1', 'm2', 'm3', 'm4', 'x']);
+    const created = b('tx:new');
+    await session.createKey(created, { type: 'string', value: b('first') }, 60);
+    assert.equal(await admin.get(created), 'first');
+    assert.equal((await named('tx')).length, 1, 'one connection for all of them');
+  });
+
+  test('the connection killed: the next edit opens another one', async () => {
+    const key = b('tx:killed');
+    await admin.sadd(key, 'x');
+    await session.editCollection(key, { op: 'setAdd', member: b('y') });
+    const addr = /addr=(\S+)/.exec(String(await admin.client('LIST')).split('\n').find((l) => / name=\S+-tx /.test(`${l} `)) ?? '')?.[1];
+    assert.ok(addr);
+    await admin.client('KILL', addr);
+    await waitFor('the kill to be seen', async () => (await named('tx')).length === 0);
+    await session.editCollection(key, { op: 'setAdd', member: b('z') });
+    assert.deepEqual((await admin.smembers(key)).sort(), ['x', 'y', 'z']);
+  });
+});
