@@ -15,7 +15,7 @@ import type { CacheReport, ReportWarning } from '../redis/report';
 import { reportCsv, reportJson } from '../redis/reportExport';
 import { DisposableBase } from '../util/event';
 import type { FromWebview, ReportStrings, ReportView, ToWebview } from '../webview/protocol';
-import { formatNumber } from './format';
+import { formatNumber, plural } from './format';
 import type { KeysView } from './keysView';
 import type { ErrorReporter } from '../commands/registry';
 
@@ -261,7 +261,8 @@ function methodLabel(r: CacheReport): string {
     parts.push(vscode.l10n.t('DEBUG is not allowed on this server.'));
   }
   if (r.memoryUnknownKeys > 0) {
-    parts.push(vscode.l10n.t('{0} keys of a type without a size count as 0 bytes.', formatNumber(r.memoryUnknownKeys)));
+    const n = formatNumber(r.memoryUnknownKeys);
+    parts.push(plural(r.memoryUnknownKeys, vscode.l10n.t('{0} key of a type without a size counts as 0 bytes.', n), vscode.l10n.t('{0} keys of a type without a size count as 0 bytes.', n)));
   }
   return parts.join(' ');
 }
@@ -269,13 +270,21 @@ function methodLabel(r: CacheReport): string {
 function warningText(w: ReportWarning): string {
   switch (w.kind) {
     case 'noTtlInCache':
-      return vscode.l10n.t('{0} keys without a TTL in the cache namespace {1} never expire (for example {2}).', formatNumber(w.keys), w.path, w.examples.join(', '));
+      return plural(
+        w.keys,
+        vscode.l10n.t('{0} key without a TTL in the cache namespace {1} never expires (for example {2}).', formatNumber(w.keys), w.path, w.examples.join(', ')),
+        vscode.l10n.t('{0} keys without a TTL in the cache namespace {1} never expire (for example {2}).', formatNumber(w.keys), w.path, w.examples.join(', ')),
+      );
     case 'defaultTtlOnly':
-      return vscode.l10n.t('Every key of {0} ({1} keys) was written with the default TTL of {2} s: this namespace never sets its own.', w.path, formatNumber(w.keys), formatNumber(w.ttlSeconds));
+      return plural(
+        w.keys,
+        vscode.l10n.t('The only key of {0} was written with the default TTL of {1} s: this namespace never sets its own.', w.path, formatNumber(w.ttlSeconds)),
+        vscode.l10n.t('Every key of {0} ({1} keys) was written with the default TTL of {2} s: this namespace never sets its own.', w.path, formatNumber(w.keys), formatNumber(w.ttlSeconds)),
+      );
     case 'djangoVersionSkew':
       return vscode.l10n.t(
         'Django cache versions {0} are all alive under the prefix "{1}": the keys of the old versions are never read again and wait for their TTL.',
-        w.versions.map((v) => vscode.l10n.t('{0} ({1} keys)', v.version, formatNumber(v.keys))).join(', '),
+        w.versions.map((v) => plural(v.keys, vscode.l10n.t('{0} ({1} key)', v.version, formatNumber(v.keys)), vscode.l10n.t('{0} ({1} keys)', v.version, formatNumber(v.keys)))).join(', '),
         w.prefix,
       );
   }
