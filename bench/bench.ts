@@ -28,6 +28,8 @@ import vm from 'node:vm';
 import Redis from 'ioredis';
 import { capabilitiesFor, type Capabilities } from '../src/redis/capabilities';
 import { ExplorerModel, type ExplorerOptions } from '../src/redis/explorerModel';
+import { serverKeySource } from '../src/redis/keySource';
+import { ScanWire } from '../src/redis/scanWire';
 import { RedisServer, binaryVersion } from '../test/support/redisServer';
 import { seedNovaData } from '../test/support/seed';
 import { runClusterBench } from './cluster';
@@ -177,8 +179,9 @@ async function bareScan(c: Redis): Promise<number> {
   return n;
 }
 
-async function fullIndex(c: Redis, caps: Capabilities): Promise<ExplorerModel> {
-  const model = new ExplorerModel(c, caps);
+/** The Keys view's Scan All: through the explorer's own SCAN connection when given, as a session does. */
+async function fullIndex(c: Redis, caps: Capabilities, wire?: ScanWire): Promise<ExplorerModel> {
+  const model = new ExplorerModel(wire ? serverKeySource(c, caps, () => wire) : c, caps);
   await model.scanAll();
   return model;
 }
@@ -319,7 +322,7 @@ interface ScanComparison {
   slowlog_entries_bare_scan: number;
 }
 
-async function compareWithBareScan(admin: Redis, big: Redis, caps: Capabilities, runs: number, gc: () => void): Promise<ScanComparison> {
+async function compareWithBareScan(admin: Redis, big: Redis, caps: Capabilities, runs: number, gc: () => void, wire?: ScanWire): Promise<ScanComparison> {
   const dbsize = await big.dbsize();
   const bare: { wall: number; client: number; server: number; scanUsec: number }[] = [];
   const index: { wall: number; client: number; server: number; scanUsec: number; calls: number }[] = [];
@@ -339,7 +342,7 @@ async function compareWithBareScan(admin: Redis, big: Redis, caps: Capabilities,
     let indexRun = { wall: 0, client: 0, server: 0 };
     const indexScanStat = await scanDelta(admin, async () => {
       indexRun = await measured(admin, async () => {
-        built = await fullIndex(big, caps);
+        built = await fullIndex(big, caps, wire);
       });
     });
     index.push({ ...indexRun, scanUsec: indexScanStat.usec, calls: indexScanStat.calls });
@@ -426,6 +429,7 @@ async function main(): Promise<void> {
   const admin = server.admin(DB_N);
   const big = client(server, DB_N);
   const small = client(server, DB_SMALL);
+  let wire: ScanWire | undefined;
   try {
     log(`seeding ${args.keys.toLocaleString('en-US')} keys in DB ${DB_N} and ${SMALL.toLocaleString('en-US')} in DB ${DB_SMALL}`);
     const seedStart = performance.now();
@@ -466,7 +470,11 @@ async function main(): Promise<void> {
     gc();
 
     log(`timing bare SCAN vs full index, ${args.runs} alternating runs each`);
-    const quiet = await compareWithBareScan(admin, big, caps, args.runs, gc);
+    // The explorer's own SCAN connection, as a session opens it for the Keys view.
+    const scanConnection = client(server, DB_N);
+    await scanConnection.ping();
+    wire = new ScanWire(scanConnection);
+    const quiet = await compareWithBareScan(admin, big, caps, args.runs, gc, wire);
 
     const reportFigures = await runReportBench(big, caps, quiet.bare_scan_ms);
 
@@ -544,7 +552,7 @@ async function main(): Promise<void> {
       try {
         // Let the competing processes reach full speed before measuring.
         await new Promise((resolve) => setTimeout(resolve, 2000));
-        result.busy = { load: load.description, ...(await compareWithBareScan(admin, big, caps, args.runs, gc)) };
+        result.busy = { load: load.description, ...(await compareWithBareScan(admin, big, caps, args.runs, gc, wire)) };
       } finally {
         load.stop();
       }
@@ -601,6 +609,7 @@ async function main(): Promise<void> {
       printTable(result, pass);
     }
   } finally {
+    wire?.close();
     big.disconnect();
     small.disconnect();
     admin.disconnect();

@@ -62,6 +62,7 @@ import { readSlowlog, type SlowlogEntry } from '../redis/slowlog';
 import { readClients, type ClientInfo } from '../redis/clients';
 import { KeyspaceWatcher, enabledValue, readNotifyConfig, type KeyChangeBatch, type NotifyConfig } from '../redis/keyspaceEvents';
 import { KeyspaceActivity } from '../redis/keyspaceActivity';
+import { ScanWire } from '../redis/scanWire';
 import { isCommandUnavailable } from '../redis/errors';
 import type { ReadOnlySetting } from '../config/settingsSchema';
 import { Emitter, type Disposable } from '../util/event';
@@ -146,6 +147,9 @@ export class RedisSession implements Disposable {
   /** The connection of collection edits and New Key (see `watched`), opened at the first, and their queue. */
   private editConn: Promise<Redis | undefined> = Promise.resolve(undefined);
   private editQueue: Promise<void> = Promise.resolve();
+  /** The explorers' SCAN connection (see scanWire), and its opening. */
+  private wire: ScanWire | undefined;
+  private wireOpening: Promise<void> | undefined;
   private readonly values = new WeakSet<ValueSession>();
   private ended = false;
   private keyspace: (LiveKeyspace & { watcher: KeyspaceWatcher }) | undefined;
@@ -189,7 +193,8 @@ export class RedisSession implements Disposable {
   /** A key explorer on this session; it is disposed with the session. */
   createExplorer(options: Omit<ExplorerOptions, 'timeoutMs'> = {}): ExplorerModel {
     this.live();
-    const model = new ExplorerModel(this.cluster ? clusterKeySource(this.cluster, this.caps) : this.one(), this.caps, { ...options, timeoutMs: this.commandTimeoutMs });
+    const source = this.cluster ? clusterKeySource(this.cluster, this.caps) : serverKeySource(this.one(), this.caps, () => this.scanWire());
+    const model = new ExplorerModel(source, this.caps, { ...options, timeoutMs: this.commandTimeoutMs });
     this.explorers = new Set([...this.explorers].filter((ref) => ref.deref() !== undefined));
     this.explorers.add(new WeakRef(model));
     return model;
@@ -629,6 +634,8 @@ export class RedisSession implements Disposable {
       watch.dispose();
     }
     void this.editConn.then((c) => c?.disconnect());
+    this.wire?.close();
+    this.wire = undefined;
     this.keyspace?.dispose();
     for (const ref of this.explorers) {
       ref.deref()?.dispose();
@@ -668,6 +675,36 @@ export class RedisSession implements Disposable {
       () => undefined,
     );
     return run;
+  }
+
+  /**
+   * The explorers' SCAN connection when it is open; otherwise undefined (their SCANs go through the
+   * shared connection meanwhile) and it is being opened. A wire that closed is opened again on demand.
+   */
+  private scanWire(): ScanWire | undefined {
+    if (this.wire?.isOpen) {
+      return this.wire;
+    }
+    const factory = this.options.openConnection;
+    if (this.ended || !factory || this.wireOpening) {
+      return undefined;
+    }
+    this.wire = undefined;
+    this.wireOpening = factory('scan').then(
+      (client) => {
+        this.wireOpening = undefined;
+        if (this.ended) {
+          client.disconnect();
+          return;
+        }
+        this.wire = new ScanWire(client);
+      },
+      () => {
+        // The shared connection serves; the next explorer request tries again.
+        this.wireOpening = undefined;
+      },
+    );
+    return undefined;
   }
 
   /** The one-server connection; on a cluster every operation goes through a master instead. */

@@ -10,6 +10,7 @@ import { ClusterScanner, clusterDbsize, clusterFetchKeyMeta, masterNodes, type N
 import { withDeadline } from './deadline';
 import { fetchKeyMeta, fetchMemoryUsage, type KeyMeta, type MetaOptions } from './keyMeta';
 import { KeyScanner, type ScanOptions, type ScanPage } from './scan';
+import type { ScanWire } from './scanWire';
 
 export interface SourcePage extends ScanPage {
   /** Cluster masters that failed during this page, while the others' keys are in it. */
@@ -39,10 +40,10 @@ export function isKeySource(x: Redis | KeySource): x is KeySource {
   return typeof (x as Partial<KeySource>).cursor === 'function';
 }
 
-/** One server, through one connection. */
-export function serverKeySource(client: Redis, caps: Capabilities): KeySource {
+/** One server, through one connection, and its SCANs through `wire` while it has one open (see ScanWire). */
+export function serverKeySource(client: Redis, caps: Capabilities, wire?: () => ScanWire | undefined): KeySource {
   return {
-    cursor: (options) => new KeyScanner(client, caps, options),
+    cursor: (options) => new KeyScanner(client, caps, wire ? { ...options, wire } : options),
     dbsize: (timeoutMs) => withDeadline(client.dbsize(), timeoutMs),
     meta: (keys, options) => fetchKeyMeta(client, caps, keys, options),
     memoryUsage: (key, options) => fetchMemoryUsage(client, caps, key, options),

@@ -12,7 +12,7 @@
  * - With `prefetch`, the next request leaves as soon as a reply is taken, so the server scans while
  *   the caller indexes the page it just got.
  * - Without a fixed COUNT, COUNT follows the server's pace (`ScanPacer`): reply times set the next
- *   COUNT so that one SCAN stays around 2.5 ms, whatever the server's speed or load. SCAN's cost
+ *   COUNT so that one SCAN stays around 1.5 ms, whatever the server's speed or load. SCAN's cost
  *   is per bucket visited, so a slow or busy server gets smaller requests, less likely to be caught
  *   half-way by a descheduling that would put them in its slowlog.
  * - Failures surface as `NovaError` codes; the cursor only advances on success, so calling `next`
@@ -24,6 +24,7 @@ import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
 import { toNovaError } from './connect';
 import { NovaError, isNovaError } from './errors';
 import { keyTypeOf, type KeyType } from './keyMeta';
+import type { ScanWire } from './scanWire';
 
 export const DEFAULT_SCAN_COUNT = 1000;
 
@@ -34,7 +35,7 @@ export const DEFAULT_SCAN_COUNT = 1000;
  * SCAN that follows a sudden slowdown (before its reply is measured); the floor keeps a stalled server
  * from being asked for pages so small that round trips dominate.
  */
-export const SCAN_PACE = { minCount: 100, maxCount: 5000, startCount: DEFAULT_SCAN_COUNT, targetMs: 2.5 } as const;
+export const SCAN_PACE = { minCount: 100, maxCount: 5000, startCount: DEFAULT_SCAN_COUNT, targetMs: 1.5 } as const;
 
 /** Replies whose fastest per-COUNT time estimates the server's cost. */
 const PACE_WINDOW = 8;
@@ -81,6 +82,11 @@ export interface ScanOptions {
   type?: KeyType;
   /** A reply that takes longer than this fails with COMMAND_TIMEOUT (the server is stalled). */
   timeoutMs?: number;
+  /**
+   * The explorer's own SCAN connection, when it has one open (see ScanWire): SCANs go there, and a
+   * prefetch leaves as soon as the cursor of the reply before it is in. Otherwise, through `client`.
+   */
+  wire?: () => ScanWire | undefined;
 }
 
 export interface ScanPage {
@@ -97,6 +103,10 @@ export interface ScanPage {
 
 interface Flight {
   promise: Promise<[Buffer, Buffer[]]>;
+  /** Through a ScanWire: the next cursor, once its reply started coming in. */
+  cursor?: Buffer;
+  /** Set to send the next request the moment `cursor` is known. */
+  onCursor?: (cursor: Buffer) => void;
   /**
    * The request itself failed: the client timed it out (its command timeout can equal our deadline)
    * or lost the connection. Such a flight is never waited on again; the page is asked for anew.
@@ -144,6 +154,8 @@ export class KeyScanner {
   private started = false;
   private finished = false;
   private flight: Flight | undefined;
+  /** Sent from the cursor of `flight` before its reply was all in: the page after it. */
+  private ahead: Flight | undefined;
   /** Keys whose page came back but whose TYPE check failed: retried before scanning further. */
   private unchecked: { keys: Buffer[]; done: boolean; count: number } | undefined;
   private readonly caps: Capabilities;
@@ -182,9 +194,23 @@ export class KeyScanner {
       return this.typeFiltered(this.unchecked.keys, this.unchecked.done, this.unchecked.count, opts.signal);
     }
     if (!this.flight || this.flight.failed) {
-      this.send(this.cursor, opts.count);
+      this.ahead = undefined;
+      this.flight = this.send(this.cursor, opts.count);
     }
-    const flight = this.flight as Flight;
+    const flight = this.flight;
+    if (opts.prefetch && !this.ahead && flight.onCursor === undefined) {
+      // Through a wire, the next request leaves when this reply's cursor is in, not once all of it is.
+      const early = (cursor: Buffer): void => {
+        if (this.flight === flight && !this.ahead && cursor.toString('latin1') !== '0') {
+          this.ahead = this.send(cursor.toString('latin1'));
+        }
+      };
+      if (flight.cursor) {
+        early(flight.cursor);
+      } else {
+        flight.onCursor = early;
+      }
+    }
     let reply: [Buffer, Buffer[]];
     try {
       reply = await this.settle(flight.promise, opts.signal);
@@ -192,6 +218,7 @@ export class KeyScanner {
       // A failed request is dead; our own deadline or a cancel leaves a live one to finish later.
       if (this.flight === flight && (flight.failed || (!isNovaError(err, 'COMMAND_TIMEOUT') && !isNovaError(err, 'CANCELLED')))) {
         this.flight = undefined;
+        this.ahead = undefined;
       }
       throw err;
     }
@@ -199,7 +226,8 @@ export class KeyScanner {
       // A reset happened while waiting: this reply belongs to an abandoned scan.
       throw new NovaError('CANCELLED', 'scan was reset');
     }
-    this.flight = undefined;
+    this.flight = this.ahead;
+    this.ahead = undefined;
     const [nextCursor, keys] = reply;
     const count = flight.count;
     this.cursor = nextCursor.toString('latin1');
@@ -207,8 +235,8 @@ export class KeyScanner {
     this.calls++;
     this.returned += keys.length;
     const done = this.cursor === '0';
-    if (!done && opts.prefetch) {
-      this.send(this.cursor);
+    if (!done && opts.prefetch && !this.flight) {
+      this.flight = this.send(this.cursor);
     }
     if (this.clientFilter && keys.length > 0) {
       this.unchecked = { keys, done, count };
@@ -221,6 +249,7 @@ export class KeyScanner {
   /** Forgets the position; the next call starts from cursor 0. A reply still in flight is ignored. */
   reset(): void {
     this.flight = undefined;
+    this.ahead = undefined;
     this.unchecked = undefined;
     this.cursor = '0';
     this.started = false;
@@ -244,12 +273,19 @@ export class KeyScanner {
     return cursorFraction(this.cursor, totalKeys);
   }
 
-  private send(cursor: string, count?: number): void {
+  private send(cursor: string, count?: number): Flight {
     const n = count ?? this.options.count ?? this.pacer.next;
     const args = scanArguments(this.caps, { ...this.options, count: n });
     const sent = performance.now();
-    const promise = this.client.callBuffer('SCAN', cursor, ...args) as Promise<[Buffer, Buffer[]]>;
-    const flight: Flight = { promise, failed: false, count: n };
+    const wire = this.options.wire?.();
+    const flight: Flight = { promise: Promise.resolve([Buffer.alloc(0), []]), failed: false, count: n };
+    const promise = wire?.isOpen
+      ? wire.scan(cursor, args, (next) => {
+          flight.cursor = next;
+          flight.onCursor?.(next);
+        })
+      : (this.client.callBuffer('SCAN', cursor, ...args) as Promise<[Buffer, Buffer[]]>);
+    flight.promise = promise;
     // Registered before anyone awaits the reply: the pace is updated before the next request leaves,
     // and a dead request is marked before `next` sees the rejection (which also keeps an abandoned
     // one from becoming an unhandled rejection).
@@ -259,7 +295,7 @@ export class KeyScanner {
         flight.failed = true;
       },
     );
-    this.flight = flight;
+    return flight;
   }
 
   private async typeFiltered(keys: Buffer[], done: boolean, count: number, signal: AbortSignal | undefined): Promise<ScanPage> {

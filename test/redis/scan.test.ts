@@ -322,7 +322,7 @@ describe('scan engine', () => {
     for (const forbidden of ['keys', 'flushall', 'flushdb', 'debug', 'sort']) {
       assert.ok(!names.has(forbidden), `the explorer sent ${forbidden.toUpperCase()}`);
     }
-    // COUNT follows the server's reply time (about 2.5 ms a call) between fixed bounds: the cap is what
+    // COUNT follows the server's reply time (about 1.5 ms a call) between fixed bounds: the cap is what
     // a fast server earns; a slow one gets less, down to the floor.
     const counts: number[] = [];
     for (const args of sent) {

@@ -51,10 +51,11 @@ describe('ScanPacer', () => {
   test('starts at the old fixed COUNT and settles where one SCAN takes about the target time', () => {
     const pacer = new ScanPacer();
     assert.equal(pacer.next, SCAN_PACE.startCount);
-    // 1 µs per key (Redis 7 here): about 2,400 keys a call.
+    // 1 µs per key (Redis 7 here), 0.1 ms fixed: a little under target / 1 µs keys a call.
     const counts = run(pacer, 30, 0.001);
     const settled = counts[counts.length - 1];
-    assert.ok(settled > 2000 && settled < 2500, `settled at ${settled}`);
+    const ideal = SCAN_PACE.targetMs / 0.001;
+    assert.ok(settled > 0.8 * ideal && settled < ideal, `settled at ${settled}, ideal ${ideal}`);
     // It never grew by more than half per reply.
     for (let i = 1; i < counts.length; i++) {
       assert.ok(counts[i] <= Math.ceil(counts[i - 1] * 1.5), counts.join(' '));
@@ -62,7 +63,8 @@ describe('ScanPacer', () => {
   });
 
   test('a slower server gets smaller requests, a very fast one the cap, a stalled one the floor', () => {
-    assert.ok(Math.abs(run(new ScanPacer(), 30, 0.004).at(-1)! - 600) < 50, 'four times slower: about 600');
+    const fourTimes = SCAN_PACE.targetMs / 0.004;
+    assert.ok(Math.abs(run(new ScanPacer(), 30, 0.004).at(-1)! - fourTimes) < 0.1 * fourTimes, `four times slower: about ${fourTimes}`);
     assert.equal(run(new ScanPacer(), 30, 0.0001).at(-1), SCAN_PACE.maxCount);
     assert.equal(run(new ScanPacer(), 10, 0.001, 500).at(-1), SCAN_PACE.minCount);
   });
@@ -80,7 +82,7 @@ describe('ScanPacer', () => {
   test('delays that do not grow with COUNT do not shrink it: the fastest recent reply sets the pace', () => {
     // Every other reply waits 2 ms more (a busy client or a process waiting for a core).
     const counts = run(new ScanPacer(), 40, 0.001, 0.1, (i) => (i % 2 ? 2 : 0));
-    assert.ok(counts.at(-1)! > 2000, counts.join(' '));
+    assert.ok(counts.at(-1)! > 0.8 * (SCAN_PACE.targetMs / 0.001), counts.join(' '));
   });
 });
 
