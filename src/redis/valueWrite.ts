@@ -411,12 +411,12 @@ export class StringWatch {
    * was just written, the next save takes the checked path, which sees the difference.
    */
   private rearm(written: Buffer): void {
-    const expected = sha1(written);
     const check = this.conn.pipeline().callBuffer('WATCH', this.key).call('EVAL', "return redis.sha1hex(redis.call('GET', KEYS[1]) or '')", 1, this.key).exec();
     this.lost = true;
     check.then(
       (replies) => {
-        const ok = replies?.every(([err]) => !err) && String(replies?.[1]?.[1]) === expected;
+        // Hashed here, once the reply is in: not on the save's own time.
+        const ok = replies?.every(([err]) => !err) && String(replies?.[1]?.[1]) === sha1(written);
         this.lost = !ok || this.conn.status !== 'ready';
       },
       () => (this.lost = true),
