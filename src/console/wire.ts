@@ -5,6 +5,7 @@
  * when the socket goes, every command still waiting is failed with `lost`.
  */
 import type Redis from 'ioredis';
+import { takeOverSocket } from '../redis/takeOver';
 import { encodeCommand, RespReader, type Reply } from './resp';
 
 export class ConnectionLostError extends Error {
@@ -27,15 +28,11 @@ export class Wire {
     budgetBytes: number,
   ) {
     this.reader = new RespReader((reply) => this.deliver(reply), budgetBytes);
-    const stream = client.stream;
-    // From here on the socket is the console's: ioredis has no command in flight after the handshake.
-    stream.removeAllListeners('data');
-    stream.on('data', (chunk: Buffer) => this.reader.push(chunk));
-    stream.once('close', () => this.lost());
-    client.on('error', () => undefined);
-    if (client.status === 'end' || stream.destroyed) {
-      this.lost();
-    }
+    takeOverSocket(
+      client,
+      (chunk) => this.reader.push(chunk),
+      () => this.lost(),
+    );
   }
 
   get isOpen(): boolean {

@@ -11,6 +11,7 @@
  */
 import type Redis from 'ioredis';
 import { NovaError, toNovaError } from './errors';
+import { takeOverSocket } from './takeOver';
 
 const CR = 0x0d;
 const STAR = 0x2a;
@@ -47,15 +48,11 @@ export class ScanWire {
   private left = 0;
 
   constructor(private readonly client: Redis) {
-    const stream = client.stream;
-    // ioredis has nothing in flight once its handshake resolved: from here the socket is ours.
-    stream.removeAllListeners('data');
-    stream.on('data', (chunk: Buffer) => this.take(chunk));
-    stream.once('close', () => this.lost());
-    client.on('error', () => undefined);
-    if (client.status === 'end' || stream.destroyed) {
-      this.lost();
-    }
+    takeOverSocket(
+      client,
+      (chunk) => this.take(chunk),
+      () => this.lost(),
+    );
   }
 
   get isOpen(): boolean {

@@ -205,11 +205,22 @@ describe('saving through the WATCH taken when the edit loaded the value', () => 
     return { form: result.form, sha: sha1(opened.loaded.bytes), pttl: opened.loaded.pttl, watch: opened.watch };
   }
 
+  type Edit = Awaited<ReturnType<typeof edit>>;
+
+  /** Loads `key` for editing, runs `body`, and closes the edit's connection whatever happens. */
+  async function editing(key: Buffer, body: (e: Edit) => Promise<void>): Promise<void> {
+    const e = await edit(key);
+    try {
+      await body(e);
+    } finally {
+      e.watch.dispose();
+    }
+  }
+
   test('a save is one transaction (no script), writes the value and keeps the TTL', async () => {
     const key = b('watch:json');
     await admin.set(key, '{"v": 1}', 'EX', 900);
-    const { form, sha, watch } = await edit(key);
-    try {
+    await editing(key, async ({ form, sha, watch }) => {
       const execs = await calls('exec');
       const before = await admin.pttl(key);
       const outcome = await session.saveString(key, encodeEdit(form, '{"v": 2}'), { mode: 'check', expectedSha1: sha }, watch);
@@ -218,57 +229,45 @@ describe('saving through the WATCH taken when the edit loaded the value', () => 
       assert.equal(await admin.get(key), '{"v": 2}');
       await assertTtlNear(key, before);
       assert.ok(outcome.status === 'saved' && outcome.pttl > before - TTL_SLACK_MS && outcome.pttl <= before, `reported TTL ${outcome.status === 'saved' ? outcome.pttl : ''}`);
-    } finally {
-      watch.dispose();
-    }
+    });
   });
 
   test('a key without expiry stays without', async () => {
     const key = b('watch:persist');
     await admin.set(key, 'plain');
-    const { form, sha, watch } = await edit(key);
-    try {
+    await editing(key, async ({ form, sha, watch }) => {
       assert.deepEqual(await session.saveString(key, encodeEdit(form, 'edited'), { mode: 'check', expectedSha1: sha }, watch), { status: 'saved', pttl: -1 });
       assert.equal(await admin.get(key), 'edited');
       assert.equal(await admin.pttl(key), -1);
-    } finally {
-      watch.dispose();
-    }
+    });
   });
 
   test('a write from elsewhere between load and save is detected and left in place', async () => {
     const key = b('watch:conflict');
     await admin.set(key, '{"v": 1}', 'EX', 1000);
-    const { form, sha, watch } = await edit(key);
-    try {
+    await editing(key, async ({ form, sha, watch }) => {
       await admin.set(key, '{"v": "theirs"}', 'EX', 500);
       assert.deepEqual(await session.saveString(key, encodeEdit(form, '{"v": "mine"}'), { mode: 'check', expectedSha1: sha }, watch), { status: 'changed' });
       assert.equal(await admin.get(key), '{"v": "theirs"}');
       await assertTtlNear(key, 500_000);
-    } finally {
-      watch.dispose();
-    }
+    });
   });
 
   test('only the TTL changed meanwhile: the value is saved with the TTL the server has now', async () => {
     const key = b('watch:ttl');
     await admin.set(key, 'v1', 'EX', 1000);
-    const { form, sha, watch } = await edit(key);
-    try {
+    await editing(key, async ({ form, sha, watch }) => {
       await admin.expire(key, 200);
       assert.equal((await session.saveString(key, encodeEdit(form, 'v2'), { mode: 'check', expectedSha1: sha }, watch)).status, 'saved');
       assert.equal(await admin.get(key), 'v2');
       await assertTtlNear(key, 200_000);
-    } finally {
-      watch.dispose();
-    }
+    });
   });
 
   test('saved twice through the same watch; a write from elsewhere after the first save is detected', async () => {
     const key = b('watch:twice');
     await admin.set(key, 'v1', 'EX', 600);
-    const { form, sha, watch } = await edit(key);
-    try {
+    await editing(key, async ({ form, sha, watch }) => {
       const first = encodeEdit(form, 'v2');
       assert.equal((await session.saveString(key, first, { mode: 'check', expectedSha1: sha }, watch)).status, 'saved');
       // The watch is taken again after the save's EXEC, then checked against what was written.
@@ -282,29 +281,23 @@ describe('saving through the WATCH taken when the edit loaded the value', () => 
       await admin.set(key, 'theirs', 'EX', 600);
       assert.deepEqual(await session.saveString(key, encodeEdit(form, 'v4'), { mode: 'check', expectedSha1: sha1(second) }, watch), { status: 'changed' });
       assert.equal(await admin.get(key), 'theirs');
-    } finally {
-      watch.dispose();
-    }
+    });
   });
 
   test('the key expired meanwhile: gone, nothing created', async () => {
     const key = b('watch:expired');
     await admin.set(key, 'v', 'PX', 400);
-    const { form, sha, watch } = await edit(key);
-    try {
+    await editing(key, async ({ form, sha, watch }) => {
       await waitFor('the key to expire', async () => (await admin.exists(key)) === 0, 5000);
       assert.deepEqual(await session.saveString(key, encodeEdit(form, 'late'), { mode: 'check', expectedSha1: sha }, watch), { status: 'gone' });
       assert.equal(await admin.exists(key), 0);
-    } finally {
-      watch.dispose();
-    }
+    });
   });
 
   test('the edit connection killed: the save takes the checked path, which still sees a write from elsewhere', async () => {
     const key = b('watch:killed');
     await admin.set(key, 'v1', 'EX', 600);
-    const { form, sha, watch } = await edit(key);
-    try {
+    await editing(key, async ({ form, sha, watch }) => {
       const [addr] = await editClients();
       assert.ok(addr, 'the edit has its own connection');
       await admin.client('KILL', addr);
@@ -315,21 +308,16 @@ describe('saving through the WATCH taken when the edit loaded the value', () => 
       // Without a conflict, the checked path saves.
       assert.equal((await session.saveString(key, encodeEdit(form, 'mine'), { mode: 'check', expectedSha1: sha1(b('theirs')) }, watch)).status, 'saved');
       assert.equal(await admin.get(key), 'mine');
-    } finally {
-      watch.dispose();
-    }
+    });
   });
 
   test('binary key names and values stay exact', async () => {
     const key = Buffer.from([0xfe, 0x00, 0x3a, 0x81]);
     await admin.set(key, zlib.gzipSync(Buffer.from('{"x": 1}')), 'EX', 100);
-    const { form, sha, watch } = await edit(key);
-    try {
+    await editing(key, async ({ form, sha, watch }) => {
       assert.equal((await session.saveString(key, encodeEdit(form, '{"x": 2}'), { mode: 'check', expectedSha1: sha }, watch)).status, 'saved');
       assert.equal(zlib.gunzipSync((await admin.getBuffer(key)) as Buffer).toString(), '{"x": 2}');
-    } finally {
-      watch.dispose();
-    }
+    });
   });
 
   test('read-only mode: refused before anything is sent', async () => {
