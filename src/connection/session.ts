@@ -482,8 +482,10 @@ export class RedisSession implements Disposable {
     );
   }
 
-  /** Writes an edited string value, keeping its TTL; conflicts come back as outcomes, not errors. */
-  /** With the edit's `watch` (from readForEdit), a checked save goes through it when it can. */
+  /**
+   * Writes an edited string value, keeping its TTL; conflicts come back as outcomes, not errors. With
+   * the edit's `watch` (from readForEdit), a checked save goes through it when it can.
+   */
   saveString(key: Buffer, value: Buffer, how: SaveMode, watch?: StringWatch): Promise<SaveOutcome> {
     return this.write(
       async (readOnly) =>

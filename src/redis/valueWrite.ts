@@ -327,7 +327,7 @@ export class StringWatch {
     private readonly key: Buffer,
     private readonly onDispose: (watch: StringWatch) => void,
   ) {
-    // A reconnection starts without the WATCH: from then on only the checked path is safe.
+    // The WATCH goes with the connection (which never reconnects by itself): then only the checked path is safe.
     conn.on('close', () => (this.lost = true));
     conn.on('error', () => (this.lost = true));
   }
