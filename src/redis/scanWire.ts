@@ -113,27 +113,40 @@ export class ScanWire {
     return text;
   }
 
-  /** A bulk string's bytes after its `$len` line; undefined (and `pos` left alone) until all are in. */
+  /**
+   * A bulk string's bytes after its `$len` line; undefined (and `pos` left alone) until all are in.
+   * The length is read digit by digit: this runs once per key, and a string per header showed.
+   */
   private bulk(): Buffer | undefined {
-    const start = this.pos;
-    const header = this.line();
-    if (!header) {
+    const buf = this.buf;
+    let i = this.pos;
+    if (i >= buf.length) {
       return undefined;
     }
-    if (header[0] !== DOLLAR) {
+    if (buf[i] !== DOLLAR) {
       throw new Error('unexpected reply to SCAN');
     }
-    const len = Number(header.subarray(1).toString('latin1'));
-    if (!Number.isInteger(len) || len < 0) {
-      throw new Error('unexpected reply to SCAN');
+    let len = 0;
+    let digits = 0;
+    for (i++; i < buf.length && buf[i] !== CR; i++) {
+      const d = buf[i] - 0x30;
+      if (d < 0 || d > 9 || ++digits > 15) {
+        throw new Error('unexpected reply to SCAN');
+      }
+      len = len * 10 + d;
     }
-    if (this.pos + len + 2 > this.buf.length) {
-      this.pos = start;
+    if (i + 1 >= buf.length) {
       return undefined;
     }
-    const bytes = this.buf.subarray(this.pos, this.pos + len);
-    this.pos += len + 2;
-    return bytes;
+    if (digits === 0) {
+      throw new Error('unexpected reply to SCAN');
+    }
+    const start = i + 2;
+    if (start + len + 2 > buf.length) {
+      return undefined;
+    }
+    this.pos = start + len + 2;
+    return buf.subarray(start, start + len);
   }
 
   private step(): boolean {
