@@ -168,14 +168,19 @@ export function keyBytes(input: string | Uint8Array): Buffer {
   return typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
 }
 
-const UNESCAPE: Record<string, number> = { n: 0x0a, r: 0x0d, t: 0x09, b: 0x08, a: 0x07 };
+/** How `decodeEscapes` reads a backslash: the one-letter escapes it knows, and what an unknown one is. */
+export interface EscapeRules {
+  /** `\n` and the like: the letter after the backslash, and its byte. */
+  controls: Readonly<Record<string, number>>;
+  /** An unknown escape (or a lone backslash at the end, a code point that is not one) is an error; otherwise it stands for itself. */
+  strict: boolean;
+}
 
 /**
- * The bytes of a name typed with escapes: `\xHH`, `\n` `\r` `\t` `\b` `\a` and `\\` as redis-cli reads
- * them inside "…", plus the `\u{…}` the Keys view shows for invisible characters. Any other escaped
- * character stands for itself, as in redis-cli (`\0` is `0` there: NUL is `\x00`).
+ * The bytes of a text written with escapes: `\xHH`, `\u{…}` (a code point, as UTF-8) and the one-letter
+ * `controls`. Undefined only under `strict`, when an escape is malformed.
  */
-function unescapeName(text: string): Buffer {
+export function decodeEscapes(text: string, rules: EscapeRules): Buffer | undefined {
   const out: Buffer[] = [];
   let plain = '';
   const flush = (): void => {
@@ -186,33 +191,62 @@ function unescapeName(text: string): Buffer {
   };
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c !== '\\' || i + 1 >= text.length) {
+    if (c !== '\\') {
+      plain += c;
+      continue;
+    }
+    if (i + 1 >= text.length) {
+      if (rules.strict) {
+        return undefined;
+      }
       plain += c;
       continue;
     }
     const next = text[i + 1];
     const hex = /^x([0-9a-fA-F]{2})/.exec(text.slice(i + 1, i + 4));
-    const unicode = /^u\{([0-9a-fA-F]{1,6})\}/.exec(text.slice(i + 1, i + 11));
     if (hex) {
       flush();
       out.push(Buffer.from([parseInt(hex[1], 16)]));
       i += 3;
-    } else if (unicode && parseInt(unicode[1], 16) <= 0x10ffff) {
-      plain += String.fromCodePoint(parseInt(unicode[1], 16));
-      i += unicode[0].length;
-    } else {
-      const control = UNESCAPE[next];
-      if (control !== undefined) {
-        flush();
-        out.push(Buffer.from([control]));
-      } else {
-        plain += next;
-      }
-      i += 1;
+      continue;
     }
+    const unicode = /^u\{([0-9a-fA-F]{1,6})\}/.exec(text.slice(i + 1, i + 11));
+    if (unicode) {
+      const n = parseInt(unicode[1], 16);
+      if (n <= 0x10ffff && !(rules.strict && n >= 0xd800 && n <= 0xdfff)) {
+        plain += String.fromCodePoint(n);
+        i += unicode[0].length;
+        continue;
+      }
+      if (rules.strict) {
+        return undefined;
+      }
+    }
+    const control = Object.hasOwn(rules.controls, next) ? rules.controls[next] : undefined;
+    if (control !== undefined) {
+      flush();
+      out.push(Buffer.from([control]));
+    } else if (rules.strict) {
+      return undefined;
+    } else {
+      plain += next;
+    }
+    i += 1;
   }
   flush();
   return Buffer.concat(out);
+}
+
+/**
+ * A name typed as redis-cli reads it inside "…": `\xHH`, `\n` `\r` `\t` `\b` `\a`, plus the `\u{…}` the
+ * Keys view shows for invisible characters. Any other escaped character stands for itself, as in
+ * redis-cli (`\\` is `\`, `\0` is `0` there: NUL is `\x00`).
+ */
+const REDIS_CLI_ESCAPES: EscapeRules = { controls: { n: 0x0a, r: 0x0d, t: 0x09, b: 0x08, a: 0x07 }, strict: false };
+
+function unescapeName(text: string): Buffer {
+  // Never undefined: redis-cli's rules accept every text.
+  return decodeEscapes(text, REDIS_CLI_ESCAPES) ?? Buffer.from(text, 'utf8');
 }
 
 /**
