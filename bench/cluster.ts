@@ -2,8 +2,9 @@
  * `npm run bench -- --cluster`: the key list over a 3-master cluster (no replicas: they would only
  * add replication work on a small machine). Measured on the same data, medians of alternating runs:
  * - cluster_index_ms: every master's keys into the namespace index through ClusterScanner (one
- *   cursor per master, each master's next request sent as soon as its reply is in, never waiting for
- *   the other masters; COUNT 1000, prefetch), as the Keys view's "Scan All";
+ *   cursor per master on that master's own SCAN connection, each master's next request sent as soon
+ *   as its reply's cursor is in, never waiting for the other masters; COUNT 1000, prefetch), as the
+ *   Keys view's "Scan All";
  * - sequential_scan_ms: a bare SCAN COUNT 1000 loop over each master, one master after the other;
  * - cluster_index_vs_sequential_ratio (target ≤ 0.7: the masters are scanned in parallel);
  * - the first page (one SCAN page per master and the metadata of 200 of its keys) at 1,000 keys
@@ -13,10 +14,11 @@
  * its turn and the ratio tends to 1, or above it with the index built in this process.
  */
 import os from 'node:os';
-import type Redis from 'ioredis';
+import Redis from 'ioredis';
 import { capabilitiesFor, type Capabilities } from '../src/redis/capabilities';
 import { ClusterScanner, clusterFetchKeyMeta, keySlot, masterNodes, type MasterNode } from '../src/redis/cluster';
 import { KeyIndex } from '../src/redis/keyIndex';
+import { ScanWire } from '../src/redis/scanWire';
 import { openTarget } from '../src/redis/topology';
 import { parseRedisUrl } from '../src/redis/url';
 import { TestCluster } from '../test/support/cluster';
@@ -73,9 +75,9 @@ async function sequentialScan(masters: readonly MasterNode[]): Promise<number> {
   return n;
 }
 
-async function clusterIndex(masters: readonly MasterNode[], caps: Capabilities, withIndex = true): Promise<number> {
+async function clusterIndex(masters: readonly MasterNode[], caps: Capabilities, wires: Map<MasterNode, ScanWire>, withIndex = true): Promise<number> {
   const index = new KeyIndex(':');
-  const scanner = new ClusterScanner(masters, caps, { count: 1000 });
+  const scanner = new ClusterScanner(masters, caps, { count: 1000 }, (m) => wires.get(m));
   let n = 0;
   while (!scanner.done) {
     const keys = (await scanner.next({ prefetch: true })).keys;
@@ -98,6 +100,7 @@ export async function runClusterBench(args: ClusterBenchArgs): Promise<Record<st
     throw new Error(`the seed node opened as ${opened.kind}`);
   }
   const cluster = opened.cluster;
+  const wires = new Map<MasterNode, ScanWire>();
   try {
     const masters = masterNodes(cluster);
     const firstPage = async (): Promise<number> =>
@@ -124,6 +127,12 @@ export async function runClusterBench(args: ClusterBenchArgs): Promise<Record<st
     const fsBig = await firstPages();
     const sizes = await Promise.all(masters.map((m) => m.client.dbsize()));
 
+    // Each master's own SCAN connection, as a session opens them for the Keys view.
+    for (const m of masters) {
+      const conn = new Redis({ host: m.client.options.host, port: m.client.options.port, lazyConnect: true, enableReadyCheck: false });
+      await conn.connect();
+      wires.set(m, new ScanWire(conn));
+    }
     const sequential: number[] = [];
     const parallel: number[] = [];
     const parallelBare: number[] = [];
@@ -136,9 +145,9 @@ export async function runClusterBench(args: ClusterBenchArgs): Promise<Record<st
       sequential.push(await timed(async () => (scanned = await sequentialScan(masters))));
       cpu.sequential.push(cpuMs(c0));
       c0 = process.cpuUsage();
-      parallel.push(await timed(async () => (indexed = await clusterIndex(masters, caps))));
+      parallel.push(await timed(async () => (indexed = await clusterIndex(masters, caps, wires))));
       cpu.parallel.push(cpuMs(c0));
-      parallelBare.push(await timed(() => clusterIndex(masters, caps, false)));
+      parallelBare.push(await timed(() => clusterIndex(masters, caps, wires, false)));
     }
     const ratio = round(median(parallel) / median(sequential), 2);
     const result = {
@@ -167,6 +176,9 @@ export async function runClusterBench(args: ClusterBenchArgs): Promise<Record<st
     };
     return result;
   } finally {
+    for (const w of wires.values()) {
+      w.close();
+    }
     cluster.disconnect();
     await tc.stop();
   }

@@ -321,6 +321,10 @@ export class ConnectionManager implements Disposable {
         const opened = await openConnection(target, { connectTimeoutMs: this.options.connectTimeoutMs, commandTimeoutMs: this.options.commandTimeoutMs, clientName: `${clientName}-${suffix}` });
         return opened.client;
       },
+      openNodeConnection: async (host, port, suffix) => {
+        const opened = await openConnection({ ...target, host, port }, { connectTimeoutMs: this.options.connectTimeoutMs, commandTimeoutMs: this.options.commandTimeoutMs, clientName: `${clientName}-${suffix}` });
+        return opened.client;
+      },
     });
     session.onDidChangeKeys((change) => {
       this.keysEmitter.fire({ session, change });

@@ -27,6 +27,7 @@ import {
   type ClusterState,
   type MasterNode,
   type NodeFlushResult,
+  whileSlotMoves,
 } from '../redis/cluster';
 import { clusterKeySource, serverKeySource } from '../redis/keySource';
 import type { KeyMeta } from '../redis/keyMeta';
@@ -115,6 +116,8 @@ export interface SessionOptions {
   peerAddress?: string;
   /** Opens another connection to the same server and DB (same handshake), named `<clientName>-<suffix>`. */
   openConnection?: (suffix: string) => Promise<Redis>;
+  /** On a cluster: the same, to the node at `host`:`port` (as ioredis reaches it, after the natMap). */
+  openNodeConnection?: (host: string, port: number, suffix: string) => Promise<Redis>;
 }
 
 /** A slowlog entry or a client, and on a cluster the master it came from. */
@@ -147,9 +150,8 @@ export class RedisSession implements Disposable {
   /** The connection of collection edits and New Key (see `watched`), opened at the first, and their queue. */
   private editConn: Promise<Redis | undefined> = Promise.resolve(undefined);
   private editQueue: Promise<void> = Promise.resolve();
-  /** The explorers' SCAN connection (see scanWire), and its opening. */
-  private wire: ScanWire | undefined;
-  private wireOpening: Promise<void> | undefined;
+  /** The explorers' SCAN connections (see scanWire), or their openings, by master address ('' on one server). */
+  private readonly wires = new Map<string, ScanWire | Promise<void>>();
   private readonly values = new WeakSet<ValueSession>();
   private ended = false;
   private keyspace: (LiveKeyspace & { watcher: KeyspaceWatcher }) | undefined;
@@ -193,7 +195,12 @@ export class RedisSession implements Disposable {
   /** A key explorer on this session; it is disposed with the session. */
   createExplorer(options: Omit<ExplorerOptions, 'timeoutMs'> = {}): ExplorerModel {
     this.live();
-    const source = this.cluster ? clusterKeySource(this.cluster, this.caps) : serverKeySource(this.one(), this.caps, () => this.scanWire());
+    if (this.cluster) {
+      this.closeStaleWires(masterNodes(this.cluster));
+    }
+    const source = this.cluster
+      ? clusterKeySource(this.cluster, this.caps, (master) => this.scanWire(master))
+      : serverKeySource(this.one(), this.caps, () => this.scanWire());
     const model = new ExplorerModel(source, this.caps, { ...options, timeoutMs: this.commandTimeoutMs });
     this.explorers = new Set([...this.explorers].filter((ref) => ref.deref() !== undefined));
     this.explorers.add(new WeakRef(model));
@@ -267,7 +274,7 @@ export class RedisSession implements Disposable {
 
   /** A whole string value with its PTTL, for editing (a preview is never edited). */
   readWholeString(key: Buffer): Promise<LoadedString> {
-    return this.read(() => readWholeString(this.nodeOf(key), key));
+    return this.read(() => readWholeString(this.keyClient(), key));
   }
 
   /**
@@ -278,7 +285,7 @@ export class RedisSession implements Disposable {
   readForEdit(key: Buffer): Promise<{ loaded: LoadedString; watch?: StringWatch }> {
     return this.read(async () => {
       if (this.cluster || !this.options.openConnection) {
-        return { loaded: await readWholeString(this.nodeOf(key), key) };
+        return { loaded: await readWholeString(this.keyClient(), key) };
       }
       const conn = await this.options.openConnection('edit');
       const { watch, loaded } = await StringWatch.open(conn, key, (w) => this.watches.delete(w));
@@ -469,7 +476,7 @@ export class RedisSession implements Disposable {
   /** Writes one imported key; `skip` never replaces an existing key. */
   importRecord(record: ExportRecord, mode: ImportMode): Promise<ImportOutcome> {
     return this.write(
-      () => importRecord(this.nodeOf(record.key), this.caps, record, mode, this.commandTimeoutMs),
+      () => whileSlotMoves(() => importRecord(this.keyClient(), this.caps, record, mode, this.commandTimeoutMs)),
       () => ({ kind: 'keys', keys: [record.key], deleted: false }),
     );
   }
@@ -490,7 +497,7 @@ export class RedisSession implements Disposable {
     return this.write(
       async (readOnly) =>
         (how.mode === 'check' && watch?.usable ? await watch.save(value, { readOnly }) : undefined) ??
-        (await saveString(this.nodeOf(key), key, value, how, { readOnly })),
+        (await saveString(this.keyClient(), key, value, how, { readOnly })),
       () => ({ kind: 'keys', keys: [key], deleted: false }),
     );
   }
@@ -556,7 +563,7 @@ export class RedisSession implements Disposable {
   renameKey(from: Buffer, to: Buffer): Promise<RenameResult> {
     const crossSlot = this.cluster !== undefined && keySlot(from) !== keySlot(to);
     return this.write(
-      (readOnly) => (crossSlot ? moveKey(this.nodeOf(from), this.nodeOf(to), from, to, { readOnly }) : renameKey(this.nodeOf(from), from, to, { readOnly })),
+      (readOnly) => (crossSlot ? moveKey(this.nodeOf(from), this.keyClient(), from, to, { readOnly }) : whileSlotMoves(() => renameKey(this.keyClient(), from, to, { readOnly }))),
       (r) =>
         r === 'same'
           ? []
@@ -570,9 +577,9 @@ export class RedisSession implements Disposable {
   /** DUMP + PTTL of `from`, RESTORE as `to` with that TTL, never over an existing key. */
   async duplicateKey(from: Buffer, to: Buffer): Promise<void> {
     this.refuseWrite();
-    const dumped = await this.read(() => dumpKey(this.nodeOf(from), from));
+    const dumped = await this.read(() => dumpKey(this.keyClient(), from));
     await this.write(
-      (readOnly) => restoreKey(this.nodeOf(to), to, dumped, { readOnly }),
+      (readOnly) => restoreKey(this.keyClient(), to, dumped, { readOnly }),
       () => ({ kind: 'keys', keys: [to], deleted: false }),
     );
   }
@@ -636,8 +643,12 @@ export class RedisSession implements Disposable {
       watch.dispose();
     }
     void this.editConn.then((c) => c?.disconnect());
-    this.wire?.close();
-    this.wire = undefined;
+    for (const held of this.wires.values()) {
+      if (held instanceof ScanWire) {
+        held.close();
+      }
+    }
+    this.wires.clear();
     this.keyspace?.dispose();
     for (const ref of this.explorers) {
       ref.deref()?.dispose();
@@ -680,33 +691,49 @@ export class RedisSession implements Disposable {
   }
 
   /**
-   * The explorers' SCAN connection when it is open; otherwise undefined (their SCANs go through the
-   * shared connection meanwhile) and it is being opened. A wire that closed is opened again on demand.
+   * The explorers' SCAN connection to the server, or on a cluster to `master`, when it is open;
+   * otherwise undefined (their SCANs go through the shared connection meanwhile) and it is being
+   * opened. A wire that closed is opened again on demand.
    */
-  private scanWire(): ScanWire | undefined {
-    if (this.wire?.isOpen) {
-      return this.wire;
+  private scanWire(master?: MasterNode): ScanWire | undefined {
+    const address = master?.address ?? '';
+    const held = this.wires.get(address);
+    if (held instanceof ScanWire && held.isOpen) {
+      return held;
     }
-    const factory = this.options.openConnection;
-    if (this.ended || !factory || this.wireOpening) {
+    const { openConnection, openNodeConnection } = this.options;
+    const open = master
+      ? openNodeConnection && ((suffix: string) => openNodeConnection(master.client.options.host ?? '', master.client.options.port ?? 0, suffix))
+      : openConnection;
+    if (this.ended || !open || held instanceof Promise) {
       return undefined;
     }
-    this.wire = undefined;
-    this.wireOpening = factory('scan').then(
+    const opening = open('scan').then(
       (client) => {
-        this.wireOpening = undefined;
         if (this.ended) {
           client.disconnect();
           return;
         }
-        this.wire = new ScanWire(client);
+        this.wires.set(address, new ScanWire(client));
       },
       () => {
         // The shared connection serves; the next explorer request tries again.
-        this.wireOpening = undefined;
+        this.wires.delete(address);
       },
     );
+    this.wires.set(address, opening);
     return undefined;
+  }
+
+  /** Closes the SCAN connections of cluster nodes that are no longer masters (after a failover). */
+  private closeStaleWires(masters: readonly MasterNode[]): void {
+    const current = new Set(masters.map((m) => m.address));
+    for (const [address, held] of this.wires) {
+      if (!current.has(address) && held instanceof ScanWire) {
+        held.close();
+        this.wires.delete(address);
+      }
+    }
   }
 
   /** The one-server connection; on a cluster every operation goes through a master instead. */

@@ -33,6 +33,7 @@ import {
 } from './mutations';
 import { fetchKeyMeta, type KeyMeta, type MetaOptions } from './keyMeta';
 import { KeyScanner, cursorFraction, type ScanOptions, type ScanPage } from './scan';
+import type { ScanWire } from './scanWire';
 import { hostPort, type RedisTarget } from './url';
 
 export const CLUSTER_SLOTS = 16384;
@@ -48,6 +49,29 @@ export function clusterEnabled(infoCluster: string): boolean {
 /** Valkey 9 added numbered databases to cluster mode; Redis Cluster has DB 0 only. */
 export function clusterHasNumberedDbs(server: ServerInfo): boolean {
   return server.flavor === 'valkey' && atLeast(parseVersion(server.valkeyVersion ?? '0'), 9);
+}
+
+/** How long a write on two keys of a slot that is being moved is tried again (see whileSlotMoves). */
+export const SLOT_MOVE_RETRY = { attempts: 10, delayMs: 200 } as const;
+
+/**
+ * Runs a single-slot transaction again while the cluster answers TRYAGAIN. A master importing a
+ * slot refuses a command on several of its keys until they are all there; ioredis follows MOVED and
+ * ASK but does not retry a MULTI it refused. TRYAGAIN comes before EXEC, so nothing ran and the
+ * transaction can be sent again; a resharding moves one slot in moments. After the last attempt the
+ * caller gets CLUSTER_SLOT_MOVING. On one server the reply never comes, and `op` runs once.
+ */
+export async function whileSlotMoves<T>(op: () => Promise<T>, retry: { attempts: number; delayMs: number } = SLOT_MOVE_RETRY): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (attempt >= retry.attempts || !isNovaError(toNovaError(err), 'CLUSTER_SLOT_MOVING')) {
+        throw err;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, retry.delayMs));
+  }
 }
 
 /** Throws CLUSTER_DB for a DB the cluster cannot have; ioredis's Cluster would drop it silently. */
@@ -360,8 +384,15 @@ export class ClusterScanner {
   /** Bumped by reset: a reply to a request sent before is dropped. */
   private generation = 0;
 
-  constructor(masters: readonly MasterNode[], caps: Capabilities, options: ScanOptions = {}) {
-    this.parts = masters.map((m) => ({ address: m.address, scanner: new KeyScanner(m.client, caps, options) }));
+  /**
+   * `wireFor`: a master's own SCAN connection while it has one open (see ScanWire), else undefined
+   * and that master is scanned through ioredis's connection to it meanwhile.
+   */
+  constructor(masters: readonly MasterNode[], caps: Capabilities, options: ScanOptions = {}, wireFor?: (master: MasterNode) => ScanWire | undefined) {
+    this.parts = masters.map((m) => ({
+      address: m.address,
+      scanner: new KeyScanner(m.client, caps, wireFor ? { ...options, wire: () => wireFor(m) } : options),
+    }));
   }
 
   get done(): boolean {

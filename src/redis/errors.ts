@@ -55,6 +55,8 @@ export type ErrorCode =
   | 'CLUSTER_UNREACHABLE'
   /** One master failed during an operation that spans every master; args.address names it. */
   | 'CLUSTER_NODE_FAILED'
+  /** TRYAGAIN: a command on two keys of a slot the cluster is moving between masters right now; nothing ran. */
+  | 'CLUSTER_SLOT_MOVING'
   /** The `nova.cluster.natMap` setting has an entry that is not `host:port` → `host:port`. */
   | 'NAT_MAP_INVALID'
   /** The Sentinels named no master for the service, or the node they named is not a master. */
@@ -125,6 +127,7 @@ const REPLIES: ReadonlyArray<[RegExp, ErrorCode]> = [
   [/^BUSY\b/, 'SERVER_BUSY'],
   [/^WRONGTYPE\b/, 'WRONG_TYPE'],
   [/^READONLY\b/, 'READ_ONLY'],
+  [/^TRYAGAIN\b/, 'CLUSTER_SLOT_MOVING'],
 ];
 
 interface ErrorLike {

@@ -4,7 +4,7 @@
  * or RESTORE without REPLACE, a rename is RENAMENX. Only commands Redis 3.0 has.
  */
 import type Redis from 'ioredis';
-import { toNovaError } from './connect';
+import { toNovaError, type KeyClient } from './connect';
 import { NovaError, isNovaError } from './errors';
 import { MAX_TTL_SECONDS } from './ttl';
 import type { Capabilities } from './capabilities';
@@ -96,7 +96,7 @@ export type RenameResult = 'renamed' | 'same';
  * keeps the TTL and never overwrites: KEY_EXISTS when `to` exists. The same name is a no-op
  * (`same`), although Redis 3.0 answers RENAME a a with an error. KEY_NOT_FOUND when `from` is gone.
  */
-export async function renameKey(client: Redis, from: Buffer, to: Buffer, options: WriteOptions): Promise<RenameResult> {
+export async function renameKey(client: KeyClient, from: Buffer, to: Buffer, options: WriteOptions): Promise<RenameResult> {
   guardWrite(options.readOnly);
   if (from.equals(to)) {
     return 'same';
@@ -125,7 +125,7 @@ export interface Dumped {
 }
 
 /** DUMP and PTTL of `key` in one transaction; KEY_NOT_FOUND when it does not exist. */
-export async function dumpKey(client: Redis, key: Buffer): Promise<Dumped> {
+export async function dumpKey(client: KeyClient, key: Buffer): Promise<Dumped> {
   const replies = values(await send(client.multi().dumpBuffer(key).pttl(key).exec()));
   const payload = replies?.[0];
   if (!Buffer.isBuffer(payload)) {
@@ -138,7 +138,7 @@ export async function dumpKey(client: Redis, key: Buffer): Promise<Dumped> {
  * RESTORE without REPLACE, with the TTL the key had when dumped (0 = none, as RESTORE reads it):
  * KEY_EXISTS when `key` exists (BUSYKEY).
  */
-export async function restoreKey(client: Redis, key: Buffer, dumped: Dumped, options: WriteOptions): Promise<void> {
+export async function restoreKey(client: KeyClient, key: Buffer, dumped: Dumped, options: WriteOptions): Promise<void> {
   guardWrite(options.readOnly);
   // A key dumped in its last millisecond keeps a TTL rather than becoming persistent.
   const ttl = dumped.pttl < 0 ? 0 : Math.max(1, dumped.pttl);
@@ -158,7 +158,7 @@ export async function restoreKey(client: Redis, key: Buffer, dumped: Dumped, opt
  * since before the DUMP. If `from` changed meanwhile, the copy is removed again and KEY_CHANGED
  * tells the user that nothing was renamed.
  */
-export async function moveKey(source: Redis, target: Redis, from: Buffer, to: Buffer, options: WriteOptions): Promise<RenameResult> {
+export async function moveKey(source: Redis, target: KeyClient, from: Buffer, to: Buffer, options: WriteOptions): Promise<RenameResult> {
   guardWrite(options.readOnly);
   if (from.equals(to)) {
     return 'same';

@@ -6,7 +6,7 @@
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import type { Capabilities } from './capabilities';
-import { ClusterScanner, clusterDbsize, clusterFetchKeyMeta, masterNodes, type NodeFailure } from './cluster';
+import { ClusterScanner, clusterDbsize, clusterFetchKeyMeta, masterNodes, type MasterNode, type NodeFailure } from './cluster';
 import { withDeadline } from './deadline';
 import { fetchKeyMeta, fetchMemoryUsage, type KeyMeta, type MetaOptions } from './keyMeta';
 import { KeyScanner, type ScanOptions, type ScanPage } from './scan';
@@ -51,12 +51,13 @@ export function serverKeySource(client: Redis, caps: Capabilities, wire?: () => 
 }
 
 /**
- * A Redis Cluster: the masters ioredis knows when a listing starts are scanned together. A count
- * missing a master is still shown (the scan names the master that failed).
+ * A Redis Cluster: the masters ioredis knows when a listing starts are scanned together, each through
+ * its own SCAN connection while `wireFor` has one open. A count missing a master is still shown (the
+ * scan names the master that failed).
  */
-export function clusterKeySource(cluster: Cluster, caps: Capabilities): KeySource {
+export function clusterKeySource(cluster: Cluster, caps: Capabilities, wireFor?: (master: MasterNode) => ScanWire | undefined): KeySource {
   return {
-    cursor: (options) => new ClusterScanner(masterNodes(cluster), caps, options),
+    cursor: (options) => new ClusterScanner(masterNodes(cluster), caps, options, wireFor),
     dbsize: async (timeoutMs) => (await clusterDbsize(masterNodes(cluster), timeoutMs)).total,
     meta: (keys, options) => clusterFetchKeyMeta(cluster, caps, keys, options),
     memoryUsage: (key, options) => fetchMemoryUsage(cluster, caps, key, options),

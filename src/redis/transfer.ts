@@ -19,7 +19,7 @@ import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Capabilities, ServerInfo } from './capabilities';
-import { toNovaError } from './connect';
+import { toNovaError, type KeyClient } from './connect';
 import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
 import { Deadline, decodeElement, plainName, printCompactJson, type JNode } from './decoders';
 import { jArray, jObject, jsonString } from './decoders/jtree';
@@ -598,7 +598,7 @@ export interface ImportPlan {
 }
 
 /** EXISTS for each key of a batch (one round trip), for the dry run. */
-export async function existingKeys(client: Redis, keys: readonly Buffer[], timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<boolean[]> {
+export async function existingKeys(client: KeyClient, keys: readonly Buffer[], timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<boolean[]> {
   const pipe = client.pipeline();
   for (const key of keys) {
     pipe.exists(key);
@@ -661,7 +661,7 @@ export type ImportOutcome = 'created' | 'overwritten' | 'skipped';
  * Writes one record into the DB `client` is on. The TTL starts again from now. `skip` leaves an
  * existing key untouched, also one created while the import runs.
  */
-export async function importRecord(client: Redis, caps: Capabilities, record: ExportRecord, mode: ImportMode, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<ImportOutcome> {
+export async function importRecord(client: KeyClient, caps: Capabilities, record: ExportRecord, mode: ImportMode, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<ImportOutcome> {
   if (record.type === 'stream' && !caps.streams) {
     throw new NovaError('UNSUPPORTED', 'streams need Redis 5.0');
   }

@@ -23,6 +23,7 @@ import { editBlocker, pickleProtocol, writePickle } from './decoders/pickleWrite
 import { PyLiteralError, readPyLiteral } from './decoders/pyLiteral';
 import { renderPython } from './decoders/pyrepr';
 import { guardWrite, type WriteOptions } from './mutations';
+import type { KeyClient } from './connect';
 import { NovaError } from './errors';
 
 export type EditLayer = 'gzip' | 'zlib' | 'cachelib';
@@ -212,7 +213,7 @@ export interface LoadedString {
 }
 
 /** TYPE, PTTL and GET in one transaction. KEY_NOT_FOUND when missing, WRONG_TYPE when not a string. */
-export async function readWholeString(client: Redis, key: Buffer): Promise<LoadedString> {
+export async function readWholeString(client: KeyClient, key: Buffer): Promise<LoadedString> {
   const results = await client.multi().callBuffer('TYPE', key).callBuffer('PTTL', key).callBuffer('GET', key).exec();
   if (!results) {
     throw new NovaError('UNKNOWN', 'transaction discarded');
@@ -276,7 +277,7 @@ export type SaveOutcome =
   /** The key now holds another type: nothing written. */
   | { status: 'type'; type: string };
 
-export async function saveString(client: Redis, key: Buffer, value: Buffer, how: SaveMode, options: WriteOptions): Promise<SaveOutcome> {
+export async function saveString(client: KeyClient, key: Buffer, value: Buffer, how: SaveMode, options: WriteOptions): Promise<SaveOutcome> {
   guardWrite(options.readOnly);
   const expected = how.mode === 'check' ? how.expectedSha1 : '';
   const ttl = how.mode === 'create' ? Math.max(-1, Math.floor(how.pttl)) : -1;

@@ -22,9 +22,11 @@ import {
   readClusterState,
   type MasterNode,
 } from '../../src/redis/cluster';
+import { ConnectionManager } from '../../src/connection/connectionManager';
 import { isNovaError } from '../../src/redis/errors';
 import { ExplorerModel } from '../../src/redis/explorerModel';
 import { clusterKeySource } from '../../src/redis/keySource';
+import { ScanWire } from '../../src/redis/scanWire';
 import { openTarget, type Opened } from '../../src/redis/topology';
 import { parseRedisUrl } from '../../src/redis/url';
 import { commandCalls } from '../support/commandStats';
@@ -67,6 +69,35 @@ async function seed(tc: TestCluster, keys: readonly Buffer[]): Promise<void> {
 
 async function flushAllMasters(tc: TestCluster): Promise<void> {
   await tc.onMasters((c) => c.flushdb());
+}
+
+/** Each master's own SCAN connection, as a session opens them for the Keys view; the caller closes them. */
+async function scanWires(tc: TestCluster, masters: readonly MasterNode[]): Promise<Map<string, ScanWire>> {
+  const wires = new Map<string, ScanWire>();
+  try {
+    for (const m of masters) {
+      const node = tc.masters.find((n) => `127.0.0.1:${n.server.port}` === m.address);
+      assert.ok(node, `a harness master at ${m.address}`);
+      const conn = tc.admin(node);
+      try {
+        await conn.ping();
+      } catch (err) {
+        conn.disconnect();
+        throw err;
+      }
+      wires.set(m.address, new ScanWire(conn));
+    }
+  } catch (err) {
+    closeWires(wires);
+    throw err;
+  }
+  return wires;
+}
+
+function closeWires(wires: Map<string, ScanWire>): void {
+  for (const w of wires.values()) {
+    w.close();
+  }
 }
 
 function asCluster(o: Opened): Cluster {
@@ -326,13 +357,15 @@ describe('Redis Cluster', () => {
     await seed(tc, keys);
     const slow = tc.masters[0];
     const others = keys.filter((k) => tc.ownerOf(keySlot(k)) !== slow).map((k) => k.toString());
-    const scanner = new ClusterScanner(masters, caps, { count: 100 });
+    // Each master on its own SCAN connection, as in the Keys view.
+    const wires = await scanWires(tc, masters);
+    const scanner = new ClusterScanner(masters, caps, { count: 100 }, (m) => wires.get(m.address));
     const seen = new Set<string>();
     const take = (page: { keys: Buffer[] }): void => page.keys.forEach((k) => seen.add(k.toString()));
-    take(await scanner.next({ prefetch: true }));
     const pauser = tc.admin(slow);
     const probe = tc.admin(slow);
     try {
+      take(await scanner.next({ prefetch: true }));
       // CLIENT PAUSE (since 2.9.50) stops the slow master answering anyone, its scan included; shorter
       // than the command time-out, so that its scan resumes instead of failing.
       await pauser.client('PAUSE', '3500');
@@ -347,9 +380,11 @@ describe('Redis Cluster', () => {
         take(await scanner.next({ prefetch: true }));
       }
       assert.deepEqual([...seen].sort(), keys.map((k) => k.toString()).sort());
+      assert.ok([...wires.values()].every((w) => w.isOpen), 'the scan went on over the SCAN connections');
     } finally {
       pauser.disconnect();
       probe.disconnect();
+      closeWires(wires);
     }
   });
 
@@ -359,37 +394,41 @@ describe('Redis Cluster', () => {
     await seed(tc, keys);
     const victim = tc.masters[1];
     const victimAddress = `127.0.0.1:${victim.server.port}`;
-    const scanner = new ClusterScanner(masters, caps, { count: 50 });
+    // The scanner on each master's own SCAN connection, as in the Keys view; the tree below through
+    // ioredis's connections (as before a session's SCAN connections are open): both paths see the kill.
+    const wires = await scanWires(tc, masters);
+    const scanner = new ClusterScanner(masters, caps, { count: 50 }, (m) => wires.get(m.address));
     const seen = new Set<string>();
-    for (const k of (await scanner.next()).keys) {
-      seen.add(k.toString());
-    }
     // The tree's first screen too, before the kill: its cursors are on the masters of that moment.
     const model = new ExplorerModel(clusterKeySource(cluster, caps), caps, { pageSize: 100_000, smallDbKeys: 0, scanCount: 50, timeoutMs: 2000 });
-    await model.children();
-    await victim.server.kill();
-    let failure: unknown;
-    for (let i = 0; i < 10_000 && !scanner.done; i++) {
-      try {
-        const page = await scanner.next();
-        page.keys.forEach((k) => seen.add(k.toString()));
-        assert.ok(page.failed.every((f) => f.address === victimAddress));
-      } catch (err) {
-        failure = err;
-        break;
-      }
-    }
-    assert.ok(isNovaError(failure, 'CLUSTER_NODE_FAILED'), `got ${String(failure)}`);
-    assert.equal(failure.args.address, victimAddress);
-    assert.deepEqual(scanner.failures.map((f) => f.address), [victimAddress]);
-    const survivors = keys.filter((k) => tc.ownerOf(keySlot(k)) !== victim).map((k) => k.toString());
-    assert.ok(survivors.every((k) => seen.has(k)), 'every key of the masters still up was listed');
-    const count = await clusterDbsize(masters, 2000);
-    assert.equal(count.complete, false);
-    assert.equal(count.nodes.find((n) => n.address === victimAddress)?.error?.code, 'CLUSTER_NODE_FAILED');
-    assert.equal(count.total, survivors.length);
-
     try {
+      for (const k of (await scanner.next()).keys) {
+        seen.add(k.toString());
+      }
+      await model.children();
+      await victim.server.kill();
+      let failure: unknown;
+      for (let i = 0; i < 10_000 && !scanner.done; i++) {
+        try {
+          const page = await scanner.next();
+          page.keys.forEach((k) => seen.add(k.toString()));
+          assert.ok(page.failed.every((f) => f.address === victimAddress));
+        } catch (err) {
+          failure = err;
+          break;
+        }
+      }
+      assert.ok(isNovaError(failure, 'CLUSTER_NODE_FAILED'), `got ${String(failure)}`);
+      assert.equal(failure.args.address, victimAddress);
+      assert.deepEqual(scanner.failures.map((f) => f.address), [victimAddress]);
+      const survivors = keys.filter((k) => tc.ownerOf(keySlot(k)) !== victim).map((k) => k.toString());
+      assert.ok(survivors.every((k) => seen.has(k)), 'every key of the masters still up was listed');
+      const count = await clusterDbsize(masters, 2000);
+      assert.equal(count.complete, false);
+      assert.equal(count.nodes.find((n) => n.address === victimAddress)?.error?.code, 'CLUSTER_NODE_FAILED');
+      assert.equal(count.total, survivors.length);
+      assert.equal(wires.get(victimAddress)?.isOpen, false, 'the killed master\'s SCAN connection is closed');
+
       await model.scanAll().catch((err: unknown) => {
         assert.ok(isNovaError(err, 'CLUSTER_NODE_FAILED'), String(err));
       });
@@ -401,6 +440,7 @@ describe('Redis Cluster', () => {
       assert.equal(model.status.complete, false);
     } finally {
       model.dispose();
+      closeWires(wires);
     }
   });
 });
@@ -450,6 +490,24 @@ describe('Redis Cluster behind NAT (announced ports that cannot be reached)', { 
       assert.deepEqual([count.total, count.complete], [1, true]);
     } finally {
       c.disconnect();
+    }
+    // Through a session: the Keys view's SCAN connection to each master goes to the mapped address.
+    const m = new ConnectionManager({ connectTimeoutMs: 3000, commandTimeoutMs: 3000, heartbeatMs: 60_000, readOnly: () => 'off', natMap: () => setting });
+    try {
+      m.configure(parseRedisUrl(tc!.url(0)), { defaulted: false });
+      await waitFor('connected', () => m.state.kind === 'connected', 15_000);
+      const session = m.requireSession();
+      const first = session.createExplorer();
+      await first.children();
+      const scanConnections = async (): Promise<number> =>
+        (await tc!.onMasters(async (n) => String(await n.client('LIST')).split('\n').filter((l) => / name=\S+-scan /.test(`${l} `)).length)).reduce((a, b) => a + b, 0);
+      await waitFor('a SCAN connection on every master', async () => (await scanConnections()) === 3, 10_000);
+      first.dispose();
+      const model = session.createExplorer();
+      await model.scanAll();
+      assert.deepEqual((await walk(model)).keys.map((k) => k.name), ['nat:a']);
+    } finally {
+      m.dispose();
     }
   });
 

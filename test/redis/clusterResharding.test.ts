@@ -4,13 +4,15 @@
  * session learned the slot map. A slot fully moved makes the old owner answer MOVED; a slot half
  * moved makes it answer ASK for the keys already gone. Reading a value, the TTL, editing the TTL,
  * removing it and deleting the key must still reach the key, through ioredis's redirections, and
- * what the cluster holds afterwards is read on the masters themselves.
+ * so must Edit Value's read and save, an import, Rename and Duplicate within the slot; what the
+ * cluster holds afterwards is read on the masters themselves.
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionManager } from '../../src/connection/connectionManager';
 import type { RedisSession } from '../../src/connection/session';
-import { keySlot } from '../../src/redis/cluster';
+import { SLOT_MOVE_RETRY, keySlot } from '../../src/redis/cluster';
+import { sha1 } from '../../src/redis/valueWrite';
 import { parseRedisUrl } from '../../src/redis/url';
 import { TestCluster, type ClusterNodeInfo } from '../support/cluster';
 import { waitFor } from '../support/redisServer';
@@ -99,6 +101,36 @@ async function exercise(key: string, owner: ClusterNodeInfo): Promise<void> {
 }
 
 /**
+ * Edit Value's read and save, an import over the key, Rename and Duplicate within its slot (the
+ * `{key}` tag keeps the new names there); each must land on `to`, where the slot is going. With the
+ * slot half moved, the import (a transaction on the key and a staging name) is refused with TRYAGAIN
+ * until the move is over: it is sent before the move ends, the harness ends the move, and the
+ * import, tried again, must land.
+ */
+async function edits(key: string, to: ClusterNodeInfo, halfMoved: boolean): Promise<void> {
+  const i = tc.masters.indexOf(to);
+  const { loaded } = await session.readForEdit(b(key));
+  assert.equal(loaded.bytes.toString(), `value of ${key}`);
+  const saved = await session.saveString(b(key), b(`edited ${key}`), { mode: 'check', expectedSha1: sha1(loaded.bytes) });
+  assert.equal(saved.status, 'saved');
+  assert.equal((await heldBy(key))[i]?.value, `edited ${key}`, 'the save reached the master that holds the key');
+  const importing = session.importRecord({ key: b(key), type: 'string', value: b(`imported ${key}`), ttlMs: null }, 'overwrite');
+  if (halfMoved) {
+    await new Promise((resolve) => setTimeout(resolve, SLOT_MOVE_RETRY.delayMs));
+    await tc.migrateSlot(keySlot(key), to, true);
+  }
+  assert.equal(await importing, 'overwritten');
+  assert.equal((await heldBy(key))[i]?.value, `imported ${key}`, 'the import reached the master that holds the key');
+  const copy = `{${key}}:copy`;
+  await session.duplicateKey(b(key), b(copy));
+  assert.equal((await heldBy(copy))[i]?.value, `imported ${key}`, 'the copy is on the same master');
+  const renamed = `{${key}}:renamed`;
+  assert.equal(await session.renameKey(b(copy), b(renamed)), 'renamed');
+  assert.deepEqual([(await heldBy(copy))[i], (await heldBy(renamed))[i]?.value], [null, `imported ${key}`]);
+  assert.equal((await session.deleteKeys([b(renamed)])).deleted, 1);
+}
+
+/**
  * Moves the slots of two keys from `from` to `to` (all the way, or half), then reads and edits one
  * and deletes the other through the session; the slots go back to `from` afterwards.
  */
@@ -111,10 +143,11 @@ async function duringMove(from: ClusterNodeInfo, to: ClusterNodeInfo, finish: bo
       await tc.migrateSlot(slot, to, finish);
     }
     await exercise(key, to);
+    await edits(key, to, !finish);
     const r = await session.deleteKeys([b(doomed)]);
     assert.equal(r.deleted, 1);
     assert.deepEqual(await heldBy(doomed), [null, null, null]);
-    assert.equal((await heldBy(key))[tc.masters.indexOf(to)]?.value, `value of ${key}`, 'the other key stays');
+    assert.equal((await heldBy(key))[tc.masters.indexOf(to)]?.value, `imported ${key}`, 'the other key stays');
   } finally {
     for (const slot of slots) {
       await tc.migrateSlot(slot, to, true);
@@ -124,11 +157,11 @@ async function duringMove(from: ClusterNodeInfo, to: ClusterNodeInfo, finish: bo
 }
 
 describe('single-key operations during a resharding', () => {
-  test('a slot moved after the session learned the map (MOVED): read, TTL, persist and delete reach the new owner', async () => {
+  test('a slot moved after the session learned the map (MOVED): read, TTL, persist, edits and delete reach the new owner', async () => {
     await duringMove(tc.masters[0], tc.masters[1], true);
   });
 
-  test('a slot half moved (ASK): read, TTL, persist and delete reach the key on the importing master', async () => {
+  test('a slot half moved (ASK): read, TTL, persist, edits and delete reach the key on the importing master; an import waits for the move', async () => {
     await duringMove(tc.masters[1], tc.masters[2], false);
   });
 });

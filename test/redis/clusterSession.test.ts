@@ -64,6 +64,40 @@ describe('the session on a cluster', () => {
     }
   });
 
+  test('the Keys view scans each master on a SCAN connection of its own, every key once; they close with the session', async () => {
+    const m = manager();
+    const scanClients = (): Promise<string[][]> =>
+      tc.onMasters(async (c) =>
+        String(await c.client('LIST'))
+          .split('\n')
+          .filter((l) => / name=\S+-scan /.test(`${l} `)),
+      );
+    try {
+      m.configure(parseRedisUrl(tc.url(0)), { defaulted: false });
+      await waitFor('connected', () => m.state.kind === 'connected', 15_000);
+      const session = m.requireSession();
+      const first = session.createExplorer({ scanCount: 100 });
+      await first.children();
+      await waitFor('a SCAN connection on every master', async () => (await scanClients()).every((l) => l.length === 1), 10_000);
+      first.dispose();
+      const model = session.createExplorer({ pageSize: 10_000, scanCount: 50 });
+      await model.scanAll();
+      const tree = await walk(model);
+      assert.deepEqual(
+        tree.keys.map((k) => k.name).sort(),
+        [...Array.from({ length: 600 }, (_, i) => `nova:cache:${i}`), ...Array.from({ length: 300 }, (_, i) => `nova:session:${i}`)].sort(),
+      );
+      const perMaster = await scanClients();
+      assert.ok(
+        perMaster.every((l) => l.length === 1 && / cmd=scan( |$)/.test(l[0])),
+        `one SCAN connection per master, its last command a SCAN: ${JSON.stringify(perMaster.map((l) => l.map((c) => / cmd=\S+/.exec(c)?.[0])))}`,
+      );
+    } finally {
+      m.dispose();
+    }
+    await waitFor('the SCAN connections closed', async () => (await scanClients()).every((l) => l.length === 0), 10_000);
+  });
+
   test('the tree, a folder delete and a flush through the session reach every master', async () => {
     const m = manager();
     try {

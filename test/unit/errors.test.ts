@@ -31,6 +31,8 @@ const TABLE: Array<[string, unknown, ErrorCode, ErrorCode]> = [
   ['loading', err('LOADING Redis is loading the dataset in memory'), 'SERVER_LOADING', 'SERVER_LOADING'],
   ['busy script', err('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'), 'SERVER_BUSY', 'SERVER_BUSY'],
   ['noauth', err('NOAUTH Authentication required.'), 'AUTH_REQUIRED', 'AUTH_REQUIRED'],
+  // The text of every cluster-capable version, 3.0 to 8.x and Valkey.
+  ['a slot being moved', err('TRYAGAIN Multiple keys request during rehashing of slot'), 'CLUSTER_SLOT_MOVING', 'CLUSTER_SLOT_MOVING'],
   ['an unknown reply', err('ERR something new'), 'CONNECTION_LOST', 'UNKNOWN'],
 ];
 
