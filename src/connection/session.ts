@@ -435,7 +435,12 @@ export class RedisSession implements Disposable {
       const out: ReadResult = { records: [], skipped: [] };
       for (const [node, group] of this.byNode(keys)) {
         // On a cluster a script may only touch keys of one slot: the pipelines serve any mix.
-        const part = await readRecords(node, this.caps, group, { timeoutMs: this.commandTimeoutMs, script: !this.cluster });
+        const part = await this.alongMoves(
+          () => readRecords(node, this.caps, group, { timeoutMs: this.commandTimeoutMs, script: !this.cluster }),
+          (cluster, key) => readRecords(cluster, this.caps, [key], { timeoutMs: this.commandTimeoutMs, script: false }),
+          (parts) => ({ records: parts.flatMap((p) => p.records), skipped: parts.flatMap((p) => p.skipped) }),
+          group,
+        );
         out.records.push(...part.records);
         out.skipped.push(...part.skipped);
       }
@@ -464,7 +469,12 @@ export class RedisSession implements Disposable {
     return this.read(async () => {
       const found = new Map<Buffer, boolean>();
       for (const [node, group] of this.byNode(keys)) {
-        const flags = await existingKeys(node, group, this.commandTimeoutMs);
+        const flags = await this.alongMoves(
+          () => existingKeys(node, group, this.commandTimeoutMs),
+          (cluster, key) => existingKeys(cluster, [key], this.commandTimeoutMs),
+          (parts) => parts.flat(),
+          group,
+        );
         group.forEach((k, i) => found.set(k, flags[i]));
       }
       return keys.map((k) => found.get(k) ?? false);
@@ -758,6 +768,28 @@ export class RedisSession implements Disposable {
    */
   private nodeOf(key: Buffer): Redis {
     return this.cluster ? nodeForSlot(this.cluster, keySlot(key)) : this.one();
+  }
+
+  /**
+   * A read of `group` on one master's connection (`onNode`, fast: one round trip for many slots);
+   * when that master answers MOVED or ASK (a resharding moved some of the group's slots), the group
+   * is read again key by key through ioredis's Cluster, which follows the redirections, and the
+   * parts joined in the group's order. On one server, just `onNode`.
+   */
+  private async alongMoves<T>(onNode: () => Promise<T>, perKey: (cluster: Cluster, key: Buffer) => Promise<T>, join: (parts: T[]) => T, group: readonly Buffer[]): Promise<T> {
+    try {
+      return await onNode();
+    } catch (err) {
+      const cluster = this.cluster;
+      if (!cluster || !isNovaError(toNovaError(err), 'CLUSTER_MOVED')) {
+        throw err;
+      }
+      const parts: T[] = [];
+      for (const key of group) {
+        parts.push(await perKey(cluster, key));
+      }
+      return join(parts);
+    }
   }
 
   /** Keys grouped by the connection that serves them, in their order. */

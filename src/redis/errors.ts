@@ -55,6 +55,11 @@ export type ErrorCode =
   | 'CLUSTER_UNREACHABLE'
   /** One master failed during an operation that spans every master; args.address names it. */
   | 'CLUSTER_NODE_FAILED'
+  /**
+   * MOVED or ASK on a connection to one master: the key's slot is (being) moved to another master.
+   * ioredis's Cluster follows these itself; work on one node's connection is sent again through it.
+   */
+  | 'CLUSTER_MOVED'
   /** TRYAGAIN: a command on two keys of a slot the cluster is moving between masters right now; nothing ran. */
   | 'CLUSTER_SLOT_MOVING'
   /** The `nova.cluster.natMap` setting has an entry that is not `host:port` → `host:port`. */
@@ -128,6 +133,7 @@ const REPLIES: ReadonlyArray<[RegExp, ErrorCode]> = [
   [/^WRONGTYPE\b/, 'WRONG_TYPE'],
   [/^READONLY\b/, 'READ_ONLY'],
   [/^TRYAGAIN\b/, 'CLUSTER_SLOT_MOVING'],
+  [/^(?:MOVED|ASK) \d+ /, 'CLUSTER_MOVED'],
 ];
 
 interface ErrorLike {
@@ -187,13 +193,27 @@ export function classifyError(err: unknown, phase: ErrorPhase): ErrorCode {
   return phase === 'command' ? 'UNKNOWN' : 'CONNECTION_LOST';
 }
 
+/**
+ * A MULTI refused at EXEC because one of its commands was refused when queued: ioredis rejects with
+ * the EXECABORT reply and keeps the queued commands' errors in `previousErrors`. The first of them
+ * says why (TRYAGAIN, ASK, WRONGTYPE ...); EXECABORT alone says nothing.
+ */
+function causeOf(err: unknown): unknown {
+  const e = err as { message?: unknown; previousErrors?: unknown } | null;
+  if (typeof e?.message === 'string' && /^EXECABORT\b/.test(e.message) && Array.isArray(e.previousErrors) && e.previousErrors.length > 0) {
+    return e.previousErrors[0];
+  }
+  return err;
+}
+
 /** The coded error for any thrown value; its detail is scrubbed and cut to the first line. */
 export function toNovaError(err: unknown, phase: ErrorPhase = 'command'): NovaError {
   if (isNovaError(err)) {
     return err;
   }
+  const cause = causeOf(err);
   // First line only: ioredis appends the command and its arguments (AUTH's password among them).
-  return new NovaError(classifyError(err, phase), scrubError(err).split('\n')[0]);
+  return new NovaError(classifyError(cause, phase), scrubError(cause).split('\n')[0]);
 }
 
 /**

@@ -17,7 +17,6 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
 import type { Capabilities, ServerInfo } from './capabilities';
 import { toNovaError, type KeyClient } from './connect';
 import { DEFAULT_COMMAND_TIMEOUT_MS, withDeadline } from './deadline';
@@ -137,7 +136,7 @@ function toValue(type: ExportedType, reply: unknown): ExportValue {
 }
 
 /** A value too large for the batch's reply: a string on its own, a collection in chunks (HSCAN/SSCAN repeat elements: kept once). */
-async function readChunked(client: Redis, type: ExportedType, key: Buffer, timeoutMs: number): Promise<ExportValue | null> {
+async function readChunked(client: KeyClient, type: ExportedType, key: Buffer, timeoutMs: number): Promise<ExportValue | null> {
   if (type === 'string') {
     // A large string alone in its request, so that one big reply does not hold up the batch's.
     const value = await send(client.getBuffer(key), timeoutMs);
@@ -241,10 +240,10 @@ export interface ReadOptions {
 }
 
 /** Clients whose server refused the script (EVAL renamed, a proxy): they use the pipelines from then on. */
-const scriptRefused = new WeakSet<Redis>();
+const scriptRefused = new WeakSet<KeyClient>();
 
 /** The batch through READ_SCRIPT; null when the server refused the script. */
-async function readViaScript(client: Redis, caps: Capabilities, keys: readonly Buffer[], timeoutMs: number): Promise<ReadResult | null> {
+async function readViaScript(client: KeyClient, caps: Capabilities, keys: readonly Buffer[], timeoutMs: number): Promise<ReadResult | null> {
   // Through a pipeline: its replies keep the server's error apart from a failed connection.
   const pipe = client.pipeline();
   pipe.callBuffer('EVAL', READ_SCRIPT, String(keys.length), ...keys, String(SCRIPT_BUDGET_BYTES), caps.streams ? '1' : '0');
@@ -292,7 +291,7 @@ async function readViaScript(client: Redis, caps: Capabilities, keys: readonly B
  * Reads these keys (all served by `client`: one server, or one cluster master for keys of its slots).
  * Keys that vanished meanwhile are left out; keys of a module type are reported as skipped.
  */
-export async function readRecords(client: Redis, caps: Capabilities, keys: readonly Buffer[], options: ReadOptions = {}): Promise<ReadResult> {
+export async function readRecords(client: KeyClient, caps: Capabilities, keys: readonly Buffer[], options: ReadOptions = {}): Promise<ReadResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   if (options.script !== false && !scriptRefused.has(client) && keys.length > 0) {
     const viaScript = await readViaScript(client, caps, keys, timeoutMs);
@@ -333,7 +332,7 @@ export async function readInBatches(
 }
 
 /** The same without scripting: the metadata round trip, then one pipeline of TYPE, PTTL and the read per key. */
-async function readViaPipelines(client: Redis, caps: Capabilities, keys: readonly Buffer[], timeoutMs: number): Promise<ReadResult> {
+async function readViaPipelines(client: KeyClient, caps: Capabilities, keys: readonly Buffer[], timeoutMs: number): Promise<ReadResult> {
   const metas = await fetchKeyMeta(client, caps, keys, { timeoutMs });
   const records: ExportRecord[] = [];
   const skipped: SkippedKey[] = [];

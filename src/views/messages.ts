@@ -186,6 +186,11 @@ export function describeError(error: NovaError, target?: Endpoint, source?: Targ
         message: vscode.l10n.t('The cluster announces nodes that cannot be reached from here: {0}.', str(error.args, 'addresses')),
         hint: vscode.l10n.t('This happens when the cluster runs in Docker or behind NAT. Map each announced address to one you can reach in the "nova.cluster.natMap" setting, e.g. {0}.', '{"172.18.0.2:6379": "127.0.0.1:7001"}'),
       };
+    case 'CLUSTER_MOVED':
+      return {
+        message: vscode.l10n.t('The cluster moved a key to another master during the operation.'),
+        hint: vscode.l10n.t('The cluster is being resharded. Try again in a moment.'),
+      };
     case 'CLUSTER_SLOT_MOVING':
       return {
         message: vscode.l10n.t('The cluster is moving this key\'s slot to another master right now; nothing was written.'),

@@ -4,8 +4,8 @@
  * session learned the slot map. A slot fully moved makes the old owner answer MOVED; a slot half
  * moved makes it answer ASK for the keys already gone. Reading a value, the TTL, editing the TTL,
  * removing it and deleting the key must still reach the key, through ioredis's redirections, and
- * so must Edit Value's read and save, an import, Rename and Duplicate within the slot; what the
- * cluster holds afterwards is read on the masters themselves.
+ * so must an export's read, an import's dry run, Edit Value's read and save, an import, Rename and
+ * Duplicate within the slot; what the cluster holds afterwards is read on the masters themselves.
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -142,6 +142,13 @@ async function duringMove(from: ClusterNodeInfo, to: ClusterNodeInfo, finish: bo
     for (const slot of slots) {
       await tc.migrateSlot(slot, to, finish);
     }
+    const exported = await session.readForExport([b(key), b(doomed)]);
+    assert.deepEqual(
+      exported.records.map((r) => [r.key.toString(), r.type === 'string' ? r.value.toString() : r.type]).sort(),
+      [key, doomed].map((k) => [k, `value of ${k}`]).sort(),
+      'an export reads both keys where they are now',
+    );
+    assert.deepEqual(await session.existing([b(key), b(doomed), b(`${key}:absent`)]), [true, true, false], 'the dry run of an import finds them too');
     await exercise(key, to);
     await edits(key, to, !finish);
     const r = await session.deleteKeys([b(doomed)]);

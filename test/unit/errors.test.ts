@@ -31,8 +31,9 @@ const TABLE: Array<[string, unknown, ErrorCode, ErrorCode]> = [
   ['loading', err('LOADING Redis is loading the dataset in memory'), 'SERVER_LOADING', 'SERVER_LOADING'],
   ['busy script', err('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'), 'SERVER_BUSY', 'SERVER_BUSY'],
   ['noauth', err('NOAUTH Authentication required.'), 'AUTH_REQUIRED', 'AUTH_REQUIRED'],
-  // The text of every cluster-capable version, 3.0 to 8.x and Valkey.
   ['a slot being moved', err('TRYAGAIN Multiple keys request during rehashing of slot'), 'CLUSTER_SLOT_MOVING', 'CLUSTER_SLOT_MOVING'],
+  ['a slot moved', err('MOVED 3999 127.0.0.1:7002'), 'CLUSTER_MOVED', 'CLUSTER_MOVED'],
+  ['a slot half moved', err('ASK 3999 127.0.0.1:7002'), 'CLUSTER_MOVED', 'CLUSTER_MOVED'],
   ['an unknown reply', err('ERR something new'), 'CONNECTION_LOST', 'UNKNOWN'],
 ];
 
@@ -95,5 +96,13 @@ describe('toNovaError', () => {
     } finally {
       clearSecrets();
     }
+  });
+
+  test('a MULTI refused at EXEC takes the code and text of the queued command that was refused', () => {
+    const abort = err('EXECABORT Transaction discarded because of previous errors.', { previousErrors: [err('TRYAGAIN Multiple keys request during rehashing of slot')] });
+    const e = toNovaError(abort);
+    assert.equal(e.code, 'CLUSTER_SLOT_MOVING');
+    assert.equal(e.detail, 'TRYAGAIN Multiple keys request during rehashing of slot');
+    assert.equal(toNovaError(err('EXECABORT Transaction discarded because of previous errors.')).code, 'UNKNOWN', 'without the queued errors');
   });
 });
