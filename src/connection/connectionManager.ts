@@ -270,7 +270,8 @@ export class ConnectionManager implements Disposable {
         await connectCluster(cluster);
         return cluster;
       },
-      openNode: (host, port) => openConnection({ ...target, host, port, db: 0 }, options),
+      // The DB of the URL: 0, or another one where the cluster has numbered DBs (Valkey 9 on).
+      openNode: (host, port) => openConnection({ ...target, host, port }, options),
     };
   }
 

@@ -598,7 +598,7 @@ export class RedisSession implements Disposable {
   setTtlOfKeys(keys: readonly Buffer[], change: TtlChange, options: Omit<BulkOptions, 'readOnly'> = {}): Promise<TtlBulkResult> {
     const copy = [...keys];
     return this.write(
-      (readOnly) => setTtlOfKeys(copy, change, (batch) => this.byNode(batch), { ...options, readOnly }),
+      (readOnly) => setTtlOfKeys(copy, change, (batch) => this.byNode(batch), { ...options, readOnly }, this.cluster),
       () => ({ kind: 'keys', keys: copy, deleted: false }),
     );
   }
@@ -607,7 +607,7 @@ export class RedisSession implements Disposable {
   setTtlOfFolder(prefix: Buffer, delimiter: string, change: TtlChange, options: Omit<BulkOptions, 'readOnly'> = {}): Promise<TtlBulkResult> {
     const scanned = this.cluster ? masterNodes(this.cluster).map((m) => m.client) : [this.one()];
     return this.write(
-      (readOnly) => setTtlOfFolder(scanned, this.caps, prefix, delimiter, change, (batch) => this.byNode(batch), { ...options, readOnly }),
+      (readOnly) => setTtlOfFolder(scanned, this.caps, prefix, delimiter, change, (batch) => this.byNode(batch), { ...options, readOnly }, this.cluster),
       () => ({ kind: 'folder', prefix: Buffer.concat([prefix, Buffer.from(delimiter, 'utf8')]), delimiter }),
     );
   }

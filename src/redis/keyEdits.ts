@@ -206,7 +206,7 @@ export type TtlChange = number | null;
  * commands only, so nothing crosses a cluster slot. EXPIRE never creates a key; a key gone meanwhile
  * does not count.
  */
-export async function applyTtl(client: Redis, keys: readonly Buffer[], change: TtlChange): Promise<number> {
+export async function applyTtl(client: Redis, keys: readonly Buffer[], change: TtlChange, moved?: KeyClient): Promise<number> {
   if (keys.length === 0) {
     return 0;
   }
@@ -218,19 +218,42 @@ export async function applyTtl(client: Redis, keys: readonly Buffer[], change: T
       pipe.expire(k, change);
     }
   }
-  const replies = values(await send(pipe.exec())) ?? [];
-  return replies.reduce<number>((n, r) => n + (Number(r) === 1 ? 1 : 0), 0);
+  const replies = (await send(pipe.exec())) ?? [];
+  let changed = 0;
+  const again: Buffer[] = [];
+  keys.forEach((key, i) => {
+    const [err, reply] = replies[i] ?? [new Error('no reply'), null];
+    if (err) {
+      const e = toNovaError(err, 'command');
+      if (!moved || e.code !== 'CLUSTER_MOVED') {
+        throw e;
+      }
+      again.push(key);
+    } else if (Number(reply) === 1) {
+      changed++;
+    }
+  });
+  // Keys whose slot moved away from `client` (a resharding): one by one through ioredis's Cluster,
+  // which follows MOVED and ASK. The others' replies above are counted once.
+  for (const key of again) {
+    if (Number(await send(change === null ? moved!.persist(key) : moved!.expire(key, change))) === 1) {
+      changed++;
+    }
+  }
+  return changed;
 }
 
 /**
  * The TTL of exactly these keys, in batches of TTL_BATCH, cancellable between batches.
- * `clientFor` groups a batch by the connection that serves each key (one server: one group).
+ * `clientFor` groups a batch by the connection that serves each key (one server: one group); on a
+ * cluster, `moved` (ioredis's Cluster) serves the keys whose slot moved to another master meanwhile.
  */
 export async function setTtlOfKeys(
   keys: readonly Buffer[],
   change: TtlChange,
   clientsFor: (batch: Buffer[]) => Map<Redis, Buffer[]>,
   options: BulkOptions,
+  moved?: KeyClient,
 ): Promise<TtlBulkResult> {
   guardWrite(options.readOnly);
   checkTtl(change ?? undefined);
@@ -241,7 +264,7 @@ export async function setTtlOfKeys(
       return { changed, done, cancelled: true };
     }
     const batch = keys.slice(i, i + TTL_BATCH);
-    const counts = await Promise.all([...clientsFor(batch)].map(([client, group]) => applyTtl(client, group, change)));
+    const counts = await Promise.all([...clientsFor(batch)].map(([client, group]) => applyTtl(client, group, change, moved)));
     changed += counts.reduce((a, b) => a + b, 0);
     done += batch.length;
     options.onProgress?.({ done, scanned: done });
@@ -262,6 +285,7 @@ export async function setTtlOfFolder(
   change: TtlChange,
   clientsFor: (batch: Buffer[]) => Map<Redis, Buffer[]>,
   options: BulkOptions,
+  moved?: KeyClient,
 ): Promise<TtlBulkResult> {
   guardWrite(options.readOnly);
   checkTtl(change ?? undefined);
@@ -294,7 +318,7 @@ export async function setTtlOfFolder(
           seen.add(h);
           return fresh;
         });
-        const counts = await Promise.all([...clientsFor(keys)].map(([c, group]) => applyTtl(c, group, change)));
+        const counts = await Promise.all([...clientsFor(keys)].map(([c, group]) => applyTtl(c, group, change, moved)));
         changed += counts.reduce((a, b) => a + b, 0);
         done += keys.length;
         options.onProgress?.({ done, scanned: done });

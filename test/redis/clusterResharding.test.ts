@@ -4,8 +4,9 @@
  * session learned the slot map. A slot fully moved makes the old owner answer MOVED; a slot half
  * moved makes it answer ASK for the keys already gone. Reading a value, the TTL, editing the TTL,
  * removing it and deleting the key must still reach the key, through ioredis's redirections, and
- * so must an export's read, an import's dry run, Edit Value's read and save, an import, Rename and
- * Duplicate within the slot; what the cluster holds afterwards is read on the masters themselves.
+ * so must a bulk TTL edit, an export's read, an import's dry run, Edit Value's read and save, an
+ * import, Rename and Duplicate within the slot; what the cluster holds afterwards is read on the
+ * masters themselves.
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -149,6 +150,14 @@ async function duringMove(from: ClusterNodeInfo, to: ClusterNodeInfo, finish: bo
       'an export reads both keys where they are now',
     );
     assert.deepEqual(await session.existing([b(key), b(doomed), b(`${key}:absent`)]), [true, true, false], 'the dry run of an import finds them too');
+    // The bulk TTL edit: a pipeline per master, the keys whose slot moved sent again through the Cluster.
+    const bulk = await session.setTtlOfKeys([b(key), b(doomed), b(`${key}:absent`)], 900);
+    assert.deepEqual([bulk.changed, bulk.done], [2, 3]);
+    for (const k of [key, doomed]) {
+      const pttl = (await heldBy(k)).find((h) => h !== null)?.pttl ?? 0;
+      assert.ok(pttl > 890_000 && pttl <= 900_000, `${k} has its new TTL where it is (${pttl})`);
+    }
+    assert.equal((await session.setTtlOfKeys([b(key), b(doomed)], null)).changed, 2);
     await exercise(key, to);
     await edits(key, to, !finish);
     const r = await session.deleteKeys([b(doomed)]);
