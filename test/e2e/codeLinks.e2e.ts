@@ -130,7 +130,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       const tree = new TreeByPath(workbench, l.keysView);
       // The refresh redraws the tree: the row is selected first, so the right click lands on it once it holds still.
       await tree.select(['ma_cle'], 30_000);
-      await (await tree.locator(['ma_cle'])).click({ button: 'right' });
+      await tree.contextMenu(['ma_cle']);
       await workbench.clickContextMenuItem(l.findCode);
       const labels = (await workbench.quickPickLabels(30_000)).map((x) => x.trim());
       assert.equal(labels[0], PYTHON_SAMPLE.split('\n')[writer].trim(), `best match first: ${labels.join(' | ')}`);

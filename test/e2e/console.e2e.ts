@@ -187,7 +187,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       const tree = new TreeByPath(workbench, l.keysView);
       const path = ['nova', 'cache', 'user', f.jsonKey.slice('nova:cache:user:'.length)];
       await tree.expand(path.slice(0, -1));
-      await (await tree.locator(path)).click({ button: 'right' });
+      await tree.contextMenu(path);
       await workbench.clickContextMenuItem(l.copyAsCommand);
       let text = '';
       const deadline = Date.now() + 10_000;

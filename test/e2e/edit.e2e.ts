@@ -223,7 +223,7 @@ for (const l of languages) {
         await workbench.openActivityBarItem(l.container);
         const tree = new TreeByPath(workbench, l.keysView);
         await tree.expand(USER_FOLDER);
-        await (await tree.locator([...USER_FOLDER, f.jsonKey.slice('nova:cache:user:'.length)])).click({ button: 'right' });
+        await tree.contextMenu([...USER_FOLDER, f.jsonKey.slice('nova:cache:user:'.length)]);
         await workbench.clickContextMenuItem(l.editValue);
         await eventually('the edit tab', () => workbench.activeEditorTitle(), (t) => t === `${f.jsonKey}.json`);
         await eventually('the value in it', () => workbench.activeEditorText(), (t) => t.includes('"before"'));

@@ -257,7 +257,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       const before = await f.pttl(newKey);
       const tree = new TreeByPath(workbench, l.keysView);
       await tree.expand(['nova', 'cache']);
-      await (await tree.locator(['nova', 'cache', 'e2e-new'])).click({ button: 'right' });
+      await tree.contextMenu(['nova', 'cache', 'e2e-new']);
       await workbench.clickContextMenuItem(l.renameMenuItem);
       const box = await workbench.inputBox();
       assert.equal(box.title, l.renameTitle(newKey));
@@ -330,7 +330,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       const copy = `${renamed}-copy`;
       const tree = new TreeByPath(workbench, l.keysView);
       await tree.expand(['nova', 'cache']);
-      await (await tree.locator(['nova', 'cache', 'e2e-renamed'])).click({ button: 'right' });
+      await tree.contextMenu(['nova', 'cache', 'e2e-renamed']);
       await workbench.clickContextMenuItem(l.duplicateMenuItem);
       const box = await workbench.inputBox();
       assert.equal(box.title, l.duplicateTitle(renamed));
@@ -344,7 +344,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       const origin = new URL(workbench.page.url()).origin;
       await workbench.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
       await workbench.page.evaluate('navigator.clipboard.writeText("")');
-      await (await tree.locator(['nova', 'cache', 'e2e-renamed-copy'])).click({ button: 'right' });
+      await tree.contextMenu(['nova', 'cache', 'e2e-renamed-copy']);
       await workbench.clickContextMenuItem(l.copyValueMenuItem);
       assert.deepEqual(await workbench.quickPickLabels(), [l.decoded, l.raw]);
       await workbench.pickQuickItem(l.decoded);
@@ -412,7 +412,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       const f = fixture();
       const tree = new TreeByPath(workbench, l.keysView);
       await tree.expand(['nova']);
-      await (await tree.locator(['nova', 'e2e'])).click({ button: 'right' });
+      await tree.contextMenu(['nova', 'e2e']);
       await workbench.clickContextMenuItem(l.setTtlMenuItem);
       await workbench.pickQuickItem(l.oneDay);
       const dialog = await workbench.dialogState();
@@ -428,7 +428,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       await eventually('the Keys view to show the TTL', async () => ttlSeconds((await tree.find(['nova', 'e2e', 'board']))?.description ?? ''), (n) => n !== undefined && n > 86_000 && n <= 86_400);
       await shot('folder-ttl');
 
-      await (await tree.locator(['nova', 'e2e'])).click({ button: 'right' });
+      await tree.contextMenu(['nova', 'e2e']);
       await workbench.clickContextMenuItem(l.newKeyMenuItem);
       assert.equal((await workbench.inputBox()).value, 'nova:e2e:');
       await workbench.answerInputBox('nova:e2e:note');
@@ -450,7 +450,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       await tree.expand(['nova', 'cache', 'user']);
       await (await tree.locator(path(a))).click();
       await (await tree.locator(path(b))).click({ modifiers: ['Control'] });
-      await (await tree.locator(path(b))).click({ button: 'right' });
+      await tree.contextMenu(path(b));
       await workbench.clickContextMenuItem(l.setTtlMenuItem);
       await workbench.pickQuickItem(l.removeTtlChoice);
       const dialog = await workbench.dialogState();

@@ -548,7 +548,7 @@ for (const l of languages) {
         await tree.expand(USER_FOLDER);
 
         const before = await f.pttl(key);
-        await (await tree.locator(path)).click({ button: 'right' });
+        await tree.contextMenu(path);
         await workbench.clickContextMenuItem(l.editTtlMenuItem);
         assert.deepEqual(await workbench.quickPickLabels(), l.ttlChoices);
         await workbench.pickQuickItem(l.ttlChoices[0]);
@@ -739,7 +739,7 @@ for (const l of languages) {
         const tree = new TreeByPath(workbench, l.keysView);
         await tree.expand([`trash-${l.locale}`]);
 
-        await (await tree.locator([`trash-${l.locale}`, 'one'])).click({ button: 'right' });
+        await tree.contextMenu([`trash-${l.locale}`, 'one']);
         await workbench.clickContextMenuItem(l.deleteKeyMenuItem);
         const keyDialog = await workbench.dialogState();
         assert.equal(keyDialog.message, l.deleteKeyQuestion(one));
@@ -752,7 +752,7 @@ for (const l of languages) {
         // The view redraws after the delete; a right-click during the redraw could land on the parent folder.
         await eventually('the Keys view to drop the key', () => tree.find([`trash-${l.locale}`, 'one']), (row) => row === undefined, 10_000);
 
-        await (await tree.locator([`trash-${l.locale}`, 'dir'])).click({ button: 'right' });
+        await tree.contextMenu([`trash-${l.locale}`, 'dir']);
         const labels = await workbench.contextMenuLabels();
         assert.ok(labels.includes(l.deleteFolderMenuItem) && !labels.includes(l.deleteKeyMenuItem), `folder menu: ${labels.join(' | ')}`);
         await workbench.clickContextMenuItem(l.deleteFolderMenuItem);

@@ -232,7 +232,7 @@ describe('cache report end to end (en)', () => {
     const tree = new TreeByPath(workbench, 'Keys');
     await collapseTree(workbench);
     await tree.expand(['nova']);
-    await (await tree.locator(['nova', 'cache'])).click({ button: 'right' });
+    await tree.contextMenu(['nova', 'cache']);
     await workbench.clickContextMenuItem('Show Cache Report');
     // A folder too small for a sample is read in full.
     await until('the folder report', async () => (await summary(workbench)).startsWith('nova:cache: every key read'), 60_000);

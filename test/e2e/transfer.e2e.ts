@@ -126,7 +126,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       await workbench.openActivityBarItem(l.container);
       await workbench.runCommand(l.refreshKeys);
       const tree = new TreeByPath(workbench, l.keysView);
-      await (await tree.locator([ns])).click({ button: 'right' });
+      await tree.contextMenu([ns]);
       await workbench.clickContextMenuItem(l.exportMenuItem);
       const file = path.join(f.workspace, `${ns}.ndjson`);
       // VS Code's own save dialog (code-server draws it as a path box), prefilled in the workspace.
@@ -191,7 +191,7 @@ for (const l of languages.filter((x) => !process.env.NOVA_E2E_LOCALE || x.locale
       await workbench.runCommand(l.refreshKeys);
       const tree = new TreeByPath(workbench, l.keysView);
       await tree.expand([ns]);
-      await (await tree.locator([ns, 'user'])).click({ button: 'right' });
+      await tree.contextMenu([ns, 'user']);
       await workbench.clickContextMenuItem(l.fixtureMenuItem);
       const file = path.join(f.workspace, `conftest_${l.locale}.py`);
       await chooseFile(workbench, file);

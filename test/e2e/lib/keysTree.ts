@@ -19,12 +19,15 @@ export interface TreeRow {
   expanded: boolean | undefined;
   /** The row is (one of) the view's selection. */
   selected: boolean;
+  /** The row has the list's focus (a right click focuses the row its menu is for). */
+  focused: boolean;
 }
 
 /** The part of a DOM element the row reader uses (the project compiles without the DOM library). */
 interface RowElement {
   getAttribute(name: string): string | null;
   querySelector(selector: string): { textContent: string | null } | null;
+  classList: { contains(name: string): boolean };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -52,6 +55,7 @@ export class TreeByPath {
         description: (e.querySelector('.label-description')?.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
         expanded: e.getAttribute('aria-expanded') === null ? undefined : e.getAttribute('aria-expanded') === 'true',
         selected: e.getAttribute('aria-selected') === 'true',
+        focused: e.classList.contains('focused'),
       })),
     );
     return rows.sort((a, b) => a.index - b.index);
@@ -140,6 +144,35 @@ export class TreeByPath {
         clickedAt = Date.now();
       }
       await sleep(100);
+    }
+  }
+
+  /**
+   * Opens the context menu of the row at `path` with a right click, as a person would. A right click
+   * that lands while the tree redraws (a refresh, a TTL redraw: rows shift under the pointer) opens the
+   * menu of another row; the list focuses the row its menu is for, so the menu is closed and the row
+   * clicked again until the focused row is the one at `path`.
+   */
+  async contextMenu(path: string[], timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const menu = this.workbench.page.locator('.context-view .monaco-menu');
+    for (;;) {
+      await (await this.locator(path, timeoutMs)).click({ button: 'right' });
+      const opened = await menu.waitFor({ state: 'visible', timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
+      if (opened && (await this.find(path))?.focused) {
+        return;
+      }
+      if (opened) {
+        await this.workbench.page.keyboard.press('Escape');
+        await menu.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => undefined);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`no context menu for ${path.join(' › ')} within ${timeoutMs} ms; rendered: ${JSON.stringify(await this.rows())}`);
+      }
+      await sleep(200);
     }
   }
 
