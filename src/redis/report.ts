@@ -784,7 +784,7 @@ class ReportRun {
       seen: acc.seen,
       detailed: acc.all.d,
       memory: Math.round(c.memory),
-      memoryMargin: Math.round(Math.sqrt(c.memoryVar + (count > 0 ? (keysMargin / count) * c.memory : 0) ** 2)),
+      memoryMargin: Math.round(Math.sqrt(c.memoryVar + (sampled ? namesMarginSq(c, this.seenAll, this.dbsize) : 0))),
       withTtl: Math.round(c.withTtl),
       ttl: { soon: 0, hour: 0, day: 0, longer: 0, none: 0 },
       idleAvgSeconds: acc.all.idleN > 0 ? acc.all.idleSum / acc.all.idleN : null,
@@ -886,7 +886,11 @@ class ReportRun {
 
 interface Computed {
   memory: number;
+  /** Z² × the variance the detail draw gives `memory` (the names stage apart: see namesMarginSq). */
   memoryVar: number;
+  /** Σ over the parts of keys seen × the part's mean memory, and × its square (for namesMarginSq). */
+  seenMean: number;
+  seenMeanSq: number;
   withTtl: number;
   buckets: number[];
 }
@@ -894,16 +898,20 @@ interface Computed {
 /** Totals of `count` keys from the means of a uniform draw `s`, with the variance of the memory total. */
 function fromMeans(count: number, s: Sums, sampled: boolean, seen: number): Computed {
   if (s.d === 0 || count === 0) {
-    return { memory: 0, memoryVar: 0, withTtl: 0, buckets: [0, 0, 0, 0, count === 0 ? 0 : count] };
+    return { memory: 0, memoryVar: 0, seenMean: 0, seenMeanSq: 0, withTtl: 0, buckets: [0, 0, 0, 0, count === 0 ? 0 : count] };
   }
   const mean = s.mem / s.d;
   const variance = Math.max(0, s.memSq / s.d - mean * mean);
-  // Finite population: a draw of every key seen has no sampling error beyond the names stage.
-  const fpc = seen > 0 ? Math.max(0, 1 - s.d / seen) : 1;
+  // The detailed keys are a draw from the keys seen, themselves a draw from the `count` keys: as one
+  // draw of s.d from `count` (1/d - 1/count), not from the keys seen alone, which would leave out the
+  // names stage's own error on the mean. Only a namespace whose every key was detailed is exact.
+  const fpc = count > 0 ? Math.max(0, 1 - s.d / count) : 1;
   const seOfMean = s.d > 1 ? Math.sqrt((variance / s.d) * fpc) : mean;
   return {
     memory: count * mean,
     memoryVar: sampled ? (Z * count * seOfMean) ** 2 : 0,
+    seenMean: seen * mean,
+    seenMeanSq: seen * mean * mean,
     withTtl: (count * s.ttl) / s.d,
     buckets: s.buckets.map((b) => (count * b) / s.d),
   };
@@ -914,11 +922,30 @@ function sumComputed(parts: Computed[]): Computed {
     (acc, p) => ({
       memory: acc.memory + p.memory,
       memoryVar: acc.memoryVar + p.memoryVar,
+      seenMean: acc.seenMean + p.seenMean,
+      seenMeanSq: acc.seenMeanSq + p.seenMeanSq,
       withTtl: acc.withTtl + p.withTtl,
       buckets: acc.buckets.map((b, i) => b + p.buckets[i]),
     }),
-    { memory: 0, memoryVar: 0, withTtl: 0, buckets: [0, 0, 0, 0, 0] },
+    { memory: 0, memoryVar: 0, seenMean: 0, seenMeanSq: 0, withTtl: 0, buckets: [0, 0, 0, 0, 0] },
   );
+}
+
+/**
+ * Z² × the variance a memory total gets from the names stage. Its estimate is total / seenAll × the
+ * sum, over the keys seen, of the mean memory of each key's part (its drawing group), so it is a
+ * mean of seenAll draws without replacement, as in countMargin. For one part this is the count's
+ * margin times the part's mean; for a namespace made of parts with different means (the root, a
+ * first level), the counts of the parts move against each other and the spread of their means counts.
+ */
+function namesMarginSq(c: Computed, seenAll: number, total: number): number {
+  if (seenAll <= 0 || total <= 0) {
+    return 0;
+  }
+  const fpc = total > 1 ? Math.max(0, (total - seenAll) / (total - 1)) : 0;
+  const mean = c.seenMean / seenAll;
+  const variance = Math.max(0, c.seenMeanSq / seenAll - mean * mean);
+  return Z * Z * total * total * (variance / seenAll) * fpc;
 }
 
 /** Margin on a count estimated as seen / seenAll × total: a proportion of a draw without replacement. */
