@@ -29,6 +29,7 @@ import { clusterKeySource } from '../../src/redis/keySource';
 import { ScanWire } from '../../src/redis/scanWire';
 import { openTarget, type Opened } from '../../src/redis/topology';
 import { parseRedisUrl } from '../../src/redis/url';
+import { connectionsNamed } from '../support/clients';
 import { commandCalls } from '../support/commandStats';
 import { SLOTS, TestCluster } from '../support/cluster';
 import { binaryAtLeast, binaryVersion, freePort, waitFor } from '../support/redisServer';
@@ -500,7 +501,7 @@ describe('Redis Cluster behind NAT (announced ports that cannot be reached)', { 
       const first = session.createExplorer();
       await first.children();
       const scanConnections = async (): Promise<number> =>
-        (await tc!.onMasters(async (n) => String(await n.client('LIST')).split('\n').filter((l) => / name=\S+-scan /.test(`${l} `)).length)).reduce((a, b) => a + b, 0);
+        (await tc!.onMasters(async (n) => (await connectionsNamed(n, 'scan')).length)).reduce((a, b) => a + b, 0);
       await waitFor('a SCAN connection on every master', async () => (await scanConnections()) === 3, 10_000);
       first.dispose();
       const model = session.createExplorer();

@@ -9,6 +9,7 @@ import { ConnectionManager } from '../../src/connection/connectionManager';
 import { keySlot } from '../../src/redis/cluster';
 import { folderTarget } from '../../src/redis/explorerModel';
 import { parseRedisUrl } from '../../src/redis/url';
+import { connectionsNamed } from '../support/clients';
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/redisServer';
 import { walk } from './scanEngine.helpers';
@@ -66,12 +67,7 @@ describe('the session on a cluster', () => {
 
   test('the Keys view scans each master on a SCAN connection of its own, every key once; they close with the session', async () => {
     const m = manager();
-    const scanClients = (): Promise<string[][]> =>
-      tc.onMasters(async (c) =>
-        String(await c.client('LIST'))
-          .split('\n')
-          .filter((l) => / name=\S+-scan /.test(`${l} `)),
-      );
+    const scanClients = (): Promise<string[][]> => tc.onMasters((c) => connectionsNamed(c, 'scan'));
     try {
       m.configure(parseRedisUrl(tc.url(0)), { defaulted: false });
       await waitFor('connected', () => m.state.kind === 'connected', 15_000);

@@ -13,6 +13,7 @@ import type { FolderNode } from '../../src/redis/explorerModel';
 import { KeyScanner } from '../../src/redis/scan';
 import { ScanWire } from '../../src/redis/scanWire';
 import { parseRedisUrl } from '../../src/redis/url';
+import { connectionsNamed } from '../support/clients';
 import { waitFor } from '../support/redisServer';
 import { EngineServer, hex, setKeys } from './scanEngine.helpers';
 
@@ -153,10 +154,7 @@ describe('the explorer\'s SCAN connection', () => {
       const session = manager.requireSession();
       const first = session.createExplorer({ scanCount: 100 });
       await first.children();
-      const scanClients = async (): Promise<string[]> =>
-        String(await fx.admin.client('LIST'))
-          .split('\n')
-          .filter((l) => / name=\S+-scan /.test(`${l} `));
+      const scanClients = (): Promise<string[]> => connectionsNamed(fx.admin, 'scan');
       await waitFor('the scan connection', async () => (await scanClients()).length === 1);
       first.dispose();
       const model = session.createExplorer();

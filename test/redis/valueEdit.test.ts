@@ -12,6 +12,7 @@ import type { RedisSession } from '../../src/connection/session';
 import { parseRedisUrl } from '../../src/redis/url';
 import { editForm, encodeEdit, sha1, type EditForm } from '../../src/redis/valueWrite';
 import { RedisServer, binaryVersion, waitFor } from '../support/redisServer';
+import { connectionsNamed } from '../support/clients';
 import { ServerMonitor } from '../support/monitor';
 import { coded } from './mutations.helpers';
 
@@ -362,10 +363,7 @@ describe('saving through the WATCH taken when the edit loaded the value', () => 
 describe('collection edits and New Key on a connection of their own', () => {
   /** The connections the server has whose name ends with `-<suffix>`, as `name cmd` (CLIENT LIST). */
   async function named(suffix: string): Promise<string[]> {
-    return String(await admin.client('LIST'))
-      .split('\n')
-      .filter((l) => new RegExp(` name=\\S+-${suffix} `).test(`${l} `))
-      .map((l) => `${/ name=(\S+)/.exec(l)?.[1] ?? ''} ${/ cmd=(\S+)/.exec(l)?.[1] ?? ''}`);
+    return (await connectionsNamed(admin, suffix)).map((l) => `${/ name=(\S+)/.exec(l)?.[1] ?? ''} ${/ cmd=(\S+)/.exec(l)?.[1] ?? ''}`);
   }
 
   test('an element edit runs its WATCH … EXEC on the edits\' connection, not on the one the views share', async () => {
@@ -393,7 +391,7 @@ describe('collection edits and New Key on a connection of their own', () => {
     const key = b('tx:killed');
     await admin.sadd(key, 'x');
     await session.editCollection(key, { op: 'setAdd', member: b('y') });
-    const addr = /addr=(\S+)/.exec(String(await admin.client('LIST')).split('\n').find((l) => / name=\S+-tx /.test(`${l} `)) ?? '')?.[1];
+    const addr = /addr=(\S+)/.exec((await connectionsNamed(admin, 'tx'))[0] ?? '')?.[1];
     assert.ok(addr);
     await admin.client('KILL', addr);
     await waitFor('the kill to be seen', async () => (await named('tx')).length === 0);

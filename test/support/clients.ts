@@ -23,3 +23,14 @@ export async function stopWithClients(server: RedisServer | undefined, ...client
   }
   await server?.stop();
 }
+
+/**
+ * The CLIENT LIST lines of the connections whose name ends with `-<suffix>` (the extension's side
+ * connections: `scan`, `tx`, `edit`, `events`), as the server lists them.
+ */
+export async function connectionsNamed(client: Redis, suffix: string): Promise<string[]> {
+  const pattern = new RegExp(` name=\\S+-${suffix} `);
+  return String(await client.client('LIST'))
+    .split('\n')
+    .filter((l) => pattern.test(`${l} `));
+}
